@@ -22,14 +22,14 @@ struct BroadcastGeometry {
   int64_t stride_b[kMaxDims] = {};
 };
 
-VARSTAR_HD float vs_tanh(float x) { return tanhf(x); }
-VARSTAR_HD double vs_tanh(double x) { return tanh(x); }
-VARSTAR_HD float vs_exp(float x) { return expf(x); }
-VARSTAR_HD double vs_exp(double x) { return exp(x); }
-VARSTAR_HD float vs_log(float x) { return logf(x); }
-VARSTAR_HD double vs_log(double x) { return log(x); }
-VARSTAR_HD float vs_sqrt(float x) { return sqrtf(x); }
-VARSTAR_HD double vs_sqrt(double x) { return sqrt(x); }
+VARSTAR_HD float vs_tanh(float x) { return ::tanhf(x); }
+VARSTAR_HD double vs_tanh(double x) { return ::tanh(x); }
+VARSTAR_HD float vs_exp(float x) { return ::expf(x); }
+VARSTAR_HD double vs_exp(double x) { return ::exp(x); }
+VARSTAR_HD float vs_log(float x) { return ::logf(x); }
+VARSTAR_HD double vs_log(double x) { return ::log(x); }
+VARSTAR_HD float vs_sqrt(float x) { return ::sqrtf(x); }
+VARSTAR_HD double vs_sqrt(double x) { return ::sqrt(x); }
 
 template <class T> VARSTAR_HD T vs_sigmoid(T x) { return T(1) / (T(1) + vs_exp(-x)); }
 
