@@ -3,7 +3,7 @@
 #include <cuda_runtime.h>
 
 #include "engine/cuda_backend.h"
-#include "engine/cuda/allocator.h"
+#include "kernels/cuda/allocator.h"
 #include "engine/error.h"
 #include "kernels/cuda/check.cuh"
 

@@ -1,5 +1,5 @@
 // Caching device allocator (see allocator.h).
-#include "engine/cuda/allocator.h"
+#include "kernels/cuda/allocator.h"
 
 #include <cuda_runtime.h>
 

@@ -1,0 +1,25 @@
+#pragma once
+// 1-d and 2-d convolution (cross-correlation, as PyTorch), stride and zero
+// padding. CPU: per-sample im2col + GEMM, samples in parallel; the weight
+// gradient is one GEMM over the whole batch. conv2d_forward_naive is the
+// direct loop the tests compare with. Shapes: see kernels/conv_math.h.
+// bias and db may be null.
+#include "kernels/common.h"
+#include "kernels/conv_math.h"
+
+namespace varstar::cpu {
+template <class T> void im2col(const T* x, const ConvShape& s, T* col);    // x: (Cin, H, W) of one sample
+template <class T> void col2im(const T* col, const ConvShape& s, T* dx);   // dx: (Cin, H, W), overwritten
+template <class T> void conv2d_forward(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
+template <class T> void conv2d_backward_input(const T* dy, const T* weight, T* dx, const ConvShape& s);
+template <class T> void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s);
+template <class T> void conv2d_forward_naive(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
+}  // namespace varstar::cpu
+
+namespace varstar::cuda {
+void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, const ConvShape& s,
+                    cuda_stream stream);
+void conv2d_backward_input(const float* dy, const float* weight, float* dx, const ConvShape& s, cuda_stream stream);
+void conv2d_backward_weight(const float* dy, const float* x, float* dweight, float* dbias, const ConvShape& s,
+                            cuda_stream stream);
+}  // namespace varstar::cuda

@@ -1,0 +1,81 @@
+// CPU LSTM layer: input projections for all steps in one GEMM, then per step
+// a recurrent GEMM (beta = 1 onto the projections) and the pointwise cell.
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/cpu/parallel.h"
+#include "kernels/gemm.h"
+#include "kernels/lstm.h"
+
+namespace varstar::cpu {
+
+template <class T>
+void lstm_forward(const T* x, const T* w_ih, const T* w_hh, const T* b_ih, const T* b_hh, T* y, T* gates, T* cell,
+                  const LstmShape& s) {
+  const int64_t B = s.batch, S = s.steps, I = s.input, H = s.hidden, G = 4 * H;
+  // gates (B*S, 4H) = b_ih + b_hh + x (B*S, I) @ w_ih^T
+  for (int64_t r = 0; r < B * S; ++r)
+    for (int64_t k = 0; k < G; ++k) gates[r * G + k] = b_ih[k] + b_hh[k];
+  gemm<T>(false, true, B * S, G, I, T(1), x, I, w_ih, I, T(1), gates, G);
+  for (int64_t t = 0; t < S; ++t) {
+    T* gt = gates + t * G;  // row b at gt + b * S * G
+    if (t > 0) gemm<T>(false, true, B, G, H, T(1), y + (t - 1) * H, S * H, w_hh, H, T(1), gt, S * G);
+    for (int64_t b = 0; b < B; ++b) {
+      T* g = gt + b * S * G;
+      T* c = cell + (b * S + t) * H;
+      T* h = y + (b * S + t) * H;
+      const T* c_prev = t > 0 ? c - H : nullptr;
+      for (int64_t j = 0; j < H; ++j)
+        lstm_cell_forward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev ? c_prev[j] : T(0), g[j], g[H + j],
+                          g[2 * H + j], g[3 * H + j], c[j], h[j]);
+    }
+  }
+}
+
+template <class T>
+void lstm_backward(const T* dy, const T* x, const T* w_ih, const T* w_hh, const T* y, const T* gates, const T* cell,
+                   T* dx, T* dw_ih, T* dw_hh, T* db, T* dgates, T* h_prev, T* state, const LstmShape& s) {
+  const int64_t B = s.batch, S = s.steps, I = s.input, H = s.hidden, G = 4 * H;
+  T* dh_next = state;          // (B, H)
+  T* dc_next = state + B * H;  // (B, H)
+  std::fill(state, state + 2 * B * H, T(0));
+  for (int64_t t = S - 1; t >= 0; --t) {
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t row = b * S + t;
+      const T* g = gates + row * G;
+      T* dg = dgates + row * G;
+      const T* c = cell + row * H;
+      const T* dyt = dy + row * H;
+      for (int64_t j = 0; j < H; ++j) {
+        const T c_prev = t > 0 ? c[j - H] : T(0);
+        T dc_prev;
+        lstm_cell_backward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev, c[j], dyt[j] + dh_next[b * H + j],
+                           dc_next[b * H + j], dg[j], dg[H + j], dg[2 * H + j], dg[3 * H + j], dc_prev);
+        dc_next[b * H + j] = dc_prev;
+      }
+    }
+    // dh_next (B, H) = dgates[:, t] (B, 4H) @ w_hh (4H, H)
+    if (t > 0) gemm<T>(false, false, B, H, G, T(1), dgates + t * G, S * G, w_hh, H, T(0), dh_next, H);
+  }
+  // h_prev[:, t] = y[:, t - 1], zero at t = 0.
+  for (int64_t b = 0; b < B; ++b) {
+    std::fill(h_prev + b * S * H, h_prev + b * S * H + H, T(0));
+    std::memcpy(h_prev + b * S * H + H, y + b * S * H, sizeof(T) * (S - 1) * H);
+  }
+  gemm<T>(true, false, G, I, B * S, T(1), dgates, G, x, I, T(0), dw_ih, I);
+  gemm<T>(true, false, G, H, B * S, T(1), dgates, G, h_prev, H, T(0), dw_hh, H);
+  std::fill(db, db + G, T(0));
+  for (int64_t r = 0; r < B * S; ++r)
+    for (int64_t k = 0; k < G; ++k) db[k] += dgates[r * G + k];
+  if (dx != nullptr) gemm<T>(false, false, B * S, I, G, T(1), dgates, G, w_ih, I, T(0), dx, I);
+}
+
+#define VARSTAR_INSTANTIATE(T)                                                                                \
+  template void lstm_forward<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, const LstmShape&); \
+  template void lstm_backward<T>(const T*, const T*, const T*, const T*, const T*, const T*, const T*, T*, T*, T*, \
+                                 T*, T*, T*, T*, const LstmShape&);
+VARSTAR_INSTANTIATE(float)
+VARSTAR_INSTANTIATE(double)
+#undef VARSTAR_INSTANTIATE
+
+}  // namespace varstar::cpu

@@ -1,0 +1,159 @@
+// CPU/CUDA parity for every registered op (odd sizes, fixed seeds), and the
+// registry test that every op has a parity case.
+#include <cstdlib>
+
+#include "engine/cuda_backend.h"
+#include "engine/ops/op_list.h"
+#include "tests/cuda/parity.h"
+
+using varstar::Tensor;
+using vtest::check_parity;
+using vtest::random_f32;
+
+std::string varstar_test_skip_reason() {
+  const char* registry_only = std::getenv("VARSTAR_PARITY_REGISTRY_ONLY");
+  if (registry_only != nullptr && registry_only[0] == '1') return {};
+  if (!varstar::cuda_available()) return "no usable GPU (" + varstar::cuda::unavailable_reason() + ")";
+  return {};
+}
+
+TEST_CASE("registry: every registered op has a CUDA parity case") {
+  for (std::string_view op : varstar::registered_ops()) {
+    CAPTURE(op);
+    CHECK(vtest::parity_registry().count(std::string(op)) == 1);
+  }
+}
+
+PARITY(add, "broadcast (3,5,7) + (5,1)") {
+  check_parity([](const auto& in) { return varstar::add(in[0], in[1]); }, {random_f32({3, 5, 7}, 1), random_f32({5, 1}, 2)});
+}
+PARITY(sub, "broadcast (7) - (3,7)") {
+  check_parity([](const auto& in) { return varstar::sub(in[0], in[1]); }, {random_f32({7}, 3), random_f32({3, 7}, 4)});
+}
+PARITY(mul, "broadcast (2,1,5) * (3,5)") {
+  check_parity([](const auto& in) { return varstar::mul(in[0], in[1]); }, {random_f32({2, 1, 5}, 5), random_f32({3, 5}, 6)});
+}
+PARITY(div, "(9,13)") {
+  check_parity([](const auto& in) { return varstar::div(in[0], in[1]); },
+               {random_f32({9, 13}, 7), random_f32({9, 13}, 8, 0.5, 2.0)});
+}
+PARITY(mul_scalar, "(1001)") {
+  check_parity([](const auto& in) { return varstar::mul_scalar(in[0], 0.37); }, {random_f32({1001}, 9)});
+}
+PARITY(add_scalar, "(1001)") {
+  check_parity([](const auto& in) { return varstar::mul(varstar::add_scalar(in[0], 1.5), in[0]); }, {random_f32({1001}, 10)});
+}
+PARITY(relu, "(33,17)") {
+  check_parity([](const auto& in) { return varstar::relu(in[0]); }, {random_f32({33, 17}, 11)});
+}
+PARITY(tanh, "(33,17)") {
+  check_parity([](const auto& in) { return varstar::tanh(in[0]); }, {random_f32({33, 17}, 12, -3, 3)});
+}
+PARITY(sigmoid, "(33,17)") {
+  check_parity([](const auto& in) { return varstar::sigmoid(in[0]); }, {random_f32({33, 17}, 13, -3, 3)});
+}
+PARITY(sum, "dims {0,2} and all") {
+  check_parity([](const auto& in) { return varstar::sum(in[0], {0, 2}); }, {random_f32({5, 7, 9}, 14)});
+  check_parity([](const auto& in) { return varstar::sum(in[0]); }, {random_f32({301, 3}, 15)}, {}, 1e-4, 1e-4);
+}
+PARITY(mean, "last dim") {
+  check_parity([](const auto& in) { return varstar::mean(in[0], {-1}); }, {random_f32({7, 11}, 16)});
+}
+PARITY(contiguous, "transposed view") {
+  check_parity([](const auto& in) { return in[0].transpose(0, 1).contiguous(); }, {random_f32({5, 9}, 17)});
+}
+PARITY(to_dtype, "int32 labels to float32 (forward only) and a float32 round trip") {
+  const Tensor labels = Tensor::from_vector(std::vector<int32_t>{3, 1, 4, 1, 5}, {5});
+  vtest::check_close(labels.to(varstar::DType::f32), labels.to(varstar::Device::cuda(0)).to(varstar::DType::f32), "cast");
+  check_parity([](const auto& in) { return in[0].to(varstar::DType::f32); }, {random_f32({5}, 18)});
+}
+PARITY(reshape, "of a permuted view") {
+  check_parity([](const auto& in) { return in[0].transpose(0, 1).reshape({3, -1}); }, {random_f32({5, 6}, 19)});
+}
+PARITY(permute, "(3,5,7) -> (2,0,1)") {
+  check_parity([](const auto& in) { return in[0].permute({2, 0, 1}).contiguous(); }, {random_f32({3, 5, 7}, 20)});
+}
+PARITY(slice, "step 2") {
+  check_parity([](const auto& in) { return in[0].slice(1, 1, 8, 2).contiguous(); }, {random_f32({3, 9}, 21)});
+}
+PARITY(select, "last time step") {
+  check_parity([](const auto& in) { return in[0].select(1, -1).contiguous(); }, {random_f32({3, 7, 5}, 22)});
+}
+PARITY(expand, "(5,1) -> (3,5,7)") {
+  check_parity([](const auto& in) { return in[0].expand({3, 5, 7}).contiguous(); }, {random_f32({5, 1}, 23)});
+}
+PARITY(cat, "three tensors along dim 1") {
+  check_parity([](const auto& in) { return varstar::cat({in[0], in[1], in[2]}, 1); },
+               {random_f32({2, 3, 5}, 24), random_f32({2, 1, 5}, 25), random_f32({2, 4, 5}, 26)});
+}
+PARITY(matmul, "2-d, batched, transposed") {
+  check_parity([](const auto& in) { return varstar::matmul(in[0], in[1]); }, {random_f32({17, 33}, 27), random_f32({33, 9}, 28)});
+  check_parity([](const auto& in) { return varstar::matmul(in[0], in[1]); },
+               {random_f32({3, 7, 11}, 29), random_f32({3, 11, 5}, 30)});
+  check_parity([](const auto& in) { return varstar::matmul(in[0].transpose(0, 1), in[1]); },
+               {random_f32({13, 7}, 31), random_f32({13, 5}, 32)});
+}
+PARITY(linear, "3-d input with bias") {
+  check_parity([](const auto& in) { return varstar::linear(in[0], in[1], in[2]); },
+               {random_f32({3, 5, 19}, 33), random_f32({23, 19}, 34), random_f32({23}, 35)});
+}
+PARITY(conv1d, "thesis-like layer, odd sizes") {
+  check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
+               {random_f32({3, 5, 37}, 36), random_f32({7, 5, 5}, 37), random_f32({7}, 38)});
+  check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 2, 1); },
+               {random_f32({2, 3, 21}, 39), random_f32({4, 3, 3}, 40), random_f32({4}, 41)});
+}
+PARITY(conv2d, "5x5 same padding and strided") {
+  check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
+               {random_f32({2, 3, 11, 9}, 42), random_f32({5, 3, 5, 5}, 43), random_f32({5}, 44)});
+  check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {2, 1}, {1, 0}); },
+               {random_f32({3, 2, 9, 7}, 45), random_f32({4, 2, 3, 3}, 46), random_f32({4}, 47)});
+}
+PARITY(maxpool1d, "kernel 2 on odd length; kernel 3 stride 2 (overlapping)") {
+  check_parity([](const auto& in) { return varstar::maxpool1d(in[0], 2); }, {random_f32({3, 5, 37}, 48)});
+  check_parity([](const auto& in) { return varstar::maxpool1d(in[0], 3, 2); }, {random_f32({2, 3, 17}, 49)});
+}
+PARITY(maxpool2d, "2x2 on 11x9") {
+  check_parity([](const auto& in) { return varstar::maxpool2d(in[0], {2, 2}); }, {random_f32({2, 3, 11, 9}, 50)});
+}
+PARITY(dropout, "identical Philox masks on both devices") {
+  varstar::Generator gen(51);
+  check_parity(
+      [&gen](const auto& in) {
+        gen.set_state(51, 0);
+        return varstar::dropout(in[0], 0.4, true, gen);
+      },
+      {random_f32({7, 131}, 52)}, {}, 0.0, 0.0);
+}
+PARITY(lstm, "B=3, T=7, I=5, H=9") {
+  const int64_t H = 9;
+  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+               {random_f32({3, 7, 5}, 53), random_f32({4 * H, 5}, 54, -0.5, 0.5), random_f32({4 * H, H}, 55, -0.5, 0.5),
+                random_f32({4 * H}, 56), random_f32({4 * H}, 57)});
+}
+PARITY(batch_norm, "training (N,C,H,W) and evaluation") {
+  check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
+               {random_f32({4, 3, 5, 7}, 58), random_f32({3}, 59, 0.5, 1.5), random_f32({3}, 60)});
+  const Tensor rm = random_f32({3}, 61), rv = random_f32({3}, 62, 0.5, 2.0);
+  check_parity(
+      [&](const auto& in) {
+        const varstar::Device d = in[0].device();
+        return varstar::batch_norm(in[0], in[1], in[2], rm.to(d), rv.to(d), false);
+      },
+      {random_f32({4, 3, 9}, 63), random_f32({3}, 64), random_f32({3}, 65)});
+}
+PARITY(log_softmax, "(37,10)") {
+  check_parity([](const auto& in) { return varstar::log_softmax(in[0]); }, {random_f32({37, 10}, 66, -3, 3)});
+}
+PARITY(cross_entropy, "weighted, 37 samples, 5 classes") {
+  std::vector<int32_t> t(37);
+  for (int i = 0; i < 37; ++i) t[i] = (i * 7) % 5;
+  const Tensor targets = Tensor::from_vector(t, {37});
+  const Tensor weights = Tensor::from_vector(std::vector<float>{0.5f, 1.f, 2.f, 1.5f, 0.75f}, {5});
+  check_parity(
+      [&](const auto& in) {
+        const varstar::Device d = in[0].device();
+        return varstar::cross_entropy(in[0], targets.to(d), weights.to(d));
+      },
+      {random_f32({37, 5}, 67, -2, 2)});
+}
