@@ -1,0 +1,86 @@
+#pragma once
+// Optimizers over named parameters: Adam (PyTorch's L2 weight_decay), AdamW
+// (decoupled weight decay) and SGD with momentum. Their state (moment
+// buffers, step count, hyper-parameters) can be saved and restored, so a
+// resumed run continues exactly.
+#include <map>
+#include <string>
+
+#include "engine/nn/module.h"
+
+namespace varstar::optim {
+
+struct OptimizerState {
+  nn::NamedTensors tensors;                // e.g. "exp_avg.conv1.weight"
+  std::map<std::string, double> scalars;   // e.g. "step", "lr"
+};
+
+class Optimizer {
+ public:
+  explicit Optimizer(nn::NamedTensors params) : params_(std::move(params)) {}
+  virtual ~Optimizer() = default;
+  // Applies one update from the parameters' current gradients (parameters
+  // without a gradient are left alone, as PyTorch does).
+  virtual void step() = 0;
+  void zero_grad();
+  virtual OptimizerState state() const = 0;
+  virtual void load_state(const OptimizerState& state) = 0;
+  virtual std::string name() const = 0;
+  double lr() const { return lr_; }
+  void set_lr(double lr) { lr_ = lr; }
+  const nn::NamedTensors& params() const { return params_; }
+
+ protected:
+  nn::NamedTensors params_;
+  double lr_ = 1e-3;
+};
+
+struct AdamOptions {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+  bool decoupled = false;  // true: AdamW
+};
+
+class Adam : public Optimizer {
+ public:
+  Adam(nn::NamedTensors params, AdamOptions options);
+  void step() override;
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
+  std::string name() const override { return options_.decoupled ? "AdamW" : "Adam"; }
+  int64_t steps_taken() const { return step_; }
+
+ private:
+  AdamOptions options_;
+  int64_t step_ = 0;
+  std::vector<Tensor> exp_avg_, exp_avg_sq_;
+};
+
+// AdamW with PyTorch's default weight decay of 0.01.
+inline AdamOptions adamw_options(double lr, double weight_decay = 0.01) {
+  AdamOptions o;
+  o.lr = lr;
+  o.weight_decay = weight_decay;
+  o.decoupled = true;
+  return o;
+}
+
+struct SgdOptions {
+  double lr = 1e-2, momentum = 0.0, dampening = 0.0, weight_decay = 0.0;
+  bool nesterov = false;
+};
+
+class SGD : public Optimizer {
+ public:
+  SGD(nn::NamedTensors params, SgdOptions options);
+  void step() override;
+  OptimizerState state() const override;
+  void load_state(const OptimizerState& state) override;
+  std::string name() const override { return "SGD"; }
+
+ private:
+  SgdOptions options_;
+  int64_t step_ = 0;
+  std::vector<Tensor> momentum_buffer_;
+};
+
+}  // namespace varstar::optim

@@ -1,0 +1,26 @@
+// The model catalog: names, descriptions, construction.
+#include "models/cnn2d.h"
+#include "models/cnn_lstm.h"
+
+namespace varstar::models {
+
+const std::vector<ModelInfo>& model_catalog() {
+  static const std::vector<ModelInfo> catalog = {
+      {"cnn-lstm", "CNN-LSTM of the thesis (Table 2) on harmonic-synthesised light curves, input (1, 359)"},
+      {"cnn2d", "2D-CNN of the thesis (Table 3) on dm-dt images, same padding, input (1, 24, 24)"},
+      {"cnn2d-scripts", "2D-CNN of the thesis scripts on 3-channel 90x53 dm-dt images, dropout 0.1"},
+  };
+  return catalog;
+}
+
+std::unique_ptr<Model> make_model(const std::string& name, const ModelConfig& config) {
+  VARSTAR_CHECK(config.num_classes >= 2, "{}: need at least 2 classes, got {}", name, config.num_classes);
+  if (name == "cnn-lstm") return std::make_unique<CnnLstm>(config);
+  if (name == "cnn2d") return std::make_unique<Cnn2dTable3>(config);
+  if (name == "cnn2d-scripts") return std::make_unique<Cnn2dScripts>(config);
+  std::string known;
+  for (const auto& m : model_catalog()) known += (known.empty() ? "" : ", ") + m.name;
+  throw Error(fmt::format("unknown model '{}'; known models: {}", name, known));
+}
+
+}  // namespace varstar::models
