@@ -1,14 +1,15 @@
 #pragma once
 // 1-d and 2-d convolution (cross-correlation, as PyTorch), stride and zero
 // padding. CPU: per-sample im2col + GEMM, samples in parallel; the weight
-// gradient is one GEMM over the whole batch. conv2d_forward_naive is the
+// gradient is one GEMM over the whole batch (columns of all samples side by side). conv2d_forward_naive is the
 // direct loop the tests compare with. Shapes: see kernels/conv_math.h.
 // bias and db may be null.
 #include "kernels/common.h"
 #include "kernels/conv_math.h"
 
 namespace varstar::cpu {
-template <class T> void im2col(const T* x, const ConvShape& s, T* col);    // x: (Cin, H, W) of one sample
+// x: (Cin, H, W) of one sample -> col (Cin*KH*KW, P) with rows `ld` elements apart (ld >= P).
+template <class T> void im2col(const T* x, const ConvShape& s, T* col, int64_t ld);
 template <class T> void col2im(const T* col, const ConvShape& s, T* dx);   // dx: (Cin, H, W), overwritten
 template <class T> void conv2d_forward(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
 template <class T> void conv2d_backward_input(const T* dy, const T* weight, T* dx, const ConvShape& s);

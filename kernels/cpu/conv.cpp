@@ -1,7 +1,7 @@
 // CPU convolution: im2col + GEMM (OpenBLAS), one sample per thread in the
 // forward and input-gradient passes; the weight gradient is one large GEMM
-// over the batch (row-major "im2row" layout), so its result does not depend on
-// the number of threads.
+// over the batch (all samples' columns side by side), so its result does not
+// depend on the number of threads.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -18,28 +18,24 @@ bool is_pointwise(const ConvShape& s) {
   return s.kh == 1 && s.kw == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 && s.pad_w == 0;
 }
 
-// rows (P, Cin*KH*KW) of one sample: the transpose of im2col.
+// Grow-only scratch buffer per thread and purpose: the OpenMP pool threads
+// persist, so a training step reuses the previous step's pages.
 template <class T>
-void im2row(const T* x, const ConvShape& s, T* rows) {
-  const int64_t nr = s.col_rows(), np = s.out_pixels();
-  for (int64_t p = 0; p < np; ++p) {
-    T* dst = rows + p * nr;
-    for (int64_t r = 0; r < nr; ++r) {
-      const int64_t src = im2col_source(s, r, p);
-      dst[r] = src < 0 ? T(0) : x[src];
-    }
-  }
+T* scratch(size_t n, int slot) {
+  thread_local std::vector<T> buffers[3];
+  std::vector<T>& b = buffers[slot];
+  if (b.size() < n) b.resize(n);
+  return b.data();
 }
 
 }  // namespace
 
 template <class T>
-void im2col(const T* x, const ConvShape& s, T* col) {
-  const int64_t np = s.out_pixels();
+void im2col(const T* x, const ConvShape& s, T* col, int64_t ld) {
   for (int64_t c = 0; c < s.c_in; ++c) {
     for (int64_t i = 0; i < s.kh; ++i) {
       for (int64_t j = 0; j < s.kw; ++j) {
-        T* dst = col + ((c * s.kh + i) * s.kw + j) * np;
+        T* dst = col + ((c * s.kh + i) * s.kw + j) * ld;
         for (int64_t oh = 0; oh < s.out_h; ++oh) {
           const int64_t ih = oh * s.stride_h - s.pad_h + i;
           T* row = dst + oh * s.out_w;
@@ -96,14 +92,14 @@ void conv2d_forward(const T* x, const T* weight, const T* bias, T* y, const Conv
   const int64_t nr = s.col_rows(), np = s.out_pixels();
   const bool pointwise = is_pointwise(s);
   parallel_for(s.batch, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> col(pointwise ? 0 : nr * np);
+    T* col = pointwise ? nullptr : scratch<T>(nr * np, 0);
     for (int64_t b = begin; b < end; ++b) {
       const T* xb = x + b * s.c_in * s.in_pixels();
       T* yb = y + b * s.c_out * np;
       const T* cols = xb;
       if (!pointwise) {
-        im2col(xb, s, col.data());
-        cols = col.data();
+        im2col(xb, s, col, np);
+        cols = col;
       }
       T beta = 0;
       if (bias != nullptr) {
@@ -120,12 +116,12 @@ void conv2d_backward_input(const T* dy, const T* weight, T* dx, const ConvShape&
   const int64_t nr = s.col_rows(), np = s.out_pixels();
   const bool pointwise = is_pointwise(s);
   parallel_for(s.batch, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> col(pointwise ? 0 : nr * np);
+    T* col = pointwise ? nullptr : scratch<T>(nr * np, 0);
     for (int64_t b = begin; b < end; ++b) {
       const T* dyb = dy + b * s.c_out * np;
       T* dxb = dx + b * s.c_in * s.in_pixels();
       // dcol (nr, np) = W^T (nr, Cout) x dy_b (Cout, np)
-      T* dcol = pointwise ? dxb : col.data();
+      T* dcol = pointwise ? dxb : col;
       gemm<T>(true, false, nr, np, s.c_out, T(1), weight, nr, dyb, np, T(0), dcol, np);
       if (!pointwise) col2im(dcol, s, dxb);
     }
@@ -136,20 +132,21 @@ template <class T>
 void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s) {
   const int64_t nr = s.col_rows(), np = s.out_pixels();
   const int64_t total = s.batch * np;
-  // dy as (Cout, B*P) and the inputs as rows (B*P, nr): dW = dy2 x rows.
-  std::vector<T> dy2(s.c_out * total);
-  std::vector<T> rows(total * nr);
+  // Samples side by side: dy2 (Cout, B*P), cols (nr, B*P); dW = dy2 cols^T in
+  // one GEMM whose reduction runs over the whole batch.
+  T* dy2 = scratch<T>(s.c_out * total, 1);
+  T* cols = scratch<T>(nr * total, 2);
   parallel_for(s.batch, 1, [&](int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; ++b) {
-      im2row(x + b * s.c_in * s.in_pixels(), s, rows.data() + b * np * nr);
+      im2col(x + b * s.c_in * s.in_pixels(), s, cols + b * np, total);
       for (int64_t o = 0; o < s.c_out; ++o)
-        std::memcpy(dy2.data() + o * total + b * np, dy + (b * s.c_out + o) * np, sizeof(T) * np);
+        std::memcpy(dy2 + o * total + b * np, dy + (b * s.c_out + o) * np, sizeof(T) * np);
     }
   });
-  gemm<T>(false, false, s.c_out, nr, total, T(1), dy2.data(), total, rows.data(), nr, T(0), dweight, nr);
+  gemm<T>(false, true, s.c_out, nr, total, T(1), dy2, total, cols, total, T(0), dweight, nr);
   if (dbias != nullptr) {
     for (int64_t o = 0; o < s.c_out; ++o) {
-      const T* row = dy2.data() + o * total;
+      const T* row = dy2 + o * total;
       T acc = 0;
       for (int64_t p = 0; p < total; ++p) acc += row[p];
       dbias[o] = acc;
@@ -176,7 +173,7 @@ void conv2d_forward_naive(const T* x, const T* weight, const T* bias, T* y, cons
 }
 
 #define VARSTAR_INSTANTIATE(T)                                                                    \
-  template void im2col<T>(const T*, const ConvShape&, T*);                                        \
+  template void im2col<T>(const T*, const ConvShape&, T*, int64_t);                               \
   template void col2im<T>(const T*, const ConvShape&, T*);                                        \
   template void conv2d_forward<T>(const T*, const T*, const T*, T*, const ConvShape&);            \
   template void conv2d_backward_input<T>(const T*, const T*, T*, const ConvShape&);               \

@@ -1,5 +1,8 @@
-// CPU LSTM layer: input projections for all steps in one GEMM, then per step
-// a recurrent GEMM (beta = 1 onto the projections) and the pointwise cell.
+// CPU LSTM layer: input projections for all steps in one GEMM, then the
+// recurrence. Batch rows are independent through time, so each thread runs
+// the whole time loop for its slice of the batch with single-threaded GEMMs:
+// no synchronisation per time step. The weight gradients are large GEMMs over
+// all rows and steps at the end.
 #include <algorithm>
 #include <cstring>
 
@@ -9,6 +12,11 @@
 
 namespace varstar::cpu {
 
+namespace {
+// Rows per thread chunk: small batches stay on one thread.
+constexpr int64_t kRowsPerChunk = 4;
+}  // namespace
+
 template <class T>
 void lstm_forward(const T* x, const T* w_ih, const T* w_hh, const T* b_ih, const T* b_hh, T* y, T* gates, T* cell,
                   const LstmShape& s) {
@@ -17,19 +25,22 @@ void lstm_forward(const T* x, const T* w_ih, const T* w_hh, const T* b_ih, const
   for (int64_t r = 0; r < B * S; ++r)
     for (int64_t k = 0; k < G; ++k) gates[r * G + k] = b_ih[k] + b_hh[k];
   gemm<T>(false, true, B * S, G, I, T(1), x, I, w_ih, I, T(1), gates, G);
-  for (int64_t t = 0; t < S; ++t) {
-    T* gt = gates + t * G;  // row b at gt + b * S * G
-    if (t > 0) gemm<T>(false, true, B, G, H, T(1), y + (t - 1) * H, S * H, w_hh, H, T(1), gt, S * G);
-    for (int64_t b = 0; b < B; ++b) {
-      T* g = gt + b * S * G;
-      T* c = cell + (b * S + t) * H;
-      T* h = y + (b * S + t) * H;
-      const T* c_prev = t > 0 ? c - H : nullptr;
-      for (int64_t j = 0; j < H; ++j)
-        lstm_cell_forward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev ? c_prev[j] : T(0), g[j], g[H + j],
-                          g[2 * H + j], g[3 * H + j], c[j], h[j]);
+  parallel_for(B, kRowsPerChunk, [&](int64_t b0, int64_t b1) {
+    const int64_t rows = b1 - b0;
+    for (int64_t t = 0; t < S; ++t) {
+      T* gt = gates + (b0 * S + t) * G;  // row b at gt + (b - b0) * S * G
+      if (t > 0) gemm<T>(false, true, rows, G, H, T(1), y + (b0 * S + t - 1) * H, S * H, w_hh, H, T(1), gt, S * G);
+      for (int64_t b = b0; b < b1; ++b) {
+        T* g = gates + (b * S + t) * G;
+        T* c = cell + (b * S + t) * H;
+        T* h = y + (b * S + t) * H;
+        const T* c_prev = t > 0 ? c - H : nullptr;
+        for (int64_t j = 0; j < H; ++j)
+          lstm_cell_forward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev ? c_prev[j] : T(0), g[j], g[H + j],
+                            g[2 * H + j], g[3 * H + j], c[j], h[j]);
+      }
     }
-  }
+  });
 }
 
 template <class T>
@@ -39,24 +50,28 @@ void lstm_backward(const T* dy, const T* x, const T* w_ih, const T* w_hh, const 
   T* dh_next = state;          // (B, H)
   T* dc_next = state + B * H;  // (B, H)
   std::fill(state, state + 2 * B * H, T(0));
-  for (int64_t t = S - 1; t >= 0; --t) {
-    for (int64_t b = 0; b < B; ++b) {
-      const int64_t row = b * S + t;
-      const T* g = gates + row * G;
-      T* dg = dgates + row * G;
-      const T* c = cell + row * H;
-      const T* dyt = dy + row * H;
-      for (int64_t j = 0; j < H; ++j) {
-        const T c_prev = t > 0 ? c[j - H] : T(0);
-        T dc_prev;
-        lstm_cell_backward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev, c[j], dyt[j] + dh_next[b * H + j],
-                           dc_next[b * H + j], dg[j], dg[H + j], dg[2 * H + j], dg[3 * H + j], dc_prev);
-        dc_next[b * H + j] = dc_prev;
+  parallel_for(B, kRowsPerChunk, [&](int64_t b0, int64_t b1) {
+    const int64_t rows = b1 - b0;
+    for (int64_t t = S - 1; t >= 0; --t) {
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t row = b * S + t;
+        const T* g = gates + row * G;
+        T* dg = dgates + row * G;
+        const T* c = cell + row * H;
+        const T* dyt = dy + row * H;
+        for (int64_t j = 0; j < H; ++j) {
+          const T c_prev = t > 0 ? c[j - H] : T(0);
+          T dc_prev;
+          lstm_cell_backward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev, c[j], dyt[j] + dh_next[b * H + j],
+                             dc_next[b * H + j], dg[j], dg[H + j], dg[2 * H + j], dg[3 * H + j], dc_prev);
+          dc_next[b * H + j] = dc_prev;
+        }
       }
+      // dh_next (rows, H) = dgates[b0:b1, t] (rows, 4H) @ w_hh (4H, H)
+      if (t > 0)
+        gemm<T>(false, false, rows, H, G, T(1), dgates + (b0 * S + t) * G, S * G, w_hh, H, T(0), dh_next + b0 * H, H);
     }
-    // dh_next (B, H) = dgates[:, t] (B, 4H) @ w_hh (4H, H)
-    if (t > 0) gemm<T>(false, false, B, H, G, T(1), dgates + t * G, S * G, w_hh, H, T(0), dh_next, H);
-  }
+  });
   // h_prev[:, t] = y[:, t - 1], zero at t = 0.
   for (int64_t b = 0; b < B; ++b) {
     std::fill(h_prev + b * S * H, h_prev + b * S * H + H, T(0));
