@@ -23,4 +23,23 @@ std::unique_ptr<Model> make_model(const std::string& name, const ModelConfig& co
   throw Error(fmt::format("unknown model '{}'; known models: {}", name, known));
 }
 
+ModelConfig config_for_input(const std::string& name, const Shape& sample_shape, int64_t num_classes, uint64_t seed) {
+  ModelConfig c;
+  c.num_classes = num_classes;
+  c.seed = seed;
+  if (name == "cnn-lstm") {
+    VARSTAR_CHECK(sample_shape.size() == 2, "cnn-lstm takes samples of shape (channels, length), the data has {}",
+                  shape_str(sample_shape));
+    c.in_channels = sample_shape[0];
+    c.length = sample_shape[1];
+  } else {
+    VARSTAR_CHECK(sample_shape.size() == 3, "{} takes samples of shape (channels, height, width), the data has {}",
+                  name, shape_str(sample_shape));
+    c.in_channels = sample_shape[0];
+    c.height = sample_shape[1];
+    c.width = sample_shape[2];
+  }
+  return c;
+}
+
 }  // namespace varstar::models

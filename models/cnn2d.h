@@ -24,6 +24,7 @@ class Cnn2dScripts : public Model {
   explicit Cnn2dScripts(const ModelConfig& config);
   Tensor forward(const Tensor& x) override;
   std::string name() const override { return "cnn2d-scripts"; }
+  Generator* dropout_generator() override { return &dropout_gen_; }
   Shape sample_shape() const override { return {channels_, height_, width_}; }
 
   std::shared_ptr<nn::Conv2d> conv1, conv2, conv3;

@@ -32,6 +32,9 @@ class Model : public nn::Module {
   // Shape of one sample, e.g. {1, 359} or {1, 24, 24}.
   virtual Shape sample_shape() const = 0;
   int64_t num_classes() const { return num_classes_; }
+  // The generator of the model's dropout masks (nullptr: no dropout); saved in
+  // checkpoints so that a resumed run draws the same masks.
+  virtual Generator* dropout_generator() { return nullptr; }
 
  protected:
   int64_t num_classes_ = 0;
@@ -45,5 +48,8 @@ struct ModelInfo {
 const std::vector<ModelInfo>& model_catalog();
 // Builds a model by catalog name; throws naming the known models otherwise.
 std::unique_ptr<Model> make_model(const std::string& name, const ModelConfig& config);
+// A ModelConfig whose input matches one sample of shape `sample_shape`
+// ({C, L} for cnn-lstm, {C, H, W} for the 2-d models); throws when the rank is wrong.
+ModelConfig config_for_input(const std::string& name, const Shape& sample_shape, int64_t num_classes, uint64_t seed);
 
 }  // namespace varstar::models

@@ -1,0 +1,113 @@
+// Checkpoint and model files (see checkpoint.h).
+#include "train/checkpoint.h"
+
+#include <map>
+
+#include "engine/autograd.h"
+#include "engine/safetensors.h"
+
+namespace varstar::train {
+
+namespace {
+constexpr int kFormatVersion = 1;
+}
+
+void load_state_into(const nn::Module& module, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                     const std::string& prefix, const std::string& path) {
+  std::map<std::string, const Tensor*> by_name;
+  for (const auto& [name, t] : tensors)
+    if (name.rfind(prefix, 0) == 0) by_name[name.substr(prefix.size())] = &t;
+  NoGradGuard no_grad;
+  for (auto& [name, target] : module.state()) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) throw DataError(path, 0, "", fmt::format("has no tensor '{}{}' for this model", prefix, name));
+    const Tensor& src = *it->second;
+    if (src.shape() != target.shape())
+      throw DataError(path, 0, "",
+                      fmt::format("tensor '{}{}' has shape {}, the model expects {} (a different model or input "
+                                  "shape?)", prefix, name, shape_str(src.shape()), shape_str(target.shape())));
+    Tensor t = target;
+    t.copy_(src.to(target.dtype()).to(target.device()));
+    by_name.erase(it);
+  }
+  if (!by_name.empty())
+    throw DataError(path, 0, "", fmt::format("has {} tensors this model does not have, e.g. '{}{}'", by_name.size(),
+                                             prefix, by_name.begin()->first));
+}
+
+void save_training_checkpoint(const std::string& path, const models::Model& model, const optim::Optimizer& optimizer,
+                              const nlohmann::json& description) {
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const auto& [name, t] : model.state()) tensors.emplace_back("model." + name, t);
+  const optim::OptimizerState state = optimizer.state();
+  for (const auto& [name, t] : state.tensors) tensors.emplace_back("optim." + name, t);
+  nlohmann::json d = description;
+  d["format_version"] = kFormatVersion;
+  d["model"] = model.name();
+  d["optimizer"] = {{"name", optimizer.name()}, {"scalars", state.scalars}};
+  save_safetensors(path, tensors, {{"varstar_checkpoint", d.dump()}});
+}
+
+nlohmann::json load_training_checkpoint(const std::string& path, models::Model& model, optim::Optimizer& optimizer) {
+  const SafetensorsContents file = load_safetensors(path);
+  auto it = file.metadata.find("varstar_checkpoint");
+  if (it == file.metadata.end()) throw DataError(path, 0, "", "is not a varstar training checkpoint (no description)");
+  nlohmann::json d;
+  try {
+    d = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path, 0, "", fmt::format("has a corrupt description ({})", e.what()));
+  }
+  if (d.value("format_version", 0) != kFormatVersion)
+    throw DataError(path, 0, "", fmt::format("has checkpoint format {}, this varstar reads {}", d.value("format_version", 0),
+                                             kFormatVersion));
+  if (d.value("model", std::string()) != model.name())
+    throw DataError(path, 0, "", fmt::format("holds a '{}' model, the run trains '{}'", d.value("model", std::string("?")),
+                                             model.name()));
+  if (d["optimizer"].value("name", std::string()) != optimizer.name())
+    throw DataError(path, 0, "", fmt::format("holds {} state, the run uses {}", d["optimizer"].value("name", std::string("?")),
+                                             optimizer.name()));
+  load_state_into(model, file.tensors, "model.", path);
+  optim::OptimizerState state;
+  for (const auto& [name, t] : file.tensors)
+    if (name.rfind("optim.", 0) == 0) state.tensors.emplace_back(name.substr(6), t);
+  state.scalars = d["optimizer"]["scalars"].get<std::map<std::string, double>>();
+  try {
+    optimizer.load_state(state);
+  } catch (const Error& e) {
+    throw DataError(path, 0, "", e.what());
+  }
+  return d;
+}
+
+void save_model_file(const std::string& path, const models::Model& model, const nlohmann::json& description) {
+  nlohmann::json d = description;
+  d["format_version"] = kFormatVersion;
+  d["model"] = model.name();
+  d["sample_shape"] = model.sample_shape();
+  d["num_classes"] = model.num_classes();
+  save_safetensors(path, model.state(), {{"varstar_model", d.dump()}});
+}
+
+LoadedModel load_model_file(const std::string& path) {
+  const SafetensorsContents file = load_safetensors(path);
+  auto it = file.metadata.find("varstar_model");
+  if (it == file.metadata.end())
+    throw DataError(path, 0, "", "is not a varstar model file (no varstar_model metadata); training checkpoints "
+                                 "are 'last.safetensors', final models 'model.safetensors'");
+  LoadedModel out;
+  try {
+    out.description = nlohmann::json::parse(it->second);
+    const Shape shape = out.description.at("sample_shape").get<Shape>();
+    out.model = models::make_model(
+        out.description.at("model").get<std::string>(),
+        models::config_for_input(out.description.at("model").get<std::string>(), shape,
+                                 out.description.at("num_classes").get<int64_t>(), 0));
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path, 0, "", fmt::format("has a corrupt description ({})", e.what()));
+  }
+  load_state_into(*out.model, file.tensors, "", path);
+  return out;
+}
+
+}  // namespace varstar::train

@@ -1,0 +1,401 @@
+// The training loop for one split (see trainer.h).
+#include "train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+
+#include "data/balance.h"
+#include "engine/autograd.h"
+#include "engine/ops.h"
+#include "engine/optim.h"
+#include "engine/threads.h"
+#include "kernels/philox_math.h"
+#include "train/checkpoint.h"
+
+namespace varstar::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Test hook: VARSTAR_TEST_KILL_AFTER_STEPS=n kills the process (SIGKILL)
+// after n optimizer steps, so tests can interrupt a run at a known point.
+void maybe_kill(int64_t steps_done) {
+  static const int64_t limit = [] {
+    const char* v = std::getenv("VARSTAR_TEST_KILL_AFTER_STEPS");
+    return v ? std::atoll(v) : int64_t{-1};
+  }();
+  if (limit >= 0 && steps_done >= limit) std::raise(SIGKILL);
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, const models::Model& model) {
+  if (c.optimizer == "adam" || c.optimizer == "adamw") {
+    optim::AdamOptions o;
+    o.lr = c.lr;
+    o.weight_decay = c.weight_decay;
+    o.decoupled = c.optimizer == "adamw";
+    return std::make_unique<optim::Adam>(model.named_parameters(), o);
+  }
+  if (c.optimizer == "sgd") {
+    optim::SgdOptions o;
+    o.lr = c.lr;
+    o.momentum = 0.9;
+    o.weight_decay = c.weight_decay;
+    return std::make_unique<optim::SGD>(model.named_parameters(), o);
+  }
+  throw Error(fmt::format("unknown optimizer '{}': expected adam, adamw or sgd", c.optimizer));
+}
+
+double scheduled_lr(const TrainConfig& c, int epoch) {
+  if (c.lr_schedule == "constant") return c.lr;
+  if (c.lr_schedule == "cosine") return c.lr * 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / std::max(c.epochs, 1)));
+  throw Error(fmt::format("unknown learning-rate schedule '{}': expected constant or cosine", c.lr_schedule));
+}
+
+// Stratified hold-out of `fraction` of the training rows (at least one row of
+// every class with two or more rows), seeded by (seed, fold).
+void split_validation(const Dataset& data, const std::vector<int64_t>& rows, double fraction, uint64_t seed, int fold,
+                      std::vector<int64_t>& fit, std::vector<int64_t>& val) {
+  std::vector<std::vector<int64_t>> by_class(data.n_classes());
+  for (int64_t r : rows) by_class[data.labels[r]].push_back(r);
+  for (auto& members : by_class) {
+    const auto shuffled = epoch_permutation(members, seed ^ 0x7a11dull, fold, 0);
+    int64_t n_val = static_cast<int64_t>(std::llround(fraction * static_cast<double>(shuffled.size())));
+    if (shuffled.size() >= 2) n_val = std::clamp<int64_t>(n_val, 1, static_cast<int64_t>(shuffled.size()) - 1);
+    else n_val = 0;
+    val.insert(val.end(), shuffled.begin(), shuffled.begin() + n_val);
+    fit.insert(fit.end(), shuffled.begin() + n_val, shuffled.end());
+  }
+  std::sort(fit.begin(), fit.end());
+  std::sort(val.begin(), val.end());
+}
+
+struct Batch {
+  Tensor x, y;
+};
+
+Batch load_batch(const Dataset& data, const std::vector<int64_t>& order, int64_t begin, int64_t end) {
+  const std::span<const int64_t> idx(order.data() + begin, static_cast<size_t>(end - begin));
+  return {gather_samples(data, idx), gather_labels(data, idx)};
+}
+
+nlohmann::json history_json(const std::vector<EpochRecord>& history) {
+  nlohmann::json h = nlohmann::json::array();
+  for (const auto& r : history) h.push_back(r.to_json());
+  return h;
+}
+
+}  // namespace
+
+nlohmann::json TrainConfig::to_json() const {
+  return {{"model", model},     {"epochs", epochs},           {"batch", batch},
+          {"lr", lr},           {"optimizer", optimizer},     {"weight_decay", weight_decay},
+          {"lr_schedule", lr_schedule}, {"class_weights", class_weights},
+          {"validation_fraction", validation_fraction}, {"patience", patience},
+          {"seed", seed},       {"device", device},           {"threads", threads}};
+}
+
+TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
+  TrainConfig c;
+  c.model = j.value("model", c.model);
+  c.epochs = j.value("epochs", c.epochs);
+  c.batch = j.value("batch", c.batch);
+  c.lr = j.value("lr", c.lr);
+  c.optimizer = j.value("optimizer", c.optimizer);
+  c.weight_decay = j.value("weight_decay", c.weight_decay);
+  c.lr_schedule = j.value("lr_schedule", c.lr_schedule);
+  c.class_weights = j.value("class_weights", c.class_weights);
+  c.validation_fraction = j.value("validation_fraction", c.validation_fraction);
+  c.patience = j.value("patience", c.patience);
+  c.seed = j.value("seed", c.seed);
+  c.device = j.value("device", c.device);
+  c.threads = j.value("threads", c.threads);
+  return c;
+}
+
+nlohmann::json EpochRecord::to_json() const {
+  return {{"epoch", epoch},         {"lr", lr},
+          {"train_loss", train_loss}, {"train_accuracy", train_accuracy},
+          {"val_loss", val_loss},   {"val_accuracy", val_accuracy},
+          {"test_loss", test_loss}, {"test_accuracy", test_accuracy},
+          {"seconds", seconds},     {"samples_per_s", samples_per_s}};
+}
+
+EpochRecord EpochRecord::from_json(const nlohmann::json& j) {
+  EpochRecord r;
+  r.epoch = j.at("epoch").get<int>();
+  r.lr = j.at("lr").get<double>();
+  r.train_loss = j.at("train_loss").get<double>();
+  r.train_accuracy = j.at("train_accuracy").get<double>();
+  r.val_loss = j.at("val_loss").get<double>();
+  r.val_accuracy = j.at("val_accuracy").get<double>();
+  r.test_loss = j.at("test_loss").get<double>();
+  r.test_accuracy = j.at("test_accuracy").get<double>();
+  r.seconds = j.at("seconds").get<double>();
+  r.samples_per_s = j.at("samples_per_s").get<double>();
+  return r;
+}
+
+nlohmann::json FoldOutcome::to_json(const std::vector<std::string>& class_names) const {
+  return {{"fold", fold},     {"best_epoch", best_epoch}, {"seconds", seconds}, {"resumed", resumed},
+          {"test", test.to_json(class_names)}, {"history", history_json(history)}};
+}
+
+std::vector<int64_t> epoch_permutation(const std::vector<int64_t>& rows, uint64_t seed, int fold, int epoch) {
+  std::vector<int64_t> p = rows;
+  // Fisher-Yates on the Philox stream of (seed, fold, epoch).
+  const uint64_t stream = seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(fold) * 0x100000001B3ull +
+                          static_cast<uint64_t>(epoch);
+  for (int64_t i = static_cast<int64_t>(p.size()) - 1; i > 0; --i) {
+    const uint64_t r = (static_cast<uint64_t>(philox_u32(stream, 2 * i)) << 32) | philox_u32(stream, 2 * i + 1);
+    std::swap(p[i], p[r % static_cast<uint64_t>(i + 1)]);
+  }
+  return p;
+}
+
+Predictions predict(models::Model& model, const Dataset& data, const std::vector<int64_t>& rows, Device device,
+                    bool with_loss) {
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  Predictions out;
+  out.rows = rows;
+  const int64_t n = static_cast<int64_t>(rows.size()), c = data.n_classes();
+  out.probabilities.resize(static_cast<size_t>(n * c));
+  out.predicted.resize(n);
+  double loss_sum = 0;
+  constexpr int64_t kEvalBatch = 256;
+  for (int64_t b = 0; b < n; b += kEvalBatch) {
+    const int64_t e = std::min(n, b + kEvalBatch);
+    Batch batch = load_batch(data, rows, b, e);
+    const Tensor logits = model.forward(batch.x.to(device));
+    const std::vector<float> logp = log_softmax(logits).to_vector<float>();
+    if (with_loss) loss_sum += cross_entropy(logits, batch.y.to(device)).item() * static_cast<double>(e - b);
+    for (int64_t i = b; i < e; ++i) {
+      int32_t best = 0;
+      for (int64_t k = 0; k < c; ++k) {
+        const float lp = logp[(i - b) * c + k];
+        out.probabilities[i * c + k] = std::exp(lp);
+        if (lp > logp[(i - b) * c + best]) best = static_cast<int32_t>(k);
+      }
+      out.predicted[i] = best;
+    }
+  }
+  out.loss = n > 0 ? loss_sum / static_cast<double>(n) : 0.0;
+  model.train(was_training);
+  return out;
+}
+
+FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const FoldJob& job, Progress& progress,
+                       std::unique_ptr<models::Model>* trained) {
+  data.validate();
+  VARSTAR_CHECK(config.epochs >= 1 && config.batch >= 1, "training needs epochs >= 1 and batch >= 1");
+  VARSTAR_CHECK(!job.train_rows.empty(), "fold {}: no training rows", job.fold + 1);
+  VARSTAR_CHECK(config.patience == 0 || config.validation_fraction > 0,
+                "early stopping (--patience) needs a validation split (--validation-fraction)");
+  std::string note;
+  const Device device = resolve_device(config.device, &note);
+  if (!note.empty() && job.fold == 0) progress.message("varstar: " + note, true);
+  set_num_threads(config.threads);
+
+  FoldOutcome outcome;
+  outcome.fold = job.fold;
+  const auto t_start = Clock::now();
+
+  std::vector<int64_t> fit, val;
+  if (config.validation_fraction > 0) {
+    split_validation(data, job.train_rows, config.validation_fraction, config.seed, job.fold, fit, val);
+  } else {
+    fit = job.train_rows;
+  }
+  Tensor class_weights;
+  if (config.class_weights) {
+    std::vector<int32_t> fit_labels;
+    for (int64_t r : fit) fit_labels.push_back(data.labels[r]);
+    const auto w = data::balanced_class_weights(data::class_counts(fit_labels, data.n_classes()));
+    class_weights = Tensor::from_vector(std::vector<float>(w.begin(), w.end()), {data.n_classes()}).to(device);
+  }
+
+  auto model = models::make_model(
+      config.model, models::config_for_input(config.model, data.sample_shape, data.n_classes(), config.seed + job.fold));
+  model->to(device);
+  model->train();
+  auto optimizer = make_optimizer(config, *model);
+
+  int start_epoch = 1;
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  int best_epoch = 0, bad_epochs = 0;
+  const std::string ckpt = job.checkpoint_dir.empty() ? "" : job.checkpoint_dir + "/last.safetensors";
+  const std::string best_path = job.checkpoint_dir.empty() ? "" : job.checkpoint_dir + "/best.safetensors";
+  std::vector<std::pair<std::string, Tensor>> best_state;  // early stopping: weights of the best epoch
+  if (!ckpt.empty()) std::filesystem::create_directories(job.checkpoint_dir);
+  if (job.resume && !ckpt.empty() && std::filesystem::exists(ckpt)) {
+    const nlohmann::json d = load_training_checkpoint(ckpt, *model, *optimizer);
+    if (d.at("config") != config.to_json())
+      throw DataError(ckpt, 0, "", fmt::format("was written with another configuration:\n  checkpoint {}\n  this run   {}",
+                                               d.at("config").dump(), config.to_json().dump()));
+    VARSTAR_CHECK(d.at("fold").get<int>() == job.fold, "{}: checkpoint of fold {}, expected fold {}", ckpt,
+                  d.at("fold").get<int>() + 1, job.fold + 1);
+    for (const auto& r : d.at("history")) outcome.history.push_back(EpochRecord::from_json(r));
+    start_epoch = d.at("epochs_done").get<int>() + 1;
+    best_val_loss = d.at("best_val_loss").get<double>();
+    best_epoch = d.at("best_epoch").get<int>();
+    bad_epochs = d.at("bad_epochs").get<int>();
+    if (Generator* g = model->dropout_generator())
+      g->set_state(d.at("dropout_seed").get<uint64_t>(), d.at("dropout_offset").get<uint64_t>());
+    if (best_epoch > 0 && config.patience > 0 && std::filesystem::exists(best_path)) {
+      LoadedModel best = load_model_file(best_path);
+      best_state = best.model->state();
+    }
+    outcome.resumed = true;
+    progress.message(fmt::format("fold {}: resuming after epoch {} from {}", job.fold + 1, start_epoch - 1, ckpt));
+  }
+
+  const int64_t n_fit = static_cast<int64_t>(fit.size());
+  const int64_t batches = (n_fit + config.batch - 1) / config.batch;
+  static int64_t steps_done = 0;
+  bool stop = false;
+  for (int epoch = start_epoch; epoch <= config.epochs && !stop; ++epoch) {
+    const auto t_epoch = Clock::now();
+    const double lr = scheduled_lr(config, epoch);
+    optimizer->set_lr(lr);
+    model->train();
+    const std::vector<int64_t> order = epoch_permutation(fit, config.seed, job.fold, epoch);
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0;
+    std::future<Batch> next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), 0,
+                                         std::min(n_fit, config.batch));
+    for (int64_t b = 0; b < batches; ++b) {
+      Batch batch = next.get();
+      const int64_t begin = (b + 1) * config.batch;
+      if (b + 1 < batches)
+        next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), begin,
+                          std::min(n_fit, begin + config.batch));
+      const int64_t count = batch.y.numel();
+      const Tensor x = batch.x.to(device), y = batch.y.to(device);
+      optimizer->zero_grad();
+      const Tensor logits = model->forward(x);
+      const Tensor loss = cross_entropy(logits, y, class_weights);
+      loss.backward();
+      optimizer->step();
+      maybe_kill(++steps_done);
+      loss_sum += loss.item() * static_cast<double>(count);
+      {
+        const std::vector<float> l = logits.detach().to_vector<float>();
+        const std::vector<int32_t> t = batch.y.to_vector<int32_t>();
+        const int64_t c = data.n_classes();
+        for (int64_t i = 0; i < count; ++i)
+          correct += std::max_element(l.begin() + i * c, l.begin() + (i + 1) * c) - (l.begin() + i * c) == t[i];
+      }
+      seen += count;
+      const double elapsed = std::chrono::duration<double>(Clock::now() - t_epoch).count();
+      ProgressState s;
+      s.fold = job.fold + 1;
+      s.folds = job.folds;
+      s.epoch = epoch;
+      s.epochs = config.epochs;
+      s.batch = b + 1;
+      s.batches = batches;
+      s.loss = loss_sum / static_cast<double>(seen);
+      s.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+      s.samples_per_s = static_cast<double>(seen) / std::max(elapsed, 1e-9);
+      s.eta_seconds = elapsed / static_cast<double>(seen) *
+                      (static_cast<double>(n_fit) * (config.epochs - epoch + 1) - static_cast<double>(seen));
+      progress.update(s);
+    }
+    EpochRecord rec;
+    rec.epoch = epoch;
+    rec.lr = lr;
+    rec.train_loss = loss_sum / static_cast<double>(std::max<int64_t>(seen, 1));
+    rec.train_accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(seen, 1));
+    const double train_seconds = std::chrono::duration<double>(Clock::now() - t_epoch).count();
+    rec.samples_per_s = static_cast<double>(seen) / std::max(train_seconds, 1e-9);
+    if (!val.empty()) {
+      const Predictions p = predict(*model, data, val, device, true);
+      rec.val_loss = p.loss;
+      int64_t ok = 0;
+      for (size_t i = 0; i < val.size(); ++i) ok += p.predicted[i] == data.labels[val[i]];
+      rec.val_accuracy = static_cast<double>(ok) / static_cast<double>(val.size());
+    }
+    if (!job.test_rows.empty()) {
+      const Predictions p = predict(*model, data, job.test_rows, device, true);
+      rec.test_loss = p.loss;
+      int64_t ok = 0;
+      for (size_t i = 0; i < job.test_rows.size(); ++i) ok += p.predicted[i] == data.labels[job.test_rows[i]];
+      rec.test_accuracy = static_cast<double>(ok) / static_cast<double>(job.test_rows.size());
+    }
+    rec.seconds = std::chrono::duration<double>(Clock::now() - t_epoch).count();
+    outcome.history.push_back(rec);
+
+    if (config.patience > 0) {
+      if (rec.val_loss < best_val_loss) {
+        best_val_loss = rec.val_loss;
+        best_epoch = epoch;
+        bad_epochs = 0;
+        best_state.clear();
+        for (const auto& [name, t] : model->state()) best_state.emplace_back(name, t.detach().clone());
+        if (!best_path.empty()) save_model_file(best_path, *model, {{"epoch", epoch}});
+      } else if (++bad_epochs >= config.patience) {
+        stop = true;
+        progress.message(fmt::format("fold {}: early stop after epoch {} (best validation loss {:.4f} at epoch {})",
+                                     job.fold + 1, epoch, best_val_loss, best_epoch));
+      }
+    } else {
+      best_epoch = epoch;
+    }
+    if (!ckpt.empty()) {
+      const Generator* g = model->dropout_generator();
+      save_training_checkpoint(ckpt, *model, *optimizer,
+                               {{"fold", job.fold},
+                                {"epochs_done", epoch},
+                                {"config", config.to_json()},
+                                {"history", history_json(outcome.history)},
+                                {"best_val_loss", best_val_loss},
+                                {"best_epoch", best_epoch},
+                                {"bad_epochs", bad_epochs},
+                                {"dropout_seed", g ? g->seed() : 0},
+                                {"dropout_offset", g ? g->offset() : 0}});
+    }
+    ProgressState s;
+    s.fold = job.fold + 1;
+    s.folds = job.folds;
+    s.epoch = epoch;
+    s.epochs = config.epochs;
+    s.loss = rec.train_loss;
+    s.accuracy = rec.train_accuracy;
+    s.samples_per_s = rec.samples_per_s;
+    nlohmann::json j = rec.to_json();
+    j["fold"] = job.fold + 1;
+    progress.epoch_done(s, j);
+    if (rec.test_accuracy >= 0 && progress.mode() != ProgressMode::json)
+      progress.message(fmt::format("  test loss {:.4f}  test acc {:.1f}%{}", rec.test_loss, 100 * rec.test_accuracy,
+                                   rec.val_loss >= 0 ? fmt::format("  val loss {:.4f}", rec.val_loss) : ""));
+  }
+
+  if (config.patience > 0 && !best_state.empty()) {
+    NoGradGuard no_grad;
+    auto current = model->state();
+    for (size_t i = 0; i < current.size(); ++i) current[i].second.copy_(best_state[i].second.to(device));
+  }
+  outcome.best_epoch = best_epoch;
+  if (!job.test_rows.empty()) {
+    outcome.test_predictions = predict(*model, data, job.test_rows, device, true);
+    std::vector<int32_t> truth;
+    for (int64_t r : job.test_rows) truth.push_back(data.labels[r]);
+    outcome.test = classification_report(truth, outcome.test_predictions.predicted, data.n_classes());
+  }
+  if (!job.checkpoint_dir.empty())
+    save_model_file(job.checkpoint_dir + "/model.safetensors", *model,
+                    {{"classes", data.class_names}, {"representation", data.description},
+                     {"config", config.to_json()}, {"fold", job.fold}, {"epochs", outcome.history.size()}});
+  outcome.seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
+  if (trained) *trained = std::move(model);
+  return outcome;
+}
+
+}  // namespace varstar::train

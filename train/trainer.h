@@ -1,0 +1,90 @@
+#pragma once
+// Training one model on one train/test split: shuffled mini-batches (seeded,
+// the permutation of epoch e depends only on (seed, fold, e)), the next batch
+// gathered on a second thread while the current step runs, Adam/AdamW/SGD,
+// optional class weights, learning-rate schedule and early stopping on a
+// validation split taken from the training rows only. A checkpoint after
+// every epoch lets a killed run resume and end with the same weights as one
+// never interrupted (CPU, bit for bit).
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/device.h"
+#include "models/models.h"
+#include "train/dataset.h"
+#include "train/metrics.h"
+#include "train/progress.h"
+
+namespace varstar::train {
+
+struct TrainConfig {
+  std::string model = "cnn-lstm";
+  int epochs = 100;            // the thesis: 100
+  int64_t batch = 32;          // the thesis: 32
+  double lr = 2e-4;            // the thesis: Adam, 2e-4
+  std::string optimizer = "adam";  // adam | adamw | sgd (momentum 0.9)
+  double weight_decay = 0.0;
+  std::string lr_schedule = "constant";  // constant | cosine
+  bool class_weights = false;  // weight the loss by balanced class weights of the training rows
+  double validation_fraction = 0.0;  // > 0: hold out this share of the training rows (stratified)
+  int patience = 0;            // > 0 (needs a validation split): stop after this many epochs without a better validation loss
+  uint64_t seed = 42;
+  std::string device = "cpu";  // cpu | cuda | cuda:N | auto
+  int threads = 0;             // CPU threads, 0: all cores
+
+  nlohmann::json to_json() const;
+  static TrainConfig from_json(const nlohmann::json& j);
+};
+
+struct EpochRecord {
+  int epoch = 0;  // 1-based
+  double lr = 0;
+  double train_loss = 0, train_accuracy = 0;
+  double val_loss = -1, val_accuracy = -1;  // -1: no validation split
+  double test_loss = -1, test_accuracy = -1;  // -1: no test rows
+  double seconds = 0, samples_per_s = 0;
+  nlohmann::json to_json() const;
+  static EpochRecord from_json(const nlohmann::json& j);
+};
+
+struct Predictions {
+  std::vector<int64_t> rows;           // data set rows
+  std::vector<int32_t> predicted;      // argmax class
+  std::vector<float> probabilities;    // (rows, classes)
+  double loss = 0;                     // mean cross-entropy (unweighted); 0 without labels
+};
+
+struct FoldOutcome {
+  int fold = 0;                        // 0-based
+  std::vector<EpochRecord> history;
+  int best_epoch = 0;                  // the epoch whose weights were kept
+  ClassificationReport test;           // on the test rows
+  Predictions test_predictions;
+  double seconds = 0;
+  bool resumed = false;
+  nlohmann::json to_json(const std::vector<std::string>& class_names) const;
+};
+
+struct FoldJob {
+  int fold = 0, folds = 1;
+  std::vector<int64_t> train_rows, test_rows;
+  std::string checkpoint_dir;  // empty: no checkpoints
+  bool resume = false;         // continue from checkpoint_dir/last.safetensors if present
+};
+
+// Trains a fresh model on job.train_rows, evaluates on job.test_rows each
+// epoch, and returns the history and the final test report. The trained model
+// is written to checkpoint_dir/model.safetensors when a directory is given.
+FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const FoldJob& job, Progress& progress,
+                       std::unique_ptr<models::Model>* trained = nullptr);
+
+// Class probabilities of `rows` (eval mode, batches of 256).
+Predictions predict(models::Model& model, const Dataset& data, const std::vector<int64_t>& rows, Device device,
+                    bool with_loss);
+
+// The seeded permutation used for (seed, fold, epoch).
+std::vector<int64_t> epoch_permutation(const std::vector<int64_t>& rows, uint64_t seed, int fold, int epoch);
+
+}  // namespace varstar::train
