@@ -45,7 +45,7 @@ struct CatalogReadOptions {
   std::vector<std::string> known_types{kChenTypes.begin(), kChenTypes.end()};
   bool check_duplicate_ids = true;
   size_t max_examples = 10;
-  ProgressFn progress;  // called about every 4 MiB
+  ReadProgressFn progress;  // called about every 4 MiB
 };
 
 struct CatalogReadReport {
