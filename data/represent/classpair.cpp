@@ -31,7 +31,7 @@ constexpr double kScale = 255.0;
 
 void build_classpair(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,
                      std::span<const int32_t> labels, std::span<const int32_t> split_of,
-                     const ProgressFn& progress, RepresentationBatch& out) {
+                     const RepresentationProgress& progress, RepresentationBatch& out) {
   const int64_t n = static_cast<int64_t>(rows.size());
   const int out_h = spec.image_height > 0 ? spec.image_height : kOutHeight;
   const int out_w = spec.image_width > 0 ? spec.image_width : kOutWidth;

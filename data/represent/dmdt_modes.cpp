@@ -90,7 +90,7 @@ void normalise(const std::string& norm, const uint32_t* counts, int size, int64_
 }  // namespace
 
 void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, const LightCurveSet* curves,
-                std::span<const int64_t> curve_index, std::span<const int32_t> bands, const ProgressFn& progress,
+                std::span<const int64_t> curve_index, std::span<const int32_t> bands, const RepresentationProgress& progress,
                 RepresentationBatch& out) {
   const bool synthetic = curves == nullptr;
   const DmdtPlan plan = make_plan(spec.dmdt_edges);
@@ -185,7 +185,7 @@ void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& r
 }
 
 void build_folded(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, const LightCurveSet& curves,
-                  std::span<const int64_t> curve_index, std::span<const int32_t> bands, const ProgressFn& progress,
+                  std::span<const int64_t> curve_index, std::span<const int32_t> bands, const RepresentationProgress& progress,
                   RepresentationBatch& out) {
   const int64_t n = static_cast<int64_t>(rows.size());
   const int nb = static_cast<int>(bands.size());

@@ -106,61 +106,86 @@ FourierFit fit_fourier(std::span<const double> t, std::span<const double> m, std
   }
 
   std::vector<char> keep(n, 1);
-  std::vector<double> coeffs(p, 0.0), resid(n, 0.0);
-  std::vector<double> ata(static_cast<size_t>(p) * p), atb(p), scratch;
-  bool solved = false;
-  for (int iter = 0; iter <= std::max(0, options.max_iterations); ++iter) {
-    std::fill(ata.begin(), ata.end(), 0.0);
-    std::fill(atb.begin(), atb.end(), 0.0);
-    int64_t kept = 0;
-    for (int64_t i = 0; i < n; ++i) {
-      if (!keep[i]) continue;
-      ++kept;
-      const double* row = &basis[static_cast<size_t>(i) * p];
-      const double w = weight[i];
-      for (int a = 0; a < p; ++a) {
-        const double wa = w * row[a];
-        atb[a] += wa * m[i];
-        for (int b = 0; b <= a; ++b) ata[a * p + b] += wa * row[b];
+  std::vector<double> coeffs, resid(n, 0.0);
+  std::vector<double> ata, atb, scratch;
+  // Weighted least squares with the first 2 kk + 1 basis columns on the kept
+  // points, then (clip) rounds of sigma clipping. Returns false when unsolvable.
+  auto solve = [&](int kk, bool clip) -> bool {
+    const int q = 2 * kk + 1;
+    bool solved = false;
+    for (int iter = 0; iter <= std::max(0, options.max_iterations); ++iter) {
+      ata.assign(static_cast<size_t>(q) * q, 0.0);
+      atb.assign(q, 0.0);
+      int64_t kept = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        if (!keep[i]) continue;
+        ++kept;
+        const double* row = &basis[static_cast<size_t>(i) * p];
+        const double w = weight[i];
+        for (int a = 0; a < q; ++a) {
+          const double wa = w * row[a];
+          atb[a] += wa * m[i];
+          for (int b = 0; b <= a; ++b) ata[a * q + b] += wa * row[b];
+        }
       }
+      if (kept < q + 2) break;
+      for (int a = 0; a < q; ++a)
+        for (int b = a + 1; b < q; ++b) ata[a * q + b] = ata[b * q + a];
+      std::vector<double> rhs = atb;
+      if (!cholesky_solve(ata, rhs, q)) break;
+      coeffs = rhs;
+      solved = true;
+      for (int64_t i = 0; i < n; ++i) {
+        const double* row = &basis[static_cast<size_t>(i) * p];
+        double model = 0;
+        for (int a = 0; a < q; ++a) model += coeffs[a] * row[a];
+        resid[i] = m[i] - model;
+      }
+      if (!clip || options.clip_sigma <= 0 || iter == options.max_iterations) break;
+      scratch.clear();
+      for (int64_t i = 0; i < n; ++i)
+        if (keep[i]) scratch.push_back(resid[i]);
+      const double med = median_of(scratch);
+      for (double& v : scratch) v = std::abs(v - med);
+      const double sigma = kMadToSigma * median_of(scratch);
+      if (!(sigma > 0)) break;
+      const std::vector<char> previous = keep;
+      bool changed = false;
+      for (int64_t i = 0; i < n; ++i) {
+        const bool k = std::abs(resid[i] - med) <= options.clip_sigma * sigma;
+        if (static_cast<char>(k) != keep[i]) changed = true;
+        keep[i] = k;
+      }
+      int64_t now_kept = 0;
+      for (char k : keep) now_kept += k;
+      if (now_kept < q + 2) {  // clipping would leave too little: keep the last solution
+        keep = previous;
+        break;
+      }
+      if (!changed) break;
     }
-    if (kept < p + 2) break;
-    for (int a = 0; a < p; ++a)
-      for (int b = a + 1; b < p; ++b) ata[a * p + b] = ata[b * p + a];
-    std::vector<double> rhs = atb;
-    if (!cholesky_solve(ata, rhs, p)) break;
-    coeffs = rhs;
-    solved = true;
-    for (int64_t i = 0; i < n; ++i) {
-      const double* row = &basis[static_cast<size_t>(i) * p];
-      double model = 0;
-      for (int a = 0; a < p; ++a) model += coeffs[a] * row[a];
-      resid[i] = m[i] - model;
+    return solved;
+  };
+  if (!solve(k_harm, true)) return fit;
+  if (options.select_harmonics && k_harm > 1) {
+    // Bayesian information criterion on the points kept by the full fit:
+    // fewer harmonics where the data do not support more (gaps, few points).
+    int64_t kept = 0;
+    for (char k : keep) kept += k;
+    int best = k_harm;
+    double best_bic = 1e300;
+    for (int kk = 1; kk <= k_harm; ++kk) {
+      if (!solve(kk, false)) continue;
+      double rss = 0;
+      for (int64_t i = 0; i < n; ++i)
+        if (keep[i]) rss += weight[i] * resid[i] * resid[i];
+      const double bic = static_cast<double>(kept) * std::log(std::max(rss, 1e-300) / static_cast<double>(kept)) +
+                         (2 * kk + 1) * std::log(static_cast<double>(kept));
+      if (bic < best_bic) best_bic = bic, best = kk;
     }
-    if (options.clip_sigma <= 0 || iter == options.max_iterations) break;
-    scratch.clear();
-    for (int64_t i = 0; i < n; ++i)
-      if (keep[i]) scratch.push_back(resid[i]);
-    const double med = median_of(scratch);
-    for (double& v : scratch) v = std::abs(v - med);
-    const double sigma = kMadToSigma * median_of(scratch);
-    if (!(sigma > 0)) break;
-    const std::vector<char> previous = keep;
-    bool changed = false;
-    for (int64_t i = 0; i < n; ++i) {
-      const bool k = std::abs(resid[i] - med) <= options.clip_sigma * sigma;
-      if (static_cast<char>(k) != keep[i]) changed = true;
-      keep[i] = k;
-    }
-    int64_t now_kept = 0;
-    for (char k : keep) now_kept += k;
-    if (now_kept < p + 2) {  // clipping would leave too little: keep the last solution
-      keep = previous;
-      break;
-    }
-    if (!changed) break;
+    k_harm = best;
+    if (!solve(k_harm, true)) return fit;
   }
-  if (!solved) return fit;
 
   fit.ok = true;
   fit.n_harmonics = k_harm;
@@ -233,13 +258,14 @@ double first_time(const LightCurve& curve) {
 }  // namespace
 
 CatalogRow derive_catalog_row(const CatalogRow& base, const LightCurve& curve, std::span<const int32_t> bands,
-                              const FourierFitOptions& options) {
+                              const FourierFitOptions& options, FourierFit (*fits_out)[2]) {
   CatalogRow row = base;
   const double t_ref = first_time(curve);
   std::vector<double> t, m, e;
   auto fill = [&](int32_t band, bool is_r) {
     band_points(curve, band, t, m, e);
     const FourierFit f = fit_fourier(t, m, e, row.period, t_ref, options);
+    if (fits_out) (*fits_out)[is_r ? 1 : 0] = f;
     const int32_t count = static_cast<int32_t>(t.size());
     if (is_r) {
       row.num_r = count;

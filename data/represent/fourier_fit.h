@@ -10,7 +10,8 @@
 //   R21 = A_2 / A_1,  phi21 = (phi_2 - 2 phi_1) mod 2 pi  in [0, 2 pi)
 // Fitted as linear least squares on the basis [1, cos(2 pi k phi), sin(2 pi k phi)]
 // (weights 1 / (err^2 + floor^2)), with iterative sigma clipping of residuals
-// (robust scale: 1.4826 * MAD) so outliers do not move the fit.
+// (robust scale: 1.4826 * MAD) so outliers do not move the fit, and the number
+// of harmonics chosen by BIC (at most n_harmonics; fewer with few points).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -25,6 +26,9 @@ struct FourierFitOptions {
   double clip_sigma = 3.0;    // clip |residual| > clip_sigma * robust sigma; <= 0: no clipping
   int max_iterations = 10;    // clipping rounds
   bool use_errors = true;     // weight by 1 / (err^2 + kErrorFloor^2)
+  // Choose the number of harmonics (1..n_harmonics) by the Bayesian
+  // information criterion on the points the full fit keeps.
+  bool select_harmonics = true;
 };
 
 struct FourierFit {
@@ -53,8 +57,9 @@ double fourier_model(const FourierFit& fit, double phase);
 // g columns and bands[1] the r columns (one band: it fills the r columns).
 // R21/phi21 (no band) are the r-band values; T_0 is the time of maximum light
 // of the r band; Num_* count the band's observations; R^2_* come from the fits.
+// fits_out (optional): the fits behind the g and r columns (g first).
 CatalogRow derive_catalog_row(const CatalogRow& base, const LightCurve& curve, std::span<const int32_t> bands,
-                              const FourierFitOptions& options);
+                              const FourierFitOptions& options, FourierFit (*fits_out)[2] = nullptr);
 
 // Folded light curve binned in phase, one channel per selected band.
 // Phase 0 = maximum light of the band with the most observations; each band is

@@ -16,17 +16,17 @@ void build_harmonic(const RepresentationSpec& spec, const std::vector<CatalogRow
 // dmdt-lightcurve (curves given) and dmdt-catalog (curves == nullptr: synthesised).
 // curve_index: (rows.size()) index into curves->curves per row.
 void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, const LightCurveSet* curves,
-                std::span<const int64_t> curve_index, std::span<const int32_t> bands, const ProgressFn& progress,
+                std::span<const int64_t> curve_index, std::span<const int32_t> bands, const RepresentationProgress& progress,
                 RepresentationBatch& out);
 
 // dmdt-thesis-classpair.
 void build_classpair(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,
                      std::span<const int32_t> labels, std::span<const int32_t> split_of,
-                     const ProgressFn& progress, RepresentationBatch& out);
+                     const RepresentationProgress& progress, RepresentationBatch& out);
 
 // folded.
 void build_folded(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, const LightCurveSet& curves,
-                  std::span<const int64_t> curve_index, std::span<const int32_t> bands, const ProgressFn& progress,
+                  std::span<const int64_t> curve_index, std::span<const int32_t> bands, const RepresentationProgress& progress,
                   RepresentationBatch& out);
 
 }  // namespace varstar::data::repr

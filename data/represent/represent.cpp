@@ -137,7 +137,7 @@ RepresentationSpec RepresentationSpec::parse(std::string_view text) {
 
 RepresentationBatch build_representation(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,
                                          const LightCurveSet* curves, std::span<const int32_t> labels,
-                                         std::span<const int32_t> split_of, const ProgressFn& progress) {
+                                         std::span<const int32_t> split_of, const RepresentationProgress& progress) {
   const RepresentationInfo* info = find_mode(spec.mode);
   VARSTAR_CHECK(info != nullptr, "unknown representation '{}' (known: {})", spec.mode, mode_list());
   check_choice("dmdt_edges", spec.dmdt_edges, {"thesis", "mahabal", "both"});

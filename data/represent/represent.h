@@ -85,7 +85,7 @@ const std::vector<RepresentationInfo>& representation_names();
 extern const char* const kClasspairWarning;
 
 // Progress of long work: stage name, items done, items total.
-using ProgressFn = std::function<void(std::string_view stage, int64_t done, int64_t total)>;
+using RepresentationProgress = std::function<void(std::string_view stage, int64_t done, int64_t total)>;
 
 // Builds the representation `spec.mode` of every row.
 //   rows:     the stars, in output order.
@@ -100,6 +100,6 @@ using ProgressFn = std::function<void(std::string_view stage, int64_t done, int6
 // Throws varstar::Error on an unknown mode, a missing input, or sizes that disagree.
 RepresentationBatch build_representation(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,
                                          const LightCurveSet* curves, std::span<const int32_t> labels,
-                                         std::span<const int32_t> split_of, const ProgressFn& progress = {});
+                                         std::span<const int32_t> split_of, const RepresentationProgress& progress = {});
 
 }  // namespace varstar::data
