@@ -1,0 +1,101 @@
+// Band-wise Fourier descriptions of catalog rows, the shape feature vector and
+// row/curve matching (see features.h).
+#include "data/represent/features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include <fmt/ranges.h>
+
+#include "engine/error.h"
+
+namespace varstar::data::repr {
+
+BandFourier band_r(const CatalogRow& row) {
+  BandFourier b;
+  b.mean_mag = row.rmag;
+  b.amp = row.amp_r;
+  b.r21 = row.r21_r != 0 ? row.r21_r : row.r21;
+  b.phi21 = row.phi21_r != 0 ? row.phi21_r : row.phi21;
+  return b;
+}
+
+BandFourier band_g(const CatalogRow& row) {
+  BandFourier b;
+  b.mean_mag = row.gmag;
+  b.amp = row.amp_g;
+  b.r21 = row.r21_g;
+  b.phi21 = row.phi21_g;
+  return b;
+}
+
+void catalog_convention_coefficients(const BandFourier& band, double* coeffs_out) {
+  const double a1 = 0.5 * band.amp;
+  const double a2 = a1 * band.r21;
+  coeffs_out[0] = band.mean_mag;
+  coeffs_out[1] = a1;
+  coeffs_out[2] = 0.0;
+  coeffs_out[3] = a2 * std::cos(band.phi21);
+  coeffs_out[4] = -a2 * std::sin(band.phi21);
+}
+
+const std::vector<std::string>& shape_feature_names() {
+  static const std::vector<std::string> names = {
+      "log10_period", "log10_amp_r", "log10_amp_g", "color_g_minus_r", "r21_r",
+      "cos_phi21_r",  "sin_phi21_r", "r21_g",       "cos_phi21_g",     "sin_phi21_g"};
+  return names;
+}
+
+void shape_features(const CatalogRow& row, float* out) {
+  constexpr double kMinAmp = 1e-3;     // mag; floor before the logarithm
+  constexpr double kMinPeriod = 1e-4;  // days
+  const BandFourier r = band_r(row), g = band_g(row);
+  out[0] = static_cast<float>(std::log10(std::max(row.period, kMinPeriod)));
+  out[1] = static_cast<float>(std::log10(std::max(r.amp, kMinAmp)));
+  out[2] = static_cast<float>(std::log10(std::max(g.amp, kMinAmp)));
+  out[3] = static_cast<float>(g.mean_mag != 0 && r.mean_mag != 0 ? g.mean_mag - r.mean_mag : 0.0);
+  out[4] = static_cast<float>(r.r21);
+  out[5] = static_cast<float>(std::cos(r.phi21));
+  out[6] = static_cast<float>(std::sin(r.phi21));
+  out[7] = static_cast<float>(g.r21);
+  out[8] = static_cast<float>(std::cos(g.phi21));
+  out[9] = static_cast<float>(std::sin(g.phi21));
+}
+
+std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves) {
+  std::unordered_map<std::string_view, int64_t> by_id;
+  by_id.reserve(curves.curves.size());
+  for (size_t i = 0; i < curves.curves.size(); ++i) by_id.emplace(curves.curves[i].id, static_cast<int64_t>(i));
+  std::vector<int64_t> index(rows.size(), -1);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto it = by_id.find(rows[i].id);
+    if (it != by_id.end()) index[i] = it->second;
+  }
+  return index;
+}
+
+std::vector<int32_t> select_bands(const RepresentationSpec& spec, const LightCurveSet& curves) {
+  auto find = [&](const std::string& name) -> int32_t {
+    for (size_t i = 0; i < curves.band_names.size(); ++i)
+      if (curves.band_names[i] == name) return static_cast<int32_t>(i);
+    return -1;
+  };
+  std::vector<int32_t> out;
+  if (!spec.bands.empty()) {
+    for (const auto& name : spec.bands) {
+      const int32_t b = find(name);
+      VARSTAR_CHECK(b >= 0, "band '{}' asked for by the representation is not in the light curves (bands: {})",
+                    name, fmt::join(curves.band_names, ","));
+      out.push_back(b);
+    }
+    return out;
+  }
+  const int32_t g = find("g"), r = find("r");
+  if (g >= 0 && r >= 0) return {g, r};
+  for (size_t i = 0; i < curves.band_names.size() && out.size() < 2; ++i) out.push_back(static_cast<int32_t>(i));
+  VARSTAR_CHECK(!out.empty(), "the light-curve set names no bands");
+  return out;
+}
+
+}  // namespace varstar::data::repr

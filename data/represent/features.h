@@ -1,0 +1,41 @@
+#pragma once
+// Per-star helpers shared by the representation modes: the band-wise Fourier
+// description of a catalog row, the extra feature vector of the harmonic-shape
+// and folded modes, and matching light curves to rows.
+#include <array>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "data/represent/represent.h"
+#include "data/types.h"
+
+namespace varstar::data::repr {
+
+// One band of a catalog row: mean magnitude, peak-to-peak amplitude, R21, phi21.
+struct BandFourier {
+  double mean_mag = 0, amp = 0, r21 = 0, phi21 = 0;
+};
+BandFourier band_r(const CatalogRow& row);  // rmag, Amp_r, R21_r (else R21), phi21_r (else phi21)
+BandFourier band_g(const CatalogRow& row);  // gmag, Amp_g, R21_g, phi21_g
+
+// Catalog-convention coefficients of the two-harmonic model, with phase 0 at
+// the fundamental's maximum: m = M + A1 cos(2 pi phi) + A2 cos(4 pi phi + phi21)
+// (A1 = amp / 2, A2 = A1 * R21), i.e. a2 = A2 cos(phi21), b2 = -A2 sin(phi21).
+// coeffs_out: (5).
+void catalog_convention_coefficients(const BandFourier& band, double* coeffs_out);
+
+// Names and values of the extra features (harmonic-shape and folded modes).
+const std::vector<std::string>& shape_feature_names();
+// out: (shape_feature_names().size())
+void shape_features(const CatalogRow& row, float* out);
+
+// Index into curves->curves of each row (by id), or -1 when absent.
+std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves);
+// Band indices (into curves.band_names) the spec selects; throws when a named band is absent.
+std::vector<int32_t> select_bands(const RepresentationSpec& spec, const LightCurveSet& curves);
+
+// True when a row carries no Fourier quantities (light-curve-only star).
+inline bool row_lacks_fourier(const CatalogRow& row) { return row.amp_g == 0 && row.amp_r == 0; }
+
+}  // namespace varstar::data::repr

@@ -1,0 +1,225 @@
+// build_representation(): validates the inputs, resolves each row's catalog
+// quantities (fitting light curves where a row has none), then hands over to
+// the mode's builder (modes.h). Also the spec's text form and JSON.
+#include "data/represent/represent.h"
+
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "data/represent/features.h"
+#include "data/represent/fourier_fit.h"
+#include "data/represent/modes.h"
+#include "engine/error.h"
+
+namespace varstar::data {
+
+const char* const kClasspairWarning =
+    "WARNING: dmdt-thesis-classpair uses the labels of the stars being classified. Each image is built "
+    "from differences to the OTHER stars of the SAME class (as the thesis scripts did), so the image "
+    "encodes the label; it cannot classify an unlabelled star and accuracy measured on it is not a "
+    "classification accuracy.";
+
+const std::vector<RepresentationInfo>& representation_names() {
+  static const std::vector<RepresentationInfo> names = {
+      {"harmonic-thesis", "thesis scripts' CNN-LSTM input: 359 points, phase 0..2 (two cycles), raw r magnitudes",
+       false, false},
+      {"harmonic-text", "thesis text's CNN-LSTM input: 360 points over one cycle, raw r magnitudes", false, false},
+      {"harmonic-shape",
+       "ours: r and g shapes (mean removed, /peak-to-peak, max light at phase 0), 128 points + period/amplitude/"
+       "colour features",
+       false, false},
+      {"folded", "light curve folded at the period, median per phase bin, one channel per band + features", true,
+       false},
+      {"dmdt-lightcurve",
+       "Mahabal et al. 2017 dm-dt image of the star's own observations per band (thesis |dm| and/or signed edges)",
+       true, false},
+      {"dmdt-catalog", "dm-dt image of the catalog's harmonic model sampled at a simulated ZTF cadence", false,
+       false},
+      {"dmdt-thesis-classpair",
+       "thesis scripts' 2D-CNN input (90x53x3) from same-class star pairs: USES THE LABELS of the star classified",
+       false, true},
+  };
+  return names;
+}
+
+namespace {
+
+const RepresentationInfo* find_mode(const std::string& mode) {
+  for (const auto& info : representation_names())
+    if (info.name == mode) return &info;
+  return nullptr;
+}
+
+std::string mode_list() {
+  std::vector<std::string> names;
+  for (const auto& info : representation_names()) names.push_back(info.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+template <class T>
+T parse_number(std::string_view key, std::string_view value) {
+  T out{};
+  const auto* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, out);
+  VARSTAR_CHECK(ec == std::errc() && ptr == end, "representation parameter {}: '{}' is not a valid number", key,
+                value);
+  return out;
+}
+
+void check_choice(std::string_view key, const std::string& value, std::initializer_list<std::string_view> allowed) {
+  for (auto a : allowed)
+    if (value == a) return;
+  throw Error(fmt::format("representation parameter {}: '{}' is not one of {}", key, value, fmt::join(allowed, ", ")));
+}
+
+}  // namespace
+
+nlohmann::json RepresentationSpec::to_json() const {
+  nlohmann::json j;
+  j["mode"] = mode;
+  j["n_points"] = n_points;
+  j["fit_harmonics"] = fit_harmonics;
+  j["clip_sigma"] = clip_sigma;
+  j["phase_bins"] = phase_bins;
+  j["dmdt_edges"] = dmdt_edges;
+  j["dmdt_norm"] = dmdt_norm;
+  j["image_height"] = image_height;
+  j["image_width"] = image_width;
+  j["seed"] = seed;
+  j["catalog_noise"] = catalog_noise;
+  j["bands"] = bands;
+  return j;
+}
+
+RepresentationSpec RepresentationSpec::parse(std::string_view text) {
+  RepresentationSpec spec;
+  const size_t colon = text.find(':');
+  spec.mode = std::string(text.substr(0, colon));
+  VARSTAR_CHECK(find_mode(spec.mode) != nullptr, "unknown representation '{}' (known: {})", spec.mode, mode_list());
+  if (colon == std::string_view::npos) return spec;
+  std::string_view rest = text.substr(colon + 1);
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    VARSTAR_CHECK(eq != std::string_view::npos, "representation parameter '{}' must be key=value", item);
+    const std::string_view key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "n_points") spec.n_points = parse_number<int>(key, value);
+    else if (key == "fit_harmonics") spec.fit_harmonics = parse_number<int>(key, value);
+    else if (key == "clip_sigma") spec.clip_sigma = parse_number<double>(key, value);
+    else if (key == "phase_bins") spec.phase_bins = parse_number<int>(key, value);
+    else if (key == "dmdt_edges") spec.dmdt_edges = std::string(value);
+    else if (key == "dmdt_norm") spec.dmdt_norm = std::string(value);
+    else if (key == "image_height") spec.image_height = parse_number<int>(key, value);
+    else if (key == "image_width") spec.image_width = parse_number<int>(key, value);
+    else if (key == "seed") spec.seed = parse_number<uint64_t>(key, value);
+    else if (key == "catalog_noise") {
+      VARSTAR_CHECK(value == "true" || value == "false", "catalog_noise must be true or false, got '{}'", value);
+      spec.catalog_noise = value == "true";
+    } else if (key == "bands") {
+      spec.bands.clear();
+      std::string_view b = value;
+      while (!b.empty()) {
+        const size_t plus = b.find('+');
+        spec.bands.emplace_back(b.substr(0, plus));
+        b = plus == std::string_view::npos ? std::string_view{} : b.substr(plus + 1);
+      }
+    } else {
+      throw Error(fmt::format("unknown representation parameter '{}'", key));
+    }
+  }
+  return spec;
+}
+
+RepresentationBatch build_representation(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,
+                                         const LightCurveSet* curves, std::span<const int32_t> labels,
+                                         std::span<const int32_t> split_of, const RepresentationProgress& progress) {
+  const RepresentationInfo* info = find_mode(spec.mode);
+  VARSTAR_CHECK(info != nullptr, "unknown representation '{}' (known: {})", spec.mode, mode_list());
+  check_choice("dmdt_edges", spec.dmdt_edges, {"thesis", "mahabal", "both"});
+  check_choice("dmdt_norm", spec.dmdt_norm, {"fraction", "max", "mahabal255", "counts"});
+  VARSTAR_CHECK(spec.fit_harmonics >= 1 && spec.fit_harmonics <= 8, "fit_harmonics must be in [1, 8], got {}",
+                spec.fit_harmonics);
+  VARSTAR_CHECK(spec.n_points >= 0 && spec.phase_bins > 0 && spec.image_height >= 0 && spec.image_width >= 0,
+                "representation sizes must be non-negative (n_points {}, phase_bins {}, image {}x{})", spec.n_points,
+                spec.phase_bins, spec.image_height, spec.image_width);
+  VARSTAR_CHECK((spec.image_height == 0) == (spec.image_width == 0),
+                "image_height and image_width must be given together (got {}x{})", spec.image_height,
+                spec.image_width);
+  VARSTAR_CHECK(labels.empty() || labels.size() == rows.size(), "{} labels for {} rows", labels.size(), rows.size());
+  VARSTAR_CHECK(split_of.empty() || split_of.size() == rows.size(), "{} split indices for {} rows", split_of.size(),
+                rows.size());
+  VARSTAR_CHECK(!info->needs_curves || curves != nullptr, "representation '{}' needs light curves, none were given",
+                spec.mode);
+
+  RepresentationBatch out;
+  out.mode = spec.mode;
+  out.n_samples = static_cast<int64_t>(rows.size());
+  out.uses_labels = info->uses_labels;
+  if (info->uses_labels) out.warning = kClasspairWarning;
+  out.description = spec.to_json();
+
+  // Rows with their catalog quantities; light-curve stars get theirs from a fit.
+  std::vector<int64_t> curve_index;
+  std::vector<int32_t> bands;
+  std::vector<CatalogRow> resolved;
+  const std::vector<CatalogRow>* use_rows = &rows;
+  if (curves != nullptr) {
+    curve_index = repr::match_curves(rows, *curves);
+    bands = repr::select_bands(spec, *curves);
+    std::vector<std::string> band_names;
+    for (int32_t b : bands) band_names.push_back(curves->band_names[b]);
+    out.description["bands_used"] = band_names;
+    if (info->needs_curves) {
+      for (size_t i = 0; i < rows.size(); ++i)
+        VARSTAR_CHECK(curve_index[i] >= 0, "representation '{}': star '{}' has no light curve", spec.mode,
+                      rows[i].id);
+    }
+    repr::FourierFitOptions fit_options;
+    fit_options.n_harmonics = spec.fit_harmonics;
+    fit_options.clip_sigma = spec.clip_sigma;
+    int64_t derived = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!repr::row_lacks_fourier(rows[i]) || curve_index[i] < 0) continue;
+      if (resolved.empty()) resolved = rows;
+      resolved[i] = repr::derive_catalog_row(rows[i], curves->curves[curve_index[i]], bands, fit_options);
+      ++derived;
+      if (progress && derived % 1000 == 0) progress("fourier fits", derived, static_cast<int64_t>(rows.size()));
+    }
+    if (!resolved.empty()) use_rows = &resolved;
+    out.description["rows_derived_from_light_curves"] = derived;
+  }
+  for (const auto& row : *use_rows)
+    VARSTAR_CHECK(std::isfinite(row.period) && row.period > 0,
+                  "representation '{}': star '{}' has period {} (must be a positive number)", spec.mode, row.id,
+                  row.period);
+
+  if (spec.mode.starts_with("harmonic-")) {
+    repr::build_harmonic(spec, *use_rows, out);
+  } else if (spec.mode == "folded") {
+    repr::build_folded(spec, *use_rows, *curves, curve_index, bands, progress, out);
+  } else if (spec.mode == "dmdt-lightcurve") {
+    repr::build_dmdt(spec, *use_rows, curves, curve_index, bands, progress, out);
+  } else if (spec.mode == "dmdt-catalog") {
+    repr::build_dmdt(spec, *use_rows, nullptr, {}, {}, progress, out);
+  } else if (spec.mode == "dmdt-thesis-classpair") {
+    VARSTAR_CHECK(labels.size() == rows.size(), "dmdt-thesis-classpair needs one label per row ({} labels, {} rows)",
+                  labels.size(), rows.size());
+    repr::build_classpair(spec, *use_rows, labels, split_of, progress, out);
+  } else {
+    throw Error(fmt::format("representation '{}' is not implemented yet", spec.mode));
+  }
+  out.description["sample_shape"] = out.sample_shape;
+  out.description["feature_names"] = out.feature_names;
+  out.description["uses_labels"] = out.uses_labels;
+  out.description["warning"] = out.warning;
+  VARSTAR_CHECK(static_cast<int64_t>(out.values.size()) == out.n_samples * out.sample_size(),
+                "internal: {} values for {} samples of size {}", out.values.size(), out.n_samples, out.sample_size());
+  return out;
+}
+
+}  // namespace varstar::data

@@ -1,0 +1,96 @@
+// Reads the three real labelled sets in ../shared/data (label `realdata`;
+// skipped when the folder is absent) and checks the counts of its README.md
+// and, for the sentinel policy, counts computed independently with pandas:
+//   Stripe 82: mask (mag >= 99) | (mag_err >= 99) -> 59 rows (u 28, g 10, i 10, z 11);
+//              17 kept rows with 25 <= mag < 99; 8 rows repeat an (id, time, band).
+//   EROS: 46 rows with mag >= 25 (the faint limit 25.0), none >= 99.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "data/lightcurve_io.h"
+
+using namespace varstar::data;
+
+namespace {
+const std::filesystem::path kData = VARSTAR_SHARED_DATA;
+
+std::map<std::string, int64_t> count(const std::vector<std::string>& v) {
+  std::map<std::string, int64_t> m;
+  for (const auto& s : v) ++m[s];
+  return m;
+}
+
+std::pair<size_t, size_t> points_range(const LightCurveSet& s) {
+  size_t lo = SIZE_MAX, hi = 0;
+  for (const auto& c : s.curves) {
+    lo = std::min(lo, c.time.size());
+    hi = std::max(hi, c.time.size());
+  }
+  return {lo, hi};
+}
+}  // namespace
+
+std::string varstar_test_skip_reason() {
+  if (!std::filesystem::exists(kData / "README.md")) return "no real data at " + kData.string();
+  return {};
+}
+
+TEST_CASE("EROS-1 LMC: 2,912 stars in b and r, 4 classes with the README's counts") {
+  const LightCurveData d = read_lightcurves((kData / "eros1-lmc/lightcurves.csv").string());
+  CHECK(d.set.curves.size() == 2912);
+  CHECK(d.set.band_names == std::vector<std::string>{"b", "r"});
+  CHECK(d.report.rows == 688513);
+  CHECK(d.report.observations == 688513);
+  CHECK(d.report.dropped_missing == 0);
+  CHECK(d.report.faint_kept == 46);
+  CHECK(points_range(d.set) == std::pair<size_t, size_t>{61, 249});
+  for (const auto& c : d.set.curves) CHECK(std::is_sorted(c.time.begin(), c.time.end()));
+
+  const LabelTable labels = read_labels((kData / "eros1-lmc/labels.csv").string());
+  CHECK(count(labels.types) == std::map<std::string, int64_t>{{"CEP", 604}, {"EB", 339}, {"Mira", 192}, {"RR", 1777}});
+  const StarTable cat = read_star_table((kData / "eros1-lmc/catalog.csv").string());
+  CHECK(cat.ids.size() == 2912);
+  CHECK(cat.has_column("mag_b"));
+  CHECK(cat.has_column("mag_r"));
+  CHECK(cat.ids == labels.ids);
+}
+
+TEST_CASE("SDSS Stripe 82: 483 RR Lyrae in u g r i z; the 99.99 sentinels are dropped and counted") {
+  const LightCurveData d = read_lightcurves((kData / "stripe82-rrlyrae/lightcurves.csv").string());
+  CHECK(d.set.curves.size() == 483);
+  CHECK(d.set.band_names == std::vector<std::string>{"u", "g", "r", "i", "z"});
+  CHECK(d.report.rows == 136196);
+  CHECK(d.report.dropped_missing == 59);
+  CHECK(d.report.dropped_missing_per_band == std::vector<int64_t>{28, 10, 0, 10, 11});
+  CHECK(d.report.observations == 136196 - 59);
+  CHECK(d.report.faint_kept == 17);
+  CHECK(d.report.same_time_pairs == 8);
+  CHECK(points_range(d.set) == std::pair<size_t, size_t>{78, 645});
+  CHECK(d.set.curves[0].id == "4099");
+  CHECK(d.set.curves[0].time.size() == 284);
+  for (const auto& c : d.set.curves)
+    for (double m : c.mag) CHECK(m < 99);
+
+  const LabelTable labels = read_labels((kData / "stripe82-rrlyrae/labels.csv").string());
+  CHECK(count(labels.types) == std::map<std::string, int64_t>{{"RRab", 379}, {"RRc", 104}});
+  const StarTable cat = read_star_table((kData / "stripe82-rrlyrae/catalog.csv").string());
+  CHECK(cat.ids.size() == 483);
+  const auto& per = cat.column("Per");
+  CHECK(*std::min_element(per.begin(), per.end()) > 0.25);
+  CHECK(*std::max_element(per.begin(), per.end()) < 0.91);
+}
+
+TEST_CASE("LINEAR attributes: 6,146 stars, 5 classes with the README's counts") {
+  TableReadOptions opt;
+  opt.positive_columns = {"nObs"};
+  const StarTable t = read_star_table((kData / "linear-attributes/attributes.csv").string(), opt);
+  CHECK(t.ids.size() == 6146);
+  REQUIRE(t.text_names == std::vector<std::string>{"Type"});
+  CHECK(count(t.text[0]) ==
+        std::map<std::string, int64_t>{{"DSCT", 82}, {"EA", 342}, {"EW", 2246}, {"RRab", 2612}, {"RRc", 864}});
+  CHECK(t.has_column("logP"));
+  CHECK(t.has_column("Ampl"));
+}
