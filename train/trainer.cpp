@@ -243,7 +243,8 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
                   d.at("fold").get<int>() + 1, job.fold + 1);
     for (const auto& r : d.at("history")) outcome.history.push_back(EpochRecord::from_json(r));
     start_epoch = d.at("epochs_done").get<int>() + 1;
-    best_val_loss = d.at("best_val_loss").get<double>();
+    best_val_loss = d.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
+                                                    : d.at("best_val_loss").get<double>();
     best_epoch = d.at("best_epoch").get<int>();
     bad_epochs = d.at("bad_epochs").get<int>();
     if (Generator* g = model->dropout_generator())
@@ -355,7 +356,8 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
                                 {"epochs_done", epoch},
                                 {"config", config.to_json()},
                                 {"history", history_json(outcome.history)},
-                                {"best_val_loss", best_val_loss},
+                                {"best_val_loss", std::isfinite(best_val_loss) ? nlohmann::json(best_val_loss)
+                                                                               : nlohmann::json(nullptr)},
                                 {"best_epoch", best_epoch},
                                 {"bad_epochs", bad_epochs},
                                 {"dropout_seed", g ? g->seed() : 0},

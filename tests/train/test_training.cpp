@@ -1,0 +1,194 @@
+// Training: loss falls, CPU runs are deterministic for a seed, a run killed
+// mid-epoch and resumed ends with the same weights as one never interrupted,
+// and a saved model predicts as the trained one did.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "engine/random.h"
+#include "train/checkpoint.h"
+#include "train/run.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+using varstar::train::Dataset;
+
+namespace {
+
+// Three classes of 24-point sequences: a sine, a sawtooth and a box, with
+// random phase and noise. 30 stars per class.
+Dataset toy_data() {
+  varstar::Generator gen(5);
+  std::vector<std::string> ids;
+  std::vector<int32_t> labels;
+  std::vector<float> values;
+  const int L = 24;
+  for (int i = 0; i < 90; ++i) {
+    const int32_t c = i % 3;
+    const double phase = gen.next_uniform();
+    for (int t = 0; t < L; ++t) {
+      const double x = std::fmod(t / 8.0 + phase, 1.0);
+      double v = c == 0 ? std::sin(2 * M_PI * x) : c == 1 ? 2 * x - 1 : (x < 0.5 ? 1.0 : -1.0);
+      v += 0.3 * (gen.next_uniform() - 0.5);
+      values.push_back(static_cast<float>(v));
+    }
+    ids.push_back("star" + std::to_string(i));
+    labels.push_back(c);
+  }
+  return varstar::train::make_dataset("toy sequences", ids, labels, {"sine", "saw", "box"}, {1, L}, values);
+}
+
+varstar::train::TrainConfig toy_config(int epochs) {
+  varstar::train::TrainConfig c;
+  c.model = "cnn-lstm";
+  c.epochs = epochs;
+  c.batch = 16;
+  c.lr = 5e-4;
+  c.seed = 11;
+  c.threads = 2;
+  return c;
+}
+
+varstar::train::FoldJob toy_job(const std::string& dir, bool resume) {
+  varstar::train::FoldJob job;
+  for (int64_t i = 0; i < 90; ++i) (i % 5 == 0 ? job.test_rows : job.train_rows).push_back(i);
+  job.checkpoint_dir = dir;
+  job.resume = resume;
+  return job;
+}
+
+std::vector<std::vector<float>> weights(const varstar::models::Model& m) {
+  std::vector<std::vector<float>> out;
+  for (const auto& [name, t] : m.named_parameters()) out.push_back(t.to_vector<float>());
+  return out;
+}
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / fmt::format("varstar_{}_{}", name, getpid());
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("the training loss falls and the model learns the toy classes") {
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const auto outcome = varstar::train::train_fold(toy_config(20), toy_data(), toy_job("", false), quiet);
+  REQUIRE(outcome.history.size() == 20);
+  CHECK(outcome.history.back().train_loss < 0.5 * outcome.history.front().train_loss);
+  CHECK(outcome.test.accuracy > 0.8);  // chance is 1/3
+}
+
+TEST_CASE("training on the CPU is deterministic for a seed") {
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  std::unique_ptr<varstar::models::Model> a, b;
+  varstar::train::train_fold(toy_config(2), toy_data(), toy_job("", false), quiet, &a);
+  varstar::train::train_fold(toy_config(2), toy_data(), toy_job("", false), quiet, &b);
+  CHECK(weights(*a) == weights(*b));
+}
+
+// Runs only as the child process of the kill-and-resume test.
+TEST_CASE("child: train until killed") {
+  const char* dir = std::getenv("VARSTAR_TEST_CHILD_DIR");
+  if (dir == nullptr) return;
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  varstar::train::train_fold(toy_config(4), toy_data(), toy_job(dir, false), quiet);
+  FAIL("the child should have been killed");
+}
+
+TEST_CASE("a run killed mid-epoch and resumed ends with the same weights as an uninterrupted one") {
+  const fs::path dir = temp_dir("resume");
+  // 72 training rows in batches of 16: 5 steps per epoch; step 13 is inside epoch 3.
+  const std::string cmd = fmt::format(
+      "VARSTAR_TEST_KILL_AFTER_STEPS=13 VARSTAR_TEST_CHILD_DIR='{}' /proc/{}/exe -tc='child: train until killed' "
+      ">/dev/null 2>&1", dir.string(), getpid());
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFSIGNALED(status) == false);  // the shell reports the child's SIGKILL as exit status 128 + 9
+  CHECK(WEXITSTATUS(status) == 128 + SIGKILL);
+  REQUIRE(fs::exists(dir / "last.safetensors"));
+  CHECK_FALSE(fs::exists(dir / "model.safetensors"));
+
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  std::unique_ptr<varstar::models::Model> resumed, straight;
+  const auto r = varstar::train::train_fold(toy_config(4), toy_data(), toy_job(dir.string(), true), quiet, &resumed);
+  CHECK(r.resumed);
+  REQUIRE(r.history.size() == 4);
+  varstar::train::train_fold(toy_config(4), toy_data(), toy_job("", false), quiet, &straight);
+  CHECK(weights(*resumed) == weights(*straight));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a saved model predicts stars it never saw exactly as the trained model did") {
+  const fs::path dir = temp_dir("model");
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const Dataset data = toy_data();
+  const auto outcome = varstar::train::train_fold(toy_config(3), data, toy_job(dir.string(), false), quiet);
+  auto loaded = varstar::train::load_model_file((dir / "model.safetensors").string());
+  CHECK(loaded.description.at("classes").get<std::vector<std::string>>() == data.class_names);
+  const auto p = varstar::train::predict(*loaded.model, data, outcome.test_predictions.rows, varstar::Device::cpu(), true);
+  CHECK(p.predicted == outcome.test_predictions.predicted);
+  CHECK(p.probabilities == outcome.test_predictions.probabilities);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a corrupt or mismatched checkpoint is a clear error") {
+  const fs::path dir = temp_dir("corrupt");
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  varstar::train::train_fold(toy_config(1), toy_data(), toy_job(dir.string(), false), quiet);
+  {  // truncate the checkpoint
+    const auto size = fs::file_size(dir / "last.safetensors");
+    fs::resize_file(dir / "last.safetensors", size / 2);
+  }
+  CHECK_THROWS_WITH_AS(varstar::train::train_fold(toy_config(2), toy_data(), toy_job(dir.string(), true), quiet),
+                       doctest::Contains("last.safetensors"), varstar::DataError);
+  varstar::train::train_fold(toy_config(1), toy_data(), toy_job(dir.string(), false), quiet);
+  auto other = toy_config(2);
+  other.lr = 1e-3;  // another configuration
+  CHECK_THROWS_WITH_AS(varstar::train::train_fold(other, toy_data(), toy_job(dir.string(), true), quiet),
+                       doctest::Contains("another configuration"), varstar::DataError);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("cross-validation writes the run folder with metrics, curves and a report") {
+  const fs::path dir = temp_dir("cv");
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  Dataset data = toy_data();
+  data.warning = "TEST WARNING: these inputs were built from the labels";
+  data.uses_labels = true;
+  const auto folds = varstar::data::kfold(data.size(), 3, true, 42);
+  varstar::train::RunOptions o;
+  o.train = toy_config(2);
+  o.out_dir = dir.string();
+  o.title = "toy";
+  const auto result = varstar::train::cross_validate(o, folds, [&](int) -> const Dataset& { return data; }, quiet);
+  CHECK(result.folds.size() == 3);
+  for (const char* f : {"config.json", "folds.json", "history.csv", "predictions.csv", "metrics.json", "report.html"})
+    CHECK_MESSAGE(fs::exists(dir / f), f);
+  const auto metrics = nlohmann::json::parse(std::ifstream(dir / "metrics.json"));
+  CHECK(metrics.at("warning").get<std::string>() == data.warning);
+  std::ifstream history(dir / "history.csv");
+  std::string first_line;
+  std::getline(history, first_line);
+  CHECK(first_line == "# WARNING: " + data.warning);
+  std::stringstream html;
+  html << std::ifstream(dir / "report.html").rdbuf();
+  CHECK(html.str().find("id=\"label-leak\"") != std::string::npos);
+  CHECK(html.str().find("<svg class=\"chart\"") != std::string::npos);
+  CHECK(html.str().find("<svg class=\"heatmap\"") != std::string::npos);
+  // The pooled confusion matrix counts every star exactly once.
+  int64_t total = 0;
+  for (const auto& row : metrics.at("summary").at("pooled").at("confusion"))
+    for (const auto& v : row) total += v.get<int64_t>();
+  CHECK(total == data.size());
+  // A finished run is not overwritten by accident.
+  CHECK_THROWS_WITH_AS(varstar::train::cross_validate(o, folds, [&](int) -> const Dataset& { return data; }, quiet),
+                       doctest::Contains("already holds a finished run"), varstar::Error);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,229 @@
+// Cross-validation runs and their output folder (see run.h).
+#include "train/run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "engine/threads.h"
+#include "train/report.h"
+#include "varstar_version.h"
+
+namespace varstar::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_text(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    VARSTAR_CHECK(out.good(), "cannot write {}", tmp.string());
+    out << text;
+    VARSTAR_CHECK(out.good(), "failed writing {}", tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+std::string warning_comment(const std::string& warning) {
+  return warning.empty() ? "" : "# WARNING: " + warning + "\n";
+}
+
+nlohmann::json predictions_json(const Predictions& p) {
+  return {{"rows", p.rows}, {"predicted", p.predicted}, {"probabilities", p.probabilities}, {"loss", p.loss}};
+}
+
+// A finished fold stored by an earlier (interrupted) invocation of the run.
+bool load_finished_fold(const fs::path& path, const Dataset& data, FoldOutcome& out) {
+  if (!fs::exists(path)) return false;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(std::ifstream(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path.string(), 0, "", fmt::format("corrupt fold result ({}); delete it to rerun the fold", e.what()));
+  }
+  out.fold = j.at("fold").get<int>();
+  out.best_epoch = j.at("best_epoch").get<int>();
+  out.seconds = j.at("seconds").get<double>();
+  out.resumed = true;
+  for (const auto& r : j.at("history")) out.history.push_back(EpochRecord::from_json(r));
+  const auto& p = j.at("predictions");
+  out.test_predictions.rows = p.at("rows").get<std::vector<int64_t>>();
+  out.test_predictions.predicted = p.at("predicted").get<std::vector<int32_t>>();
+  out.test_predictions.probabilities = p.at("probabilities").get<std::vector<float>>();
+  out.test_predictions.loss = p.at("loss").get<double>();
+  std::vector<int32_t> truth;
+  for (int64_t r : out.test_predictions.rows) truth.push_back(data.labels.at(r));
+  out.test = classification_report(truth, out.test_predictions.predicted, data.n_classes());
+  return true;
+}
+
+}  // namespace
+
+std::string machine_description() {
+  std::string cpu = "unknown CPU";
+  std::ifstream info("/proc/cpuinfo");
+  for (std::string line; std::getline(info, line);)
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  return fmt::format("{}, {} hardware threads, varstar using {} thread(s)", cpu, std::thread::hardware_concurrency(),
+                     num_threads());
+}
+
+nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std::vector<std::string>& class_names) {
+  std::vector<double> acc, wp, wr, wf, mp, mr, mf;
+  for (const auto& f : folds) {
+    acc.push_back(f.test.accuracy);
+    wp.push_back(f.test.weighted_precision);
+    wr.push_back(f.test.weighted_recall);
+    wf.push_back(f.test.weighted_f1);
+    mp.push_back(f.test.macro_precision);
+    mr.push_back(f.test.macro_recall);
+    mf.push_back(f.test.macro_f1);
+  }
+  const auto ms = [](const std::vector<double>& v) {
+    const MeanStd m = mean_std(v);
+    return nlohmann::json{{"mean", m.mean}, {"std", m.std}};
+  };
+  // Confusion matrix summed over folds (every star is tested exactly once).
+  const int32_t c = static_cast<int32_t>(class_names.size());
+  std::vector<int32_t> truth, predicted;
+  for (const auto& f : folds)
+    for (int32_t k = 0; k < c; ++k)
+      for (int32_t j = 0; j < c; ++j)
+        for (int64_t n = 0; n < f.test.confusion_at(k, j); ++n) {
+          truth.push_back(k);
+          predicted.push_back(j);
+        }
+  const ClassificationReport pooled = classification_report(truth, predicted, std::max(c, 1));
+  return {{"folds", folds.size()},
+          {"accuracy", ms(acc)},
+          {"weighted", {{"precision", ms(wp)}, {"recall", ms(wr)}, {"f1", ms(wf)}}},
+          {"macro", {{"precision", ms(mp)}, {"recall", ms(mr)}, {"f1", ms(mf)}}},
+          {"pooled", pooled.to_json(class_names)}};
+}
+
+RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold>& folds,
+                         const DatasetForFold& data_for_fold, Progress& progress) {
+  VARSTAR_CHECK(!folds.empty(), "cross-validation needs at least one fold");
+  VARSTAR_CHECK(!options.out_dir.empty(), "cross-validation needs an output folder");
+  const fs::path out(options.out_dir);
+  if (!options.resume && fs::exists(out / "metrics.json"))
+    throw Error(fmt::format("{} already holds a finished run; choose another --out or pass --resume", out.string()));
+  fs::create_directories(out / "checkpoints");
+  const int n_folds = options.max_folds > 0 ? std::min<int>(options.max_folds, static_cast<int>(folds.size()))
+                                            : static_cast<int>(folds.size());
+  const Dataset& first = data_for_fold(0);
+  const std::string warning = first.warning;
+  if (!warning.empty()) progress.message("WARNING: " + warning, true);
+
+  const auto started = std::chrono::system_clock::now();
+  const std::time_t started_t = std::chrono::system_clock::to_time_t(started);
+  char started_text[64];
+  std::strftime(started_text, sizeof started_text, "%Y-%m-%dT%H:%M:%S%z", std::localtime(&started_t));
+  nlohmann::json config = {{"title", options.title},
+                           {"train", options.train.to_json()},
+                           {"folds", options.folds_spec},
+                           {"folds_run", n_folds},
+                           {"data", first.description},
+                           {"data_name", first.name},
+                           {"classes", first.class_names},
+                           {"samples", first.size()},
+                           {"sample_shape", first.sample_shape},
+                           {"uses_labels", first.uses_labels},
+                           {"warning", warning},
+                           {"machine", machine_description()},
+                           {"varstar", fmt::format("{} ({})", VARSTAR_VERSION, VARSTAR_GIT_DESCRIBE)},
+                           {"started", started_text}};
+  if (options.resume && fs::exists(out / "config.json")) {
+    const auto old = nlohmann::json::parse(std::ifstream(out / "config.json"));
+    if (old.at("train") != config.at("train") || old.at("folds") != config.at("folds"))
+      throw Error(fmt::format("--resume: {} was started with another configuration:\n  then {}\n  now  {}",
+                              out.string(), old.at("train").dump(), config.at("train").dump()));
+  }
+  write_text(out / "config.json", config.dump(2) + "\n");
+  nlohmann::json folds_json = nlohmann::json::array();
+  for (const auto& f : folds) folds_json.push_back({{"train", f.train}, {"test", f.test}});
+  write_text(out / "folds.json", folds_json.dump() + "\n");
+
+  RunResult result;
+  result.out_dir = out.string();
+  for (int k = 0; k < n_folds; ++k) {
+    const Dataset& data = data_for_fold(k);
+    const fs::path dir = out / "checkpoints" / fmt::format("fold{}", k + 1);
+    FoldOutcome outcome;
+    if (options.resume && load_finished_fold(dir / "result.json", data, outcome)) {
+      progress.message(fmt::format("fold {}/{}: already finished, accuracy {:.2f}% (from {})", k + 1, n_folds,
+                                   100 * outcome.test.accuracy, (dir / "result.json").string()));
+    } else {
+      FoldJob job;
+      job.fold = k;
+      job.folds = n_folds;
+      job.train_rows = folds[k].train;
+      job.test_rows = folds[k].test;
+      job.checkpoint_dir = dir.string();
+      job.resume = options.resume;
+      outcome = train_fold(options.train, data, job, progress);
+      nlohmann::json j = outcome.to_json(data.class_names);
+      j["predictions"] = predictions_json(outcome.test_predictions);
+      write_text(dir / "result.json", j.dump() + "\n");
+      progress.message(fmt::format("fold {}/{}: test accuracy {:.2f}%, weighted F1 {:.4f} ({})", k + 1, n_folds,
+                                   100 * outcome.test.accuracy, outcome.test.weighted_f1, format_duration(outcome.seconds)));
+    }
+    result.folds.push_back(std::move(outcome));
+  }
+
+  // history.csv and predictions.csv
+  std::string history = warning_comment(warning) +
+                        "fold,epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,test_accuracy,seconds,samples_per_s\n";
+  std::string predictions = warning_comment(warning) + "fold,id,true,predicted";
+  for (const auto& name : first.class_names) predictions += ",p_" + name;
+  predictions += "\n";
+  for (const auto& f : result.folds) {
+    for (const auto& r : f.history)
+      history += fmt::format("{},{},{},{},{},{},{},{},{},{:.3f},{:.1f}\n", f.fold + 1, r.epoch, r.lr, r.train_loss,
+                             r.train_accuracy, r.val_loss, r.val_accuracy, r.test_loss, r.test_accuracy, r.seconds,
+                             r.samples_per_s);
+    const Dataset& data = data_for_fold(f.fold);
+    const auto& p = f.test_predictions;
+    const int64_t c = data.n_classes();
+    for (size_t i = 0; i < p.rows.size(); ++i) {
+      const int64_t row = p.rows[i];
+      predictions += fmt::format("{},{},{},{}", f.fold + 1, data.ids.empty() ? std::to_string(row) : data.ids[row],
+                                 data.class_names[data.labels[row]], data.class_names[p.predicted[i]]);
+      for (int64_t k = 0; k < c; ++k) predictions += fmt::format(",{:.6f}", p.probabilities[i * c + k]);
+      predictions += "\n";
+    }
+  }
+  write_text(out / "history.csv", history);
+  write_text(out / "predictions.csv", predictions);
+
+  nlohmann::json per_fold = nlohmann::json::array();
+  for (const auto& f : result.folds) per_fold.push_back(f.to_json(first.class_names));
+  result.metrics = {{"summary", summarise_folds(result.folds, first.class_names)},
+                    {"per_fold", per_fold},
+                    {"classes", first.class_names},
+                    {"uses_labels", first.uses_labels},
+                    {"warning", warning}};
+  write_text(out / "metrics.json", result.metrics.dump(2) + "\n");
+  if (options.write_report) {
+    ReportInput in;
+    in.title = options.title;
+    in.config = config;
+    in.metrics = result.metrics;
+    in.folds = &result.folds;
+    in.data = &first;
+    in.data_report = options.data_report;
+    write_text(out / "report.html", render_report(in));
+  }
+  return result;
+}
+
+}  // namespace varstar::train

@@ -1,0 +1,52 @@
+#pragma once
+// Cross-validation runs: every fold trained and evaluated, per-fold and mean
+// +/- std metrics, and a run folder a person can look at:
+//   config.json      configuration, data description, machine, versions
+//   folds.json       the train/test rows of every fold
+//   history.csv      loss and accuracy per fold and epoch (train, validation, test)
+//   predictions.csv  class probabilities of every test star
+//   metrics.json     per-fold and mean +/- std metrics, confusion matrices
+//   checkpoints/fold<k>/  last.safetensors (resume), model.safetensors (final), result.json
+//   report.html      one self-contained page with curves, confusion matrix, examples
+// A run whose inputs used the labels of the test stars says so in every file.
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/folds.h"
+#include "train/trainer.h"
+
+namespace varstar::train {
+
+struct RunOptions {
+  TrainConfig train;
+  std::string out_dir;
+  bool resume = false;        // continue an interrupted run in out_dir
+  std::string title;          // e.g. the preset name
+  nlohmann::json data_report; // cleaning report, balancing, sources (shown in the report)
+  nlohmann::json folds_spec;  // method, k, seed
+  int max_folds = 0;          // > 0: run only the first max_folds folds
+  bool write_report = true;
+};
+
+struct RunResult {
+  std::vector<FoldOutcome> folds;
+  nlohmann::json metrics;     // what metrics.json holds
+  std::string out_dir;
+};
+
+// The data of fold k (most representations are the same for every fold; the
+// thesis's class-pair dm-dt images depend on the split).
+using DatasetForFold = std::function<const Dataset&(int fold)>;
+
+RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold>& folds,
+                         const DatasetForFold& data_for_fold, Progress& progress);
+
+// Mean +/- std over folds of accuracy and weighted/macro precision, recall, F1.
+nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std::vector<std::string>& class_names);
+
+// A one-line description of this machine (CPU model, cores) for reports.
+std::string machine_description();
+
+}  // namespace varstar::train
