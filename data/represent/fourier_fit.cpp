@@ -92,6 +92,16 @@ FourierFit fit_fourier(std::span<const double> t, std::span<const double> m, std
   int k_harm = options.n_harmonics;
   while (k_harm >= 1 && n < 3 * (2 * k_harm + 1)) --k_harm;
   if (k_harm < 1) return fit;
+  // Phase coverage: the highest harmonic's half period must exceed the widest
+  // gap in phase, or the model is free to swing inside the gap.
+  {
+    std::vector<double> ph(n);
+    for (int64_t i = 0; i < n; ++i) ph[i] = frac((t[i] - t_ref) / period);
+    std::sort(ph.begin(), ph.end());
+    double gap = ph.front() + 1.0 - ph.back();
+    for (int64_t i = 1; i < n; ++i) gap = std::max(gap, ph[i] - ph[i - 1]);
+    while (k_harm > 1 && gap > 0.5 / k_harm) --k_harm;
+  }
   const int p = 2 * k_harm + 1;
 
   std::vector<double> phase(n), weight(n), basis(static_cast<size_t>(n) * p);
@@ -227,7 +237,12 @@ FourierFit fit_fourier(std::span<const double> t, std::span<const double> m, std
     }
     hi = std::max(hi, v);
   }
-  fit.amplitude = hi - lo;
+  // Never more than the kept observations span (a model swinging between
+  // sparse points is not an amplitude).
+  double data_lo = 1e300, data_hi = -1e300;
+  for (int64_t i = 0; i < n; ++i)
+    if (keep[i]) data_lo = std::min(data_lo, m[i]), data_hi = std::max(data_hi, m[i]);
+  fit.amplitude = std::min(hi - lo, data_hi - data_lo);
   if (k_harm >= 2) {
     double a1, p1, a2, p2;
     amp_phase(coeffs[1], coeffs[2], a1, p1);

@@ -11,7 +11,9 @@
 // Fitted as linear least squares on the basis [1, cos(2 pi k phi), sin(2 pi k phi)]
 // (weights 1 / (err^2 + floor^2)), with iterative sigma clipping of residuals
 // (robust scale: 1.4826 * MAD) so outliers do not move the fit, and the number
-// of harmonics chosen by BIC (at most n_harmonics; fewer with few points).
+// of harmonics chosen by BIC (at most n_harmonics; fewer with few points, and
+// fewer when the widest gap in phase exceeds half the highest harmonic's period).
+// The amplitude is the model's peak-to-peak, at most the kept points' range.
 #include <cstdint>
 #include <span>
 #include <vector>

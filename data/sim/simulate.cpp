@@ -294,6 +294,10 @@ std::string summary_text(const SimulatedData& data, const SimOptions& options, c
   s += fmt::format("baseline: nearest centroid on (log10 Per, log10 Amp_r), {}-fold CV over all {} stars: "
                    "accuracy {:.1f}% +- {:.1f}%\n",
                    baseline.folds, baseline.n_stars, 100 * baseline.accuracy_mean, 100 * baseline.accuracy_std);
+  s += "baseline recall per class:";
+  for (size_t c = 0; c < baseline.classes.size(); ++c)
+    s += fmt::format(" {} {:.2f}", baseline.classes[c], baseline.recall[c]);
+  s += "\n";
   return s;
 }
 
