@@ -201,7 +201,17 @@ TEST_CASE("writers: CSV round-trips exactly; CDS has 34 header lines and round-t
   bad.id = "has blank";
   CHECK_THROWS_AS(write_catalog_cds(cds, std::vector<CatalogRow>{bad}), Error);
   bad = rows[0];
-  bad.period = 123456.0;  // wider than F12.7
+  bad.period = 123456.0;  // wider than F12.7: the column widens, the header says so
+  bad.source_id = 123456789012345678;
+  write_catalog_cds(cds, std::vector<CatalogRow>{bad, rows[1]});
+  CHECK(test::read_file(cds).find("  24- 41  I18    ---     SourceID") != std::string::npos);
+  CHECK(test::read_file(cds).find("F14.7  d       Per ") != std::string::npos);
+  const Catalog wide = read_catalog(cds);
+  REQUIRE(wide.rows.size() == 2);
+  CHECK(wide.rows[0].period == 123456.0);
+  CHECK(wide.rows[0].source_id == 123456789012345678);
+  CHECK(wide.rows[1].log_fap_r == -60.25);
+  bad.rmag = std::nan("");
   CHECK_THROWS_AS(write_catalog_cds(cds, std::vector<CatalogRow>{bad}), Error);
 }
 
