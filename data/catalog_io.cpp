@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "data/hash.h"
 
@@ -185,6 +186,7 @@ class CatalogParser {
         for (size_t c = 0; c < kColumns; ++c) row_fields[c] = fields[static_cast<size_t>(position[c])];
         deliver(row_fields.data());
       } catch (const DataError& e) {
+        flush_all();
         rep_.bad_rows.handle(opt_.on_bad_row, e);
       }
       report_progress();
@@ -302,6 +304,7 @@ class CatalogParser {
                                     line.size(), ranges_.back().end));
       deliver(f.data());
     } catch (const DataError& e) {
+      flush_all();
       rep_.bad_rows.handle(opt_.on_bad_row, e);
     }
     report_progress();
@@ -327,14 +330,41 @@ class CatalogParser {
     if (type.empty()) bad(kTypeColumn, "empty Type");
     if (!known_.empty() && !std::binary_search(known_.begin(), known_.end(), type))
       bad(kTypeColumn, fmt::format("unknown class {}; expected one of: {}", quote_field(type), fmt::join(known_, " ")));
-    if (opt_.check_duplicate_ids) {
-      const int64_t first = ids_.insert(f[kIdColumn], src_.line_number());
-      if (first != 0) bad(kIdColumn, fmt::format("duplicate ID {} (first seen on line {})", quote_field(f[kIdColumn]), first));
-    }
     row.id.assign(f[kIdColumn]);
     row.type.assign(type);
+    if (!opt_.check_duplicate_ids) {
+      ++rep_.rows;
+      sink_(std::move(row));
+      return;
+    }
+    // Queue the row; its slot in the id index is prefetched now and probed a few rows later.
+    Pending& p = queue_[(queue_head_ + queue_size_) % kQueue];
+    p.hash = hash_string(row.id);
+    p.line = src_.line_number();
+    p.row = std::move(row);
+    ids_.prefetch(p.hash);
+    if (++queue_size_ == kQueue) flush_one();
+  }
+
+  // Checks the oldest queued row for a duplicate ID and delivers it.
+  void flush_one() {
+    Pending& p = queue_[queue_head_];
+    queue_head_ = (queue_head_ + 1) % kQueue;
+    --queue_size_;
+    const int64_t first = ids_.insert_hash(p.hash, p.line);
+    if (first != 0) {
+      rep_.bad_rows.handle(opt_.on_bad_row,
+                           DataError(src_.name(), p.line, "ID",
+                                     fmt::format("duplicate ID {} (first seen on line {})", quote_field(p.row.id), first)));
+      return;
+    }
     ++rep_.rows;
-    sink_(std::move(row));
+    sink_(std::move(p.row));
+  }
+
+  // Delivers every queued row (before a bad row is reported, and at the end: errors stay in file order).
+  void flush_all() {
+    while (queue_size_ > 0) flush_one();
   }
 
   void report_progress() {
@@ -347,6 +377,7 @@ class CatalogParser {
   }
 
   void finish() {
+    flush_all();
     rep_.lines = src_.line_number();
     if (opt_.progress) opt_.progress(src_.bytes_consumed(), src_.total_bytes());
   }
@@ -358,6 +389,14 @@ class CatalogParser {
   std::vector<std::string> known_;
   std::vector<ByteRange> ranges_;
   IdLineMap ids_;
+  struct Pending {
+    CatalogRow row;
+    uint64_t hash = 0;
+    int64_t line = 0;
+  };
+  static constexpr size_t kQueue = 8;
+  std::array<Pending, kQueue> queue_;
+  size_t queue_head_ = 0, queue_size_ = 0;
   int64_t last_progress_ = 0;
 };
 
@@ -457,6 +496,9 @@ CatalogReadReport read_catalog_buffer(std::string_view text, const std::string& 
 
 Catalog read_catalog(const std::string& path, const CatalogReadOptions& options) {
   Catalog catalog;
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  if (!ec) catalog.rows.reserve(static_cast<size_t>(bytes / 200));  // ~240 bytes per CDS row; grows once if short
   catalog.report = read_catalog(path, options, [&](CatalogRow&& row) { catalog.rows.push_back(std::move(row)); });
   return catalog;
 }

@@ -359,7 +359,9 @@ PreparedDataset prepare(const PrepareOptions& o) {
   std::vector<std::string> types;
   for (const auto& r : c.rows) types.push_back(r.type);
   d.classes = sorted_classes(types);
-  if (d.classes.size() < 2) throw Error(fmt::format("after cleaning {} class(es) remain; need at least 2", d.classes.size()));
+  if (d.classes.size() < 2)
+    throw Error(fmt::format("after cleaning {} class(es) remain; need at least 2. The cleaning:\n{}", d.classes.size(),
+                            d.cleaning.table()));
   std::vector<int32_t> label_of(c.rows.size());
   for (size_t i = 0; i < c.rows.size(); ++i)
     label_of[i] = static_cast<int32_t>(std::lower_bound(d.classes.begin(), d.classes.end(), c.rows[i].type) - d.classes.begin());

@@ -330,3 +330,29 @@ TEST_CASE("known_types can be widened and duplicate checks turned off") {
   REQUIRE(rows.size() == 3);
   CHECK(rows[1].type == "LPV");
 }
+
+TEST_CASE("duplicate IDs are found in file order, before a later malformed row, across many rows") {
+  std::string bad3 = kRow3;
+  bad3.replace(51, 12, "         xyz");
+  const DataError e = test::catch_data_error([&] { read_all(table({kRow1, kRow2, kRow1, bad3})); });
+  CHECK(e.line() == kHeaderLines + 3);
+  CHECK(e.column() == "ID");
+  // Many distinct IDs, then a repeat of an early one.
+  std::vector<std::string> rows;
+  for (int i = 0; i < 3000; ++i) {
+    std::string r = kRow2;
+    const std::string id = "ZTFJ" + std::to_string(1000000 + i);
+    r.replace(0, id.size(), id);
+    rows.push_back(r);
+  }
+  rows.push_back(rows[17]);
+  rows.push_back(kRow3);
+  CatalogReadOptions skip;
+  skip.on_bad_row = OnBadRow::skip;
+  CatalogReadReport rep;
+  const auto got = read_all(table(rows), skip, &rep);
+  CHECK(got.size() == 3001);
+  CHECK(got.back().type == "RRc");
+  CHECK(rep.bad_rows.count == 1);
+  CHECK(rep.bad_rows.examples[0].find("first seen on line " + std::to_string(kHeaderLines + 18)) != std::string::npos);
+}
