@@ -39,7 +39,7 @@ struct BadRowLog {
 };
 
 // Reports progress of a long read: bytes consumed so far and the total (0 when unknown).
-using ProgressFn = std::function<void(int64_t bytes_done, int64_t bytes_total)>;
+using ReadProgressFn = std::function<void(int64_t bytes_done, int64_t bytes_total)>;
 
 // Lines of a file or buffer, without their "\n" / "\r\n" terminators.
 class LineSource {

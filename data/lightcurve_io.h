@@ -39,7 +39,7 @@ struct LightCurveReadOptions {
   SentinelPolicy sentinels;
   size_t max_examples = 10;
   size_t max_bands = 64;  // more distinct band names than this is a DataError
-  ProgressFn progress;
+  ReadProgressFn progress;
 };
 
 struct LightCurveReadReport {
