@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "data/hash.h"
 
@@ -72,12 +73,20 @@ struct ByteRange {
   size_t begin, end;  // 0-based, end exclusive
 };
 
-std::array<ByteRange, kColumns> written_ranges() {
+using Widths = std::array<int, kColumns>;
+
+Widths default_widths() {
+  Widths w{};
+  for (size_t c = 0; c < kColumns; ++c) w[c] = kSpecs[c].width;
+  return w;
+}
+
+std::array<ByteRange, kColumns> ranges_for(const Widths& widths) {
   std::array<ByteRange, kColumns> r{};
   size_t pos = 0;
   for (size_t c = 0; c < kColumns; ++c) {
     if (c > 0) ++pos;  // one blank between fields
-    r[c] = {pos, pos + static_cast<size_t>(kSpecs[c].width)};
+    r[c] = {pos, pos + static_cast<size_t>(widths[c])};
     pos = r[c].end;
   }
   return r;
@@ -177,6 +186,7 @@ class CatalogParser {
         for (size_t c = 0; c < kColumns; ++c) row_fields[c] = fields[static_cast<size_t>(position[c])];
         deliver(row_fields.data());
       } catch (const DataError& e) {
+        flush_all();
         rep_.bad_rows.handle(opt_.on_bad_row, e);
       }
       report_progress();
@@ -294,6 +304,7 @@ class CatalogParser {
                                     line.size(), ranges_.back().end));
       deliver(f.data());
     } catch (const DataError& e) {
+      flush_all();
       rep_.bad_rows.handle(opt_.on_bad_row, e);
     }
     report_progress();
@@ -319,14 +330,41 @@ class CatalogParser {
     if (type.empty()) bad(kTypeColumn, "empty Type");
     if (!known_.empty() && !std::binary_search(known_.begin(), known_.end(), type))
       bad(kTypeColumn, fmt::format("unknown class {}; expected one of: {}", quote_field(type), fmt::join(known_, " ")));
-    if (opt_.check_duplicate_ids) {
-      const int64_t first = ids_.insert(f[kIdColumn], src_.line_number());
-      if (first != 0) bad(kIdColumn, fmt::format("duplicate ID {} (first seen on line {})", quote_field(f[kIdColumn]), first));
-    }
     row.id.assign(f[kIdColumn]);
     row.type.assign(type);
+    if (!opt_.check_duplicate_ids) {
+      ++rep_.rows;
+      sink_(std::move(row));
+      return;
+    }
+    // Queue the row; its slot in the id index is prefetched now and probed a few rows later.
+    Pending& p = queue_[(queue_head_ + queue_size_) % kQueue];
+    p.hash = hash_string(row.id);
+    p.line = src_.line_number();
+    p.row = std::move(row);
+    ids_.prefetch(p.hash);
+    if (++queue_size_ == kQueue) flush_one();
+  }
+
+  // Checks the oldest queued row for a duplicate ID and delivers it.
+  void flush_one() {
+    Pending& p = queue_[queue_head_];
+    queue_head_ = (queue_head_ + 1) % kQueue;
+    --queue_size_;
+    const int64_t first = ids_.insert_hash(p.hash, p.line);
+    if (first != 0) {
+      rep_.bad_rows.handle(opt_.on_bad_row,
+                           DataError(src_.name(), p.line, "ID",
+                                     fmt::format("duplicate ID {} (first seen on line {})", quote_field(p.row.id), first)));
+      return;
+    }
     ++rep_.rows;
-    sink_(std::move(row));
+    sink_(std::move(p.row));
+  }
+
+  // Delivers every queued row (before a bad row is reported, and at the end: errors stay in file order).
+  void flush_all() {
+    while (queue_size_ > 0) flush_one();
   }
 
   void report_progress() {
@@ -339,6 +377,7 @@ class CatalogParser {
   }
 
   void finish() {
+    flush_all();
     rep_.lines = src_.line_number();
     if (opt_.progress) opt_.progress(src_.bytes_consumed(), src_.total_bytes());
   }
@@ -350,6 +389,14 @@ class CatalogParser {
   std::vector<std::string> known_;
   std::vector<ByteRange> ranges_;
   IdLineMap ids_;
+  struct Pending {
+    CatalogRow row;
+    uint64_t hash = 0;
+    int64_t line = 0;
+  };
+  static constexpr size_t kQueue = 8;
+  std::array<Pending, kQueue> queue_;
+  size_t queue_head_ = 0, queue_size_ = 0;
   int64_t last_progress_ = 0;
 };
 
@@ -449,13 +496,16 @@ CatalogReadReport read_catalog_buffer(std::string_view text, const std::string& 
 
 Catalog read_catalog(const std::string& path, const CatalogReadOptions& options) {
   Catalog catalog;
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  if (!ec) catalog.rows.reserve(static_cast<size_t>(bytes / 200));  // ~240 bytes per CDS row; grows once if short
   catalog.report = read_catalog(path, options, [&](CatalogRow&& row) { catalog.rows.push_back(std::move(row)); });
   return catalog;
 }
 
 // ---- writers ------------------------------------------------------------------------
 
-std::string cds_header(const CdsWriteOptions& options) {
+static std::string header_for(const CdsWriteOptions& options, const Widths& widths) {
   const std::string rule(80, '-');
   std::string h;
   h += fmt::format("Title: {}\n", options.title);
@@ -464,11 +514,11 @@ std::string cds_header(const CdsWriteOptions& options) {
   h += rule + "\n";
   h += "   Bytes Format Units   Label       Explanations\n";
   h += rule + "\n";
-  const auto ranges = written_ranges();
+  const auto ranges = ranges_for(widths);
   for (size_t c = 0; c < kColumns; ++c) {
     const ColumnSpec& s = kSpecs[c];
-    const std::string format = s.kind == 'F' ? fmt::format("F{}.{}", s.width, s.decimals)
-                                             : fmt::format("{}{}", s.kind, s.width);
+    const std::string format = s.kind == 'F' ? fmt::format("F{}.{}", widths[c], s.decimals)
+                                             : fmt::format("{}{}", s.kind, widths[c]);
     h += fmt::format("{:>4}-{:>3}  {:<6} {:<7} {:<11} {}\n", ranges[c].begin + 1, ranges[c].end, format, s.units,
                      kTable2Columns[c], s.explanation);
   }
@@ -476,36 +526,49 @@ std::string cds_header(const CdsWriteOptions& options) {
   return h;
 }
 
+std::string cds_header(const CdsWriteOptions& options) { return header_for(options, default_widths()); }
+
 void write_catalog_cds(const std::string& path, std::span<const CatalogRow> rows, const CdsWriteOptions& options) {
-  FileWriter out(path);
-  auto& buf = out.buf();
-  const std::string header = cds_header(options);
-  buf.append(header.data(), header.data() + header.size());
+  // Widths: the layout's, widened where a value needs more (the header says so).
+  Widths widths = default_widths();
   for (size_t r = 0; r < rows.size(); ++r) {
     const CatalogRow& row = rows[r];
     for (size_t c = 0; c < kColumns; ++c) {
       const ColumnSpec& s = kSpecs[c];
-      if (c > 0) buf.push_back(' ');
-      const size_t before = buf.size();
+      size_t need = 0;
       if (s.kind == 'A') {
         const std::string& text = c == kIdColumn ? row.id : row.type;
         if (text.empty() || text.find_first_of(" \t\r\n") != std::string::npos)
           throw Error(fmt::format("{}: row {}: {} {} is empty or contains blanks; the CDS layout cannot hold it",
                                   path, r + 1, kTable2Columns[c], quote_field(text)));
-        fmt::format_to(std::back_inserter(buf), "{:<{}}", text, s.width);
+        need = text.size();
       } else if (s.kind == 'I') {
-        const int64_t v = c == kSourceIdColumn ? row.source_id : row.*kIntMembers[c];
-        fmt::format_to(std::back_inserter(buf), "{:>{}}", v, s.width);
+        need = fmt::formatted_size("{}", c == kSourceIdColumn ? row.source_id : int64_t{row.*kIntMembers[c]});
       } else {
         const double v = row.*kDoubleMembers[c];
         if (!std::isfinite(v))
           throw Error(fmt::format("{}: row {} (ID {}): {} is {}, not a finite number", path, r + 1, row.id,
                                   kTable2Columns[c], v));
-        fmt::format_to(std::back_inserter(buf), "{:>{}.{}f}", v, s.width, s.decimals);
+        need = fmt::formatted_size("{:.{}f}", v, s.decimals);
       }
-      if (buf.size() - before != static_cast<size_t>(s.width))
-        throw Error(fmt::format("{}: row {} (ID {}): the value of {} does not fit its format {}{}", path, r + 1,
-                                row.id, kTable2Columns[c], s.kind, s.width));
+      widths[c] = std::max(widths[c], static_cast<int>(need));
+    }
+  }
+  FileWriter out(path);
+  auto& buf = out.buf();
+  const std::string header = header_for(options, widths);
+  buf.append(header.data(), header.data() + header.size());
+  for (const CatalogRow& row : rows) {
+    for (size_t c = 0; c < kColumns; ++c) {
+      const ColumnSpec& s = kSpecs[c];
+      if (c > 0) buf.push_back(' ');
+      if (s.kind == 'A')
+        fmt::format_to(std::back_inserter(buf), "{:<{}}", c == kIdColumn ? row.id : row.type, widths[c]);
+      else if (s.kind == 'I')
+        fmt::format_to(std::back_inserter(buf), "{:>{}}", c == kSourceIdColumn ? row.source_id : int64_t{row.*kIntMembers[c]},
+                       widths[c]);
+      else
+        fmt::format_to(std::back_inserter(buf), "{:>{}.{}f}", row.*kDoubleMembers[c], widths[c], s.decimals);
     }
     buf.push_back('\n');
     out.flush_if_full();

@@ -82,15 +82,16 @@ struct CdsWriteOptions {
   std::string file_name = "Table2.txt";  // named in the byte-by-byte header
 };
 // Writes the 34-line byte-by-byte header and one fixed-width line per row.
-// Throws Error when a value does not fit its column format (e.g. an ID with
-// blanks or longer than 22 characters, a number wider than its field).
+// Columns are as wide as the layout says (cds_header()), or wider where a
+// value needs it (the header then gives the wider format and byte ranges).
+// Throws Error for an empty ID or Type, one with blanks, or a non-finite number.
 void write_catalog_cds(const std::string& path, std::span<const CatalogRow> rows,
                        const CdsWriteOptions& options = {});
 // Writes a header with the 27 kTable2Columns labels, then one row per star;
 // numbers in shortest round-trip form.
 void write_catalog_csv(const std::string& path, std::span<const CatalogRow> rows);
 
-// The CDS header text (34 lines, each ending in '\n').
+// The CDS header text of the default layout (34 lines, each ending in '\n').
 std::string cds_header(const CdsWriteOptions& options = {});
 inline constexpr int64_t kCdsHeaderLines = 34;
 

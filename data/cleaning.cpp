@@ -186,7 +186,8 @@ std::string CleaningReport::table() const {
   for (const auto& r : rules) w = std::max(w, r.name.size() + r.text.size() + 3);
   s += fmt::format("  {:<{}} {:>10}\n", "rows in", w, thousands(rows_in));
   for (const auto& r : rules)
-    s += fmt::format("  {:<{}} {:>10}\n", r.name + " (" + r.text + ")", w, fmt::format("-{}", thousands(r.removed)));
+    s += fmt::format("  {:<{}} {:>10}\n", r.name + " (" + r.text + ")", w,
+                     r.removed ? fmt::format("-{}", thousands(r.removed)) : std::string("0"));
   s += fmt::format("  {:<{}} {:>10}\n\n", "rows out", w, thousands(rows_out));
 
   std::vector<std::string> head{"Type", "in"};

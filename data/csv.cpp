@@ -12,6 +12,10 @@
 #include <cstdio>
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace varstar::data {
 
 OnBadRow parse_on_bad_row(std::string_view text) {
@@ -149,17 +153,50 @@ bool LineSource::next(std::string_view& line) {
 // ---- splitting ------------------------------------------------------------------
 
 size_t split_whitespace(std::string_view line, std::string_view* fields, size_t max_fields) {
-  const char* p = line.data();
-  const char* end = p + line.size();
-  size_t n = 0;
-  for (;;) {
-    while (p < end && (*p == ' ' || *p == '\t')) ++p;
-    if (p == end) return n;
-    const char* start = p;
-    while (p < end && *p != ' ' && *p != '\t') ++p;
-    if (n == max_fields) return max_fields + 1;
-    fields[n++] = std::string_view(start, static_cast<size_t>(p - start));
+  // A field starts where a blank is followed by a non-blank and ends at the next
+  // blank. SSE2 finds the blank/non-blank changes 16 bytes at a time; the tail
+  // (and non-x86 machines) go byte by byte.
+  const char* s = line.data();
+  const size_t n = line.size();
+  size_t count = 0, start = 0, i = 0;
+  bool in_field = false;
+  auto end_field = [&](size_t at) {
+    if (count == max_fields) return false;
+    fields[count++] = std::string_view(s + start, at - start);
+    in_field = false;
+    return true;
+  };
+#ifdef __SSE2__
+  const __m128i space = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const unsigned blank =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab))));
+    const unsigned before = (blank << 1) | (in_field ? 0u : 1u);  // blank-ness of the previous byte
+    unsigned changes = (blank ^ before) & 0xFFFFu;
+    while (changes != 0) {
+      const size_t j = i + static_cast<size_t>(__builtin_ctz(changes));
+      changes &= changes - 1;
+      if (!in_field) {
+        start = j;
+        in_field = true;
+      } else if (!end_field(j)) {
+        return max_fields + 1;
+      }
+    }
   }
+#endif
+  for (; i < n; ++i) {
+    const bool blank = s[i] == ' ' || s[i] == '\t';
+    if (!in_field && !blank) {
+      start = i;
+      in_field = true;
+    } else if (in_field && blank && !end_field(i)) {
+      return max_fields + 1;
+    }
+  }
+  if (in_field && !end_field(n)) return max_fields + 1;
+  return count;
 }
 
 std::string_view trim(std::string_view s) {
@@ -218,6 +255,38 @@ void split_csv(std::string_view line, std::vector<std::string_view>& fields, std
 
 // ---- numbers ---------------------------------------------------------------------
 
+namespace {
+// Exact powers of ten as doubles (10^22 is the largest exact one).
+constexpr double kPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// Fast path for plain decimals "[-]digits[.digits]" (what catalogs hold): with
+// the digits as an integer m <= 2^53 and k <= 22 fraction digits, m / 10^k is
+// one correctly rounded IEEE division of two exact doubles, so the result
+// equals the correctly rounded value (Clinger 1990), as from_chars gives.
+// Returns false when the text is not of that form; the caller falls back.
+inline bool parse_plain_decimal(const char* b, const char* e, double& out) {
+  bool negative = false;
+  if (b != e && *b == '-') {
+    negative = true;
+    ++b;
+  }
+  uint64_t m = 0;
+  int digits = 0, fraction = 0;
+  const char* p = b;
+  for (; p != e && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits) m = m * 10 + static_cast<unsigned>(*p - '0');
+  if (p != e && *p == '.') {
+    ++p;
+    for (; p != e && static_cast<unsigned>(*p - '0') < 10; ++p, ++digits, ++fraction)
+      m = m * 10 + static_cast<unsigned>(*p - '0');
+  }
+  if (p != e || digits == 0 || digits > 19 || fraction > 22 || m > (uint64_t{1} << 53)) return false;
+  const double v = static_cast<double>(m) / kPow10[fraction];
+  out = negative ? -v : v;
+  return true;
+}
+}  // namespace
+
 bool parse_double(std::string_view text, double& out) {
   const char* b = text.data();
   const char* e = b + text.size();
@@ -226,6 +295,7 @@ bool parse_double(std::string_view text, double& out) {
     if (b != e && (*b == '-' || *b == '+')) return false;
   }
   if (b == e) return false;
+  if (parse_plain_decimal(b, e, out)) return true;
   const auto [p, ec] = std::from_chars(b, e, out, std::chars_format::general);
   return ec == std::errc() && p == e && std::isfinite(out);
 }

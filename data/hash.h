@@ -45,9 +45,15 @@ inline uint64_t hash_string(std::string_view s, uint64_t seed = 0x9e3779b97f4a7c
 // line number given when the same (hash of the) id was inserted before.
 class IdLineMap {
  public:
-  int64_t insert(std::string_view id, int64_t line) {
+  int64_t insert(std::string_view id, int64_t line) { return insert_hash(hash_string(id), line); }
+  // Hints the cache about the slot of a hash inserted soon (readers queue a few
+  // rows so that the random access into a large table overlaps with parsing).
+  void prefetch(uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[(h == 0 ? 1 : h) & (slots_.size() - 1)]);
+  }
+  // insert() with the id's hash_string() already computed.
+  int64_t insert_hash(uint64_t h, int64_t line) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    uint64_t h = hash_string(id);
     if (h == 0) h = 1;  // 0 marks an empty slot
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {

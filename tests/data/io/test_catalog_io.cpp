@@ -201,7 +201,17 @@ TEST_CASE("writers: CSV round-trips exactly; CDS has 34 header lines and round-t
   bad.id = "has blank";
   CHECK_THROWS_AS(write_catalog_cds(cds, std::vector<CatalogRow>{bad}), Error);
   bad = rows[0];
-  bad.period = 123456.0;  // wider than F12.7
+  bad.period = 123456.0;  // wider than F12.7: the column widens, the header says so
+  bad.source_id = 123456789012345678;
+  write_catalog_cds(cds, std::vector<CatalogRow>{bad, rows[1]});
+  CHECK(test::read_file(cds).find("  24- 41  I18    ---     SourceID") != std::string::npos);
+  CHECK(test::read_file(cds).find("F14.7  d       Per ") != std::string::npos);
+  const Catalog wide = read_catalog(cds);
+  REQUIRE(wide.rows.size() == 2);
+  CHECK(wide.rows[0].period == 123456.0);
+  CHECK(wide.rows[0].source_id == 123456789012345678);
+  CHECK(wide.rows[1].log_fap_r == -60.25);
+  bad.rmag = std::nan("");
   CHECK_THROWS_AS(write_catalog_cds(cds, std::vector<CatalogRow>{bad}), Error);
 }
 
@@ -319,4 +329,30 @@ TEST_CASE("known_types can be widened and duplicate checks turned off") {
   const auto rows = read_all(table({kRow1, odd, kRow1}), any);
   REQUIRE(rows.size() == 3);
   CHECK(rows[1].type == "LPV");
+}
+
+TEST_CASE("duplicate IDs are found in file order, before a later malformed row, across many rows") {
+  std::string bad3 = kRow3;
+  bad3.replace(51, 12, "         xyz");
+  const DataError e = test::catch_data_error([&] { read_all(table({kRow1, kRow2, kRow1, bad3})); });
+  CHECK(e.line() == kHeaderLines + 3);
+  CHECK(e.column() == "ID");
+  // Many distinct IDs, then a repeat of an early one.
+  std::vector<std::string> rows;
+  for (int i = 0; i < 3000; ++i) {
+    std::string r = kRow2;
+    const std::string id = "ZTFJ" + std::to_string(1000000 + i);
+    r.replace(0, id.size(), id);
+    rows.push_back(r);
+  }
+  rows.push_back(rows[17]);
+  rows.push_back(kRow3);
+  CatalogReadOptions skip;
+  skip.on_bad_row = OnBadRow::skip;
+  CatalogReadReport rep;
+  const auto got = read_all(table(rows), skip, &rep);
+  CHECK(got.size() == 3001);
+  CHECK(got.back().type == "RRc");
+  CHECK(rep.bad_rows.count == 1);
+  CHECK(rep.bad_rows.examples[0].find("first seen on line " + std::to_string(kHeaderLines + 18)) != std::string::npos);
 }

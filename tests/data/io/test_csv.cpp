@@ -2,6 +2,10 @@
 // field splitting, strict number parsing, and the bad-row log.
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <cstring>
+#include <random>
+
 #include "data/csv.h"
 #include "tests/data/io/test_util.h"
 
@@ -118,4 +122,53 @@ TEST_CASE("BadRowLog throws under error and counts with examples under skip") {
   CHECK(log.count == 5);
   CHECK(log.examples.size() == 2);
   CHECK(log.examples[0] == "f.csv:3 (column mag): bad");
+}
+
+TEST_CASE("parse_double's fast decimal path gives from_chars's value, bit for bit") {
+  std::mt19937_64 rng(99);
+  char buf[64];
+  int checked = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const int int_digits = static_cast<int>(rng() % 12), frac_digits = static_cast<int>(rng() % 12);
+    size_t n = 0;
+    if (rng() % 3 == 0) buf[n++] = '-';
+    for (int i = 0; i < int_digits; ++i) buf[n++] = static_cast<char>('0' + rng() % 10);
+    if (frac_digits > 0 || rng() % 2) buf[n++] = '.';
+    for (int i = 0; i < frac_digits; ++i) buf[n++] = static_cast<char>('0' + rng() % 10);
+    const std::string_view text(buf, n);
+    double expect = 0;
+    const auto [p, ec] = std::from_chars(buf, buf + n, expect);
+    const bool valid = ec == std::errc() && p == buf + n;
+    double got = 0;
+    REQUIRE_MESSAGE(parse_double(text, got) == valid, text);
+    if (valid) {
+      CHECK_MESSAGE(std::memcmp(&got, &expect, sizeof got) == 0, text);
+      ++checked;
+    }
+  }
+  CHECK(checked > 150000);
+}
+
+TEST_CASE("split_whitespace agrees with a byte-by-byte split on long lines with blanks at every offset") {
+  std::mt19937 rng(7);
+  for (int k = 0; k < 20000; ++k) {
+    std::string line;
+    const size_t len = rng() % 300;
+    for (size_t i = 0; i < len; ++i) {
+      const uint32_t r = rng() % 10;
+      line.push_back(r < 3 ? ' ' : r == 3 ? '\t' : static_cast<char>('a' + r));
+    }
+    std::vector<std::string_view> expect;
+    for (size_t i = 0; i < line.size();) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      const size_t start = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+      if (i > start) expect.emplace_back(line.data() + start, i - start);
+    }
+    std::vector<std::string_view> got(expect.size() + 2);
+    const size_t n = split_whitespace(line, got.data(), expect.size() + 1);
+    REQUIRE(n == expect.size());
+    for (size_t i = 0; i < n; ++i) CHECK(got[i] == expect[i]);
+    if (!expect.empty()) CHECK(split_whitespace(line, got.data(), expect.size() - 1) == expect.size());
+  }
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 
+#include "data/dataset.h"
 #include "data/lightcurve_io.h"
 
 using namespace varstar::data;
@@ -93,4 +94,33 @@ TEST_CASE("LINEAR attributes: 6,146 stars, 5 classes with the README's counts") 
         std::map<std::string, int64_t>{{"DSCT", 82}, {"EA", 342}, {"EW", 2246}, {"RRab", 2612}, {"RRc", 864}});
   CHECK(t.has_column("logP"));
   CHECK(t.has_column("Ampl"));
+}
+
+TEST_CASE("prepare on real light curves: EROS balanced to 150 per class, Stripe 82 kept whole with class weights") {
+  const auto out = std::filesystem::temp_directory_path() / "varstar-realdata-prepare";
+  PrepareOptions o;
+  o.lightcurves = (kData / "eros1-lmc/lightcurves.csv").string();
+  o.labels = (kData / "eros1-lmc/labels.csv").string();
+  o.periods = (kData / "eros1-lmc/catalog.csv").string();
+  o.per_class = 150;
+  o.out_dir = (out / "eros").string();
+  const PreparedDataset e = prepare(o);
+  CHECK(e.cleaning.rows_in == 2912);
+  CHECK(e.cleaning.rows_out == 2912);
+  CHECK(e.classes == std::vector<std::string>{"CEP", "EB", "Mira", "RR"});
+  CHECK(e.class_counts == std::vector<int64_t>{150, 150, 150, 150});
+  check_folds(e.folds, 600);
+  for (const auto& f : e.folds) CHECK(f.test.size() == 120);
+
+  o.lightcurves = (kData / "stripe82-rrlyrae/lightcurves.csv").string();
+  o.labels = (kData / "stripe82-rrlyrae/labels.csv").string();
+  o.periods = (kData / "stripe82-rrlyrae/catalog.csv").string();
+  o.per_class = kKeepAll;
+  o.out_dir = (out / "stripe82").string();
+  const PreparedDataset s = prepare(o);
+  CHECK(s.class_counts == std::vector<int64_t>{379, 104});
+  REQUIRE(s.class_weights.size() == 2);
+  CHECK(s.class_weights[0] == doctest::Approx(483.0 / (2 * 379)));
+  CHECK(s.class_weights[1] == doctest::Approx(483.0 / (2 * 104)));
+  std::filesystem::remove_all(out);
 }
