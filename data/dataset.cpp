@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "data/cache.h"
+#include "data/stars.h"
 #include "data/hash.h"
 #include "data/represent/represent.h"
 #include "varstar_version.h"
@@ -67,31 +68,6 @@ bool file_says_simulated(const std::string& path) {
   } catch (const DataError&) {
   }
   return false;
-}
-
-// Fills catalog columns of `row` from star-table columns named as in Table2.
-void fill_row(CatalogRow& row, const StarTable& table, size_t r) {
-  for (size_t c = 0; c < table.numeric_names.size(); ++c) {
-    const std::string& name = table.numeric_names[c];
-    const double v = table.numeric[c][r];
-    if (name == "Per") row.period = v;
-    else if (name == "SourceID") row.source_id = static_cast<int64_t>(v);
-    else if (name == "Num_g") row.num_g = static_cast<int32_t>(v);
-    else if (name == "Num_r") row.num_r = static_cast<int32_t>(v);
-    else if (name == "RAdeg") row.ra_deg = v;
-    else if (name == "DEdeg") row.dec_deg = v;
-    else if (name == "R21") row.r21 = v;
-    else if (name == "phi21") row.phi21 = v;
-    else if (name == "T_0") row.t0 = v;
-    else if (name == "gmag") row.gmag = v;
-    else if (name == "rmag") row.rmag = v;
-    else if (name == "Amp_g") row.amp_g = v;
-    else if (name == "Amp_r") row.amp_r = v;
-    else if (name == "R21_g") row.r21_g = v;
-    else if (name == "R21_r") row.r21_r = v;
-    else if (name == "phi21_g") row.phi21_g = v;
-    else if (name == "phi21_r") row.phi21_r = v;
-  }
 }
 
 struct Cleaned {
@@ -199,7 +175,7 @@ Cleaned clean_curves(const PrepareOptions& o) {
     CatalogRow row;
     row.id = id;
     row.type = type;
-    fill_row(row, periods, p->second);
+    fill_row_from_table(row, periods, p->second);
     if (!cleaner.accept(all.curves[c->second], type)) continue;
     row.type = type;
     out.rows.push_back(std::move(row));

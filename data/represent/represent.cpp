@@ -93,6 +93,24 @@ nlohmann::json RepresentationSpec::to_json() const {
   return j;
 }
 
+RepresentationSpec RepresentationSpec::from_json(const nlohmann::json& j) {
+  RepresentationSpec spec;
+  spec.mode = j.at("mode").get<std::string>();
+  VARSTAR_CHECK(find_mode(spec.mode) != nullptr, "unknown representation '{}' (known: {})", spec.mode, mode_list());
+  spec.n_points = j.value("n_points", spec.n_points);
+  spec.fit_harmonics = j.value("fit_harmonics", spec.fit_harmonics);
+  spec.clip_sigma = j.value("clip_sigma", spec.clip_sigma);
+  spec.phase_bins = j.value("phase_bins", spec.phase_bins);
+  spec.dmdt_edges = j.value("dmdt_edges", spec.dmdt_edges);
+  spec.dmdt_norm = j.value("dmdt_norm", spec.dmdt_norm);
+  spec.image_height = j.value("image_height", spec.image_height);
+  spec.image_width = j.value("image_width", spec.image_width);
+  spec.seed = j.value("seed", spec.seed);
+  spec.catalog_noise = j.value("catalog_noise", spec.catalog_noise);
+  spec.bands = j.value("bands", spec.bands);
+  return spec;
+}
+
 RepresentationSpec RepresentationSpec::parse(std::string_view text) {
   RepresentationSpec spec;
   const size_t colon = text.find(':');
