@@ -16,7 +16,7 @@
 namespace varstar::data {
 
 const char* const kClasspairWarning =
-    "WARNING: dmdt-thesis-classpair uses the labels of the stars being classified. Each image is built "
+    "dmdt-thesis-classpair uses the labels of the stars being classified. Each image is built "
     "from differences to the OTHER stars of the SAME class (as the thesis scripts did), so the image "
     "encodes the label; it cannot classify an unlabelled star and accuracy measured on it is not a "
     "classification accuracy.";
