@@ -183,7 +183,8 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
     fit_options.n_harmonics = spec.fit_harmonics;
     fit_options.clip_sigma = spec.clip_sigma;
     int64_t derived = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
+    const bool uses_catalog_values = spec.mode != "dmdt-lightcurve";  // it bins the observations only
+    for (size_t i = 0; i < rows.size() && uses_catalog_values; ++i) {
       if (!repr::row_lacks_fourier(rows[i]) || curve_index[i] < 0) continue;
       if (resolved.empty()) resolved = rows;
       resolved[i] = repr::derive_catalog_row(rows[i], curves->curves[curve_index[i]], bands, fit_options);
