@@ -68,7 +68,7 @@ void run_render(const RenderArgs& args) {
                             : "data: " + fs::absolute(dir).string();
   if (simulated) std::fprintf(stderr, "%s\n", varstar::sim::kSimulatedNotice);
   const auto result = varstar::image::render_star(in, args.out);
-  for (const auto& w : result.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  for (const auto& w : result.warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
   for (const auto& f : result.files) std::printf("wrote %s\n", f.c_str());
 }
 

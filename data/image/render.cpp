@@ -247,10 +247,11 @@ void classpair_figure(const RenderInput& in, const data::CatalogRow& row, const 
   // The warning, wrapped, as red notes at the bottom of the SVG.
   std::vector<std::string> notes;
   std::string line;
-  for (size_t pos = 0; pos < batch.warning.size();) {
-    size_t next = batch.warning.find(' ', pos);
-    if (next == std::string::npos) next = batch.warning.size();
-    const std::string word = batch.warning.substr(pos, next - pos);
+  const std::string warning = "WARNING: " + batch.warning;
+  for (size_t pos = 0; pos < warning.size();) {
+    size_t next = warning.find(' ', pos);
+    if (next == std::string::npos) next = warning.size();
+    const std::string word = warning.substr(pos, next - pos);
     if (line.size() + word.size() > 90) notes.push_back(line), line.clear();
     line += (line.empty() ? "" : " ") + word;
     pos = next + 1;
