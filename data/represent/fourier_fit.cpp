@@ -18,6 +18,9 @@ constexpr double kErrorFloor = 0.005;     // mag, added in quadrature to each er
 constexpr int kModelGrid = 1000;          // phases on which amplitude and max light are found
 constexpr double kMadToSigma = 1.4826;    // Gaussian sigma from the median absolute deviation
 constexpr double kRidge = 1e-10;          // relative ridge keeping the normal matrix positive definite
+// R21 of a catalog row is capped: a larger ratio means the fundamental is lost
+// in the noise (e.g. a contact binary with equal minima at its orbital period).
+constexpr double kMaxCatalogR21 = 10.0;
 
 double frac(double x) { return x - std::floor(x); }
 
@@ -89,6 +92,16 @@ FourierFit fit_fourier(std::span<const double> t, std::span<const double> m, std
   int k_harm = options.n_harmonics;
   while (k_harm >= 1 && n < 3 * (2 * k_harm + 1)) --k_harm;
   if (k_harm < 1) return fit;
+  // Phase coverage: the highest harmonic's half period must exceed the widest
+  // gap in phase, or the model is free to swing inside the gap.
+  {
+    std::vector<double> ph(n);
+    for (int64_t i = 0; i < n; ++i) ph[i] = frac((t[i] - t_ref) / period);
+    std::sort(ph.begin(), ph.end());
+    double gap = ph.front() + 1.0 - ph.back();
+    for (int64_t i = 1; i < n; ++i) gap = std::max(gap, ph[i] - ph[i - 1]);
+    while (k_harm > 1 && gap > 0.5 / k_harm) --k_harm;
+  }
   const int p = 2 * k_harm + 1;
 
   std::vector<double> phase(n), weight(n), basis(static_cast<size_t>(n) * p);
@@ -167,14 +180,15 @@ FourierFit fit_fourier(std::span<const double> t, std::span<const double> m, std
     return solved;
   };
   if (!solve(k_harm, true)) return fit;
-  if (options.select_harmonics && k_harm > 1) {
+  const int k_min = std::clamp(options.min_harmonics, 1, k_harm);
+  if (options.select_harmonics && k_harm > k_min) {
     // Bayesian information criterion on the points kept by the full fit:
     // fewer harmonics where the data do not support more (gaps, few points).
     int64_t kept = 0;
     for (char k : keep) kept += k;
     int best = k_harm;
     double best_bic = 1e300;
-    for (int kk = 1; kk <= k_harm; ++kk) {
+    for (int kk = k_min; kk <= k_harm; ++kk) {
       if (!solve(kk, false)) continue;
       double rss = 0;
       for (int64_t i = 0; i < n; ++i)
@@ -223,7 +237,12 @@ FourierFit fit_fourier(std::span<const double> t, std::span<const double> m, std
     }
     hi = std::max(hi, v);
   }
-  fit.amplitude = hi - lo;
+  // Never more than the kept observations span (a model swinging between
+  // sparse points is not an amplitude).
+  double data_lo = 1e300, data_hi = -1e300;
+  for (int64_t i = 0; i < n; ++i)
+    if (keep[i]) data_lo = std::min(data_lo, m[i]), data_hi = std::max(data_hi, m[i]);
+  fit.amplitude = std::min(hi - lo, data_hi - data_lo);
   if (k_harm >= 2) {
     double a1, p1, a2, p2;
     amp_phase(coeffs[1], coeffs[2], a1, p1);
@@ -264,8 +283,9 @@ CatalogRow derive_catalog_row(const CatalogRow& base, const LightCurve& curve, s
   std::vector<double> t, m, e;
   auto fill = [&](int32_t band, bool is_r) {
     band_points(curve, band, t, m, e);
-    const FourierFit f = fit_fourier(t, m, e, row.period, t_ref, options);
+    FourierFit f = fit_fourier(t, m, e, row.period, t_ref, options);
     if (fits_out) (*fits_out)[is_r ? 1 : 0] = f;
+    f.r21 = std::min(f.r21, kMaxCatalogR21);
     const int32_t count = static_cast<int32_t>(t.size());
     if (is_r) {
       row.num_r = count;

@@ -11,7 +11,9 @@
 // Fitted as linear least squares on the basis [1, cos(2 pi k phi), sin(2 pi k phi)]
 // (weights 1 / (err^2 + floor^2)), with iterative sigma clipping of residuals
 // (robust scale: 1.4826 * MAD) so outliers do not move the fit, and the number
-// of harmonics chosen by BIC (at most n_harmonics; fewer with few points).
+// of harmonics chosen by BIC (at most n_harmonics; fewer with few points, and
+// fewer when the widest gap in phase exceeds half the highest harmonic's period).
+// The amplitude is the model's peak-to-peak, at most the kept points' range.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -26,9 +28,11 @@ struct FourierFitOptions {
   double clip_sigma = 3.0;    // clip |residual| > clip_sigma * robust sigma; <= 0: no clipping
   int max_iterations = 10;    // clipping rounds
   bool use_errors = true;     // weight by 1 / (err^2 + kErrorFloor^2)
-  // Choose the number of harmonics (1..n_harmonics) by the Bayesian
-  // information criterion on the points the full fit keeps.
+  // Choose the number of harmonics (min_harmonics..n_harmonics) by the
+  // Bayesian information criterion on the points the full fit keeps. The
+  // minimum is 2 because R21 and phi21 are defined by the second harmonic.
   bool select_harmonics = true;
+  int min_harmonics = 2;
 };
 
 struct FourierFit {
@@ -55,6 +59,7 @@ double fourier_model(const FourierFit& fit, double phase);
 // Catalog row of a light-curve star: `base` (id, period, type, ...) with the
 // Fourier columns filled from fits of the selected bands. bands[0] fills the
 // g columns and bands[1] the r columns (one band: it fills the r columns).
+// R21 is capped at 10 (beyond, the fundamental is lost in the noise).
 // R21/phi21 (no band) are the r-band values; T_0 is the time of maximum light
 // of the r band; Num_* count the band's observations; R^2_* come from the fits.
 // fits_out (optional): the fits behind the g and r columns (g first).

@@ -16,7 +16,7 @@
 namespace varstar::data {
 
 const char* const kClasspairWarning =
-    "WARNING: dmdt-thesis-classpair uses the labels of the stars being classified. Each image is built "
+    "dmdt-thesis-classpair uses the labels of the stars being classified. Each image is built "
     "from differences to the OTHER stars of the SAME class (as the thesis scripts did), so the image "
     "encodes the label; it cannot classify an unlabelled star and accuracy measured on it is not a "
     "classification accuracy.";
@@ -183,7 +183,8 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
     fit_options.n_harmonics = spec.fit_harmonics;
     fit_options.clip_sigma = spec.clip_sigma;
     int64_t derived = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
+    const bool uses_catalog_values = spec.mode != "dmdt-lightcurve";  // it bins the observations only
+    for (size_t i = 0; i < rows.size() && uses_catalog_values; ++i) {
       if (!repr::row_lacks_fourier(rows[i]) || curve_index[i] < 0) continue;
       if (resolved.empty()) resolved = rows;
       resolved[i] = repr::derive_catalog_row(rows[i], curves->curves[curve_index[i]], bands, fit_options);

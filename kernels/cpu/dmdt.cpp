@@ -1,10 +1,12 @@
 // CPU dm-dt histograms (kernels/dmdt.h) and the lookup-table builder.
-// Fast path, per series: times are sorted, so for a fixed i the dt of
-// j = i+1, i+2, ... never decreases; each geometry's dt bin is found by walking
-// forward through its edges (amortised O(1), exact), the loop stops once dt
-// passes every geometry's last edge, and dm goes through the table lookup of
-// kernels/dmdt_math.h. Series are spread over OpenMP threads (dynamic, one
-// series at a time; results do not depend on the schedule).
+// Fast path, per series and geometry: times are sorted, so for a fixed i the
+// dt of j = i+1, i+2, ... never decreases; the partners are walked in runs of
+// one dt bin (one comparison per pair finds the run's end, exactly), each run
+// is a tight loop of dm lookups (the table of kernels/dmdt_math.h) whose counts
+// go to four private sub-histograms in turn, so that consecutive pairs in the
+// same bin do not wait on each other's increments; the walk stops at the last
+// dt edge. Series are spread over OpenMP threads (dynamic, one series at a
+// time; results do not depend on the schedule).
 #include "kernels/dmdt.h"
 
 #include <omp.h>
@@ -73,6 +75,8 @@ DmdtGeometry make_dmdt_geometry(const std::vector<double>& dt_edges, const std::
                                 bool abs_dm) {
   DmdtGeometry g;
   g.dt = make_bin_lookup(dt_edges);
+  VARSTAR_CHECK(dt_edges.front() > 0, "dm-dt: the first dt edge must be positive (pairs need dt > 0), got {}",
+                dt_edges.front());
   g.dm = make_bin_lookup(dm_edges);
   g.abs_dm = abs_dm ? 1 : 0;
   return g;
@@ -120,42 +124,92 @@ int64_t positive_dt_pairs(const double* t, int64_t n) {
   return pairs;
 }
 
-// One series; hist: (dmdt_plan_size(plan)) zeroed by the caller.
-void dmdt_one_series(const DmdtPlan& plan, const double* t, const double* m, int64_t n, uint32_t* hist) {
-  const int ng = plan.n_geometries;
-  double stop = -1e300;  // beyond every geometry's last dt edge, nothing more is binned
-  int offset[kDmdtMaxGeometries], n_dt[kDmdtMaxGeometries], n_dt_edges[kDmdtMaxGeometries];
-  int o = 0;
-  for (int g = 0; g < ng; ++g) {
-    const DmdtGeometry& geo = plan.geometry[g];
-    offset[g] = o;
-    o += dmdt_image_size(geo);
-    n_dt[g] = bin_count(geo.dt);
-    n_dt_edges[g] = geo.dt.n_edges;
-    stop = std::max(stop, geo.dt.edges[geo.dt.n_edges - 1]);
+constexpr int kLanes = 4;  // private sub-histograms: consecutive pairs rarely hit the same counter
+constexpr int kMaxImage = (kDmdtMaxEdges - 1) * (kDmdtMaxEdges - 1);
+
+// The dm lookup of kernels/dmdt_math.h (bin_lookup) with its fields held in a
+// local copy: the counters are uint32_t, which may alias the lookup's int32
+// fields, so reading them through the plan would force reloads after every
+// increment.
+struct LocalLookup {
+  int last;
+  double lo_edge, hi_edge, lo, inv_width;
+  int shift;
+  int64_t key_lo, max_cell;
+  double edges[kDmdtMaxEdges];
+  uint8_t table[kDmdtTableSize];
+  explicit LocalLookup(const BinLookup& l)
+      : last(l.n_edges - 1), lo_edge(l.edges[0]), hi_edge(l.edges[l.n_edges - 1]), lo(l.lo),
+        inv_width(l.inv_width), shift(l.shift), key_lo(l.key_lo), max_cell(l.table_size - 1) {
+    std::copy(l.edges, l.edges + l.n_edges, edges);
+    std::copy(l.table, l.table + l.table_size, table);
   }
+};
+
+// Pairs (i, j0..j1) of one dt bin: dm bin lookup and count, spread over lanes.
+template <bool kAbs, bool kLog>
+inline void count_run(const LocalLookup& d, const double* m, int64_t j0, int64_t j1, double mi, int dt_bin,
+                      int n_dt, uint32_t* lanes) {
+  uint32_t* base = lanes + dt_bin;
+  for (int64_t j = j0; j < j1; ++j) {
+    double x = m[j] - mi;
+    if constexpr (kAbs) x = std::fabs(x);
+    if (!(x >= d.lo_edge && x <= d.hi_edge)) continue;
+    int64_t cell = kLog ? (double_bits(x) >> d.shift) - d.key_lo : static_cast<int64_t>((x - d.lo) * d.inv_width);
+    cell = cell < 0 ? 0 : (cell > d.max_cell ? d.max_cell : cell);
+    int b = d.table[cell];
+    while (b > 0 && x < d.edges[b]) --b;
+    while (b < d.last - 1 && x >= d.edges[b + 1]) ++b;
+    ++base[(j & (kLanes - 1)) * kMaxImage + b * n_dt];
+  }
+}
+
+// One geometry of one series: for each i the partners j > i are walked in
+// runs of equal dt bin (times are sorted, so dt only grows along j); a run
+// ends at the first j whose dt reaches the next edge (dt itself is always
+// t[j] - t[i], never t[i] + edge, so the binning is exact).
+// hist: (n_dm, n_dt) of this geometry, accumulated into.
+void dmdt_geometry(const DmdtGeometry& geo, const double* t, const double* m, int64_t n, uint32_t* hist,
+                   uint32_t* lanes) {
+  const int n_dt = bin_count(geo.dt), size = dmdt_image_size(geo);
+  const double* e = geo.dt.edges;
+  const LocalLookup dm(geo.dm);
+  const bool log = geo.dm.kind == BinLookupKind::log_bits;
+  for (int l = 0; l < kLanes; ++l) std::fill(lanes + l * kMaxImage, lanes + l * kMaxImage + size, 0u);
   for (int64_t i = 0; i + 1 < n; ++i) {
     const double ti = t[i], mi = m[i];
-    int pos[kDmdtMaxGeometries] = {0, 0};  // number of dt edges <= current dt
-    for (int64_t j = i + 1; j < n; ++j) {
-      const double dt = t[j] - ti;
-      if (dt > stop) break;
-      if (!(dt > 0)) continue;
-      const double dm_signed = m[j] - mi;
-      for (int g = 0; g < ng; ++g) {
-        const DmdtGeometry& geo = plan.geometry[g];
-        int p = pos[g];
-        while (p < n_dt_edges[g] && dt >= geo.dt.edges[p]) ++p;
-        pos[g] = p;
-        if (p == 0) continue;                                   // dt below the first edge
-        const int dt_bin = p < n_dt_edges[g] ? p - 1 : (dt == geo.dt.edges[p - 1] ? n_dt[g] - 1 : -1);
-        if (dt_bin < 0) continue;                               // beyond the last edge
-        const double dm = geo.abs_dm ? std::fabs(dm_signed) : dm_signed;
-        const int dm_bin = bin_lookup(geo.dm, dm);
-        if (dm_bin < 0) continue;
-        ++hist[offset[g] + dm_bin * n_dt[g] + dt_bin];
+    int64_t j = i + 1;
+    while (j < n && t[j] - ti < e[0]) ++j;  // below the first edge (dt == 0 included: e[0] > 0)
+    for (int k = 0; k < n_dt && j < n; ++k) {
+      int64_t end = j;
+      if (k + 1 < n_dt) {
+        while (end < n && t[end] - ti < e[k + 1]) ++end;
+      } else {
+        while (end < n && t[end] - ti <= e[k + 1]) ++end;  // the last bin holds its upper edge
       }
+      if (end > j) {
+        if (geo.abs_dm) {
+          if (log) count_run<true, true>(dm, m, j, end, mi, k, n_dt, lanes);
+          else count_run<true, false>(dm, m, j, end, mi, k, n_dt, lanes);
+        } else {
+          if (log) count_run<false, true>(dm, m, j, end, mi, k, n_dt, lanes);
+          else count_run<false, false>(dm, m, j, end, mi, k, n_dt, lanes);
+        }
+      }
+      j = end;
     }
+  }
+  for (int l = 0; l < kLanes; ++l)
+    for (int b = 0; b < size; ++b) hist[b] += lanes[l * kMaxImage + b];
+}
+
+// One series; hist: (dmdt_plan_size(plan)) zeroed by the caller.
+void dmdt_one_series(const DmdtPlan& plan, const double* t, const double* m, int64_t n, uint32_t* hist) {
+  thread_local std::vector<uint32_t> lanes(static_cast<size_t>(kLanes) * kMaxImage);
+  int o = 0;
+  for (int g = 0; g < plan.n_geometries; ++g) {
+    dmdt_geometry(plan.geometry[g], t, m, n, hist + o, lanes.data());
+    o += dmdt_image_size(plan.geometry[g]);
   }
 }
 
