@@ -254,6 +254,7 @@ void write_outputs(const PrepareOptions& o, PreparedDataset& d) {
   for (const auto& r : d.rows) ids.push_back(r.id);
   fj["ids"] = ids;
   if (d.simulated) fj["notice"] = kSimulatedDataNotice;
+  if (!d.representation_warning.empty()) fj["warning"] = d.representation_warning;
   write_text_file(path("folds.json"), fj.dump() + "\n");
   {
     const std::vector<int32_t> fold_of = test_fold_of(d.folds, static_cast<int64_t>(d.rows.size()));
@@ -391,6 +392,16 @@ PreparedDataset prepare(const PrepareOptions& o) {
                                                   : stratified_kfold(d.labels, opt.folds, true, opt.seed);
   check_folds(d.folds, n);
 
+  // A label-using representation is announced in every file written, not only in its cache.
+  if (!opt.representation.empty()) {
+    const RepresentationSpec spec = RepresentationSpec::parse(opt.representation);
+    for (const auto& r : representation_names())
+      if (r.name == spec.mode && r.uses_labels) {
+        d.representation_warning = kClasspairWarning;
+        d.cleaning.notes.push_back(fmt::format("representation {}: WARNING: {}", spec.mode, kClasspairWarning));
+        say(opt, fmt::format("*** WARNING: {} ***", kClasspairWarning));
+      }
+  }
   write_outputs(opt, d);
   nlohmann::json manifest;
   manifest["varstar"] = fmt::format("{} ({})", VARSTAR_VERSION, VARSTAR_GIT_DESCRIBE);

@@ -172,4 +172,6 @@ TEST_CASE("no input: the built-in simulated set, said to be simulated, with a ca
   const auto m2 = nlohmann::json::parse(test::read_file(dir / "out" / "manifest.json"));
   CHECK(m2["representation"]["uses_labels"] == true);
   CHECK(m2["representation"]["arrays"].size() == 6);  // labels + x_fold1..x_fold5
+  for (const char* f : {"cleaning_report.txt", "cleaning_report.json", "folds.json", "manifest.json"})
+    CHECK_MESSAGE(test::read_file(dir / "out" / f).find("labels of the stars being classified") != std::string::npos, f);
 }
