@@ -94,6 +94,14 @@ void fill_row(CatalogRow& row, const StarTable& table, size_t r) {
   }
 }
 
+// Whether an input is simulated: its own header, or a README.txt / Table2.txt
+// beside it (what `varstar simulate` writes), says SIMULATED.
+bool input_says_simulated(const std::string& path) {
+  const fs::path dir = fs::path(path).parent_path();
+  return file_says_simulated(path) || file_says_simulated((dir / "README.txt").string()) ||
+         file_says_simulated((dir / kBuiltinCatalog).string());
+}
+
 struct Cleaned {
   std::vector<CatalogRow> rows;  // kept rows, type = target class, input order
   std::optional<LightCurveSet> curves;
@@ -140,7 +148,7 @@ Cleaned clean_catalog(const PrepareOptions& o, const std::string& path, const st
     out.report.notes.push_back(fmt::format("{} bad rows of {} were skipped (--on-bad-row skip); first: {}",
                                            rep.bad_rows.count, path, rep.bad_rows.examples.front()));
   out.inputs.push_back(path);
-  out.simulated = file_says_simulated(path);
+  out.simulated = input_says_simulated(path);
   if (!curves_path.empty()) {
     out.curves = read_curves(o, curves_path, out.reports);
     out.inputs.push_back(curves_path);
@@ -167,6 +175,7 @@ Cleaned clean_curves(const PrepareOptions& o) {
   for (const auto& r : out.reports) say(o, "  " + r);
   LightCurveSet all = read_curves(o, o.lightcurves, out.reports);
   out.inputs = {o.lightcurves, o.labels, o.periods};
+  for (const auto& f : out.inputs) out.simulated = out.simulated || input_says_simulated(f);
 
   std::unordered_map<std::string, size_t> curve_of, period_of;
   for (size_t i = 0; i < all.curves.size(); ++i) curve_of.emplace(all.curves[i].id, i);
