@@ -24,6 +24,7 @@ void run(const PrepareArgs& a) {
   const PreparedDataset d = prepare(o);
 
   if (d.simulated) std::printf("*** %s ***\n\n", kSimulatedDataNotice);
+  if (!d.representation_warning.empty()) std::printf("*** WARNING: %s ***\n\n", d.representation_warning.c_str());
   std::printf("%s\n", d.cleaning.table().c_str());
   std::printf("Balanced set: %zu stars, %zu classes (%s)\n", d.rows.size(), d.classes.size(),
               o.per_class == kKeepAll ? "every star kept; class weights below"

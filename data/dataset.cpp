@@ -70,6 +70,14 @@ bool file_says_simulated(const std::string& path) {
   return false;
 }
 
+// Whether an input is simulated: its own header, or a README.txt / Table2.txt
+// beside it (what `varstar simulate` writes), says SIMULATED.
+bool input_says_simulated(const std::string& path) {
+  const fs::path dir = fs::path(path).parent_path();
+  return file_says_simulated(path) || file_says_simulated((dir / "README.txt").string()) ||
+         file_says_simulated((dir / kBuiltinCatalog).string());
+}
+
 struct Cleaned {
   std::vector<CatalogRow> rows;  // kept rows, type = target class, input order
   std::optional<LightCurveSet> curves;
@@ -116,7 +124,7 @@ Cleaned clean_catalog(const PrepareOptions& o, const std::string& path, const st
     out.report.notes.push_back(fmt::format("{} bad rows of {} were skipped (--on-bad-row skip); first: {}",
                                            rep.bad_rows.count, path, rep.bad_rows.examples.front()));
   out.inputs.push_back(path);
-  out.simulated = file_says_simulated(path);
+  out.simulated = input_says_simulated(path);
   if (!curves_path.empty()) {
     out.curves = read_curves(o, curves_path, out.reports);
     out.inputs.push_back(curves_path);
@@ -143,6 +151,7 @@ Cleaned clean_curves(const PrepareOptions& o) {
   for (const auto& r : out.reports) say(o, "  " + r);
   LightCurveSet all = read_curves(o, o.lightcurves, out.reports);
   out.inputs = {o.lightcurves, o.labels, o.periods};
+  for (const auto& f : out.inputs) out.simulated = out.simulated || input_says_simulated(f);
 
   std::unordered_map<std::string, size_t> curve_of, period_of;
   for (size_t i = 0; i < all.curves.size(); ++i) curve_of.emplace(all.curves[i].id, i);
@@ -230,6 +239,7 @@ void write_outputs(const PrepareOptions& o, PreparedDataset& d) {
   for (const auto& r : d.rows) ids.push_back(r.id);
   fj["ids"] = ids;
   if (d.simulated) fj["notice"] = kSimulatedDataNotice;
+  if (!d.representation_warning.empty()) fj["warning"] = d.representation_warning;
   write_text_file(path("folds.json"), fj.dump() + "\n");
   {
     const std::vector<int32_t> fold_of = test_fold_of(d.folds, static_cast<int64_t>(d.rows.size()));
@@ -367,6 +377,16 @@ PreparedDataset prepare(const PrepareOptions& o) {
                                                   : stratified_kfold(d.labels, opt.folds, true, opt.seed);
   check_folds(d.folds, n);
 
+  // A label-using representation is announced in every file written, not only in its cache.
+  if (!opt.representation.empty()) {
+    const RepresentationSpec spec = RepresentationSpec::parse(opt.representation);
+    for (const auto& r : representation_names())
+      if (r.name == spec.mode && r.uses_labels) {
+        d.representation_warning = kClasspairWarning;
+        d.cleaning.notes.push_back(fmt::format("representation {}: WARNING: {}", spec.mode, kClasspairWarning));
+        say(opt, fmt::format("*** WARNING: {} ***", kClasspairWarning));
+      }
+  }
   write_outputs(opt, d);
   nlohmann::json manifest;
   manifest["varstar"] = fmt::format("{} ({})", VARSTAR_VERSION, VARSTAR_GIT_DESCRIBE);

@@ -10,6 +10,8 @@
 //     the periods file fill the star's catalog row;
 //   nothing: the built-in SIMULATED data set that `varstar simulate` writes to
 //     kBuiltinDir (kBuiltinCatalog, and kBuiltinCurves when present).
+// An input whose header, or whose README.txt / Table2.txt beside it, says
+// SIMULATED is treated as simulated: every output then says so.
 // Outputs in PrepareOptions::out_dir:
 //   cleaning_report.txt / .json  rows in, removed per rule, rows out, per type and class
 //   dataset.csv                  the balanced set in row order (Table2 columns; Type = class)

@@ -47,7 +47,8 @@ void build_classpair(const RepresentationSpec& spec, const std::vector<CatalogRo
   const int64_t plane = static_cast<int64_t>(out_h) * out_w;
   out.values.assign(static_cast<size_t>(n * kChannels * plane), 0.0f);
   int64_t done = 0;
-  for (const auto& [key, members] : groups) {
+  for (const auto& group : groups) {
+    const auto& members = group.second;  // (clang 14: no structured bindings inside omp parallel for)
     const int64_t g = static_cast<int64_t>(members.size());
 #pragma omp parallel for schedule(dynamic, 16)
     for (int64_t a = 0; a < g; ++a) {

@@ -111,6 +111,16 @@ RepresentationSpec RepresentationSpec::from_json(const nlohmann::json& j) {
   return spec;
 }
 
+std::string RepresentationSpec::to_text() const {
+  std::string text = fmt::format(
+      "{}:n_points={},fit_harmonics={},clip_sigma={},phase_bins={},dmdt_edges={},dmdt_norm={},image_height={},"
+      "image_width={},seed={},catalog_noise={}",
+      mode, n_points, fit_harmonics, clip_sigma, phase_bins, dmdt_edges, dmdt_norm, image_height, image_width, seed,
+      catalog_noise ? "true" : "false");
+  if (!bands.empty()) text += ",bands=" + fmt::format("{}", fmt::join(bands, "+"));
+  return text;
+}
+
 RepresentationSpec RepresentationSpec::parse(std::string_view text) {
   RepresentationSpec spec;
   const size_t colon = text.find(':');

@@ -50,6 +50,8 @@ struct RepresentationSpec {
   // "mode" or "mode:key=value,key=value" (keys as the field names above;
   // bands as "bands=g+r"). Throws varstar::Error naming the bad key or value.
   static RepresentationSpec parse(std::string_view text);
+  // Every parameter in parse()'s text form (parse(to_text()) == *this).
+  std::string to_text() const;
   // The inverse of to_json(); missing keys keep their defaults.
   static RepresentationSpec from_json(const nlohmann::json& j);
 };

@@ -164,6 +164,29 @@ TEST_CASE("no input: the built-in simulated set, said to be simulated, with a ca
   CHECK(changed.cache_path != d.cache_path);
   CHECK(!fs::exists(d.cache_path));
 
+  // The light-curve path on files beside a SIMULATED Table2 is simulated too.
+  {
+    std::vector<std::string> ids, types;
+    StarTable per;
+    per.numeric_names = {"Per"};
+    per.numeric.resize(1);
+    for (const auto& r : sim.rows) {
+      ids.push_back(r.id);
+      types.push_back(r.type);
+      per.ids.push_back(r.id);
+      per.numeric[0].push_back(r.period);
+    }
+    write_labels_csv((dir / "builtin" / "labels.csv").string(), ids, types);
+    write_star_table_csv((dir / "builtin" / "catalog.csv").string(), per);
+    PrepareOptions lc = o;
+    lc.representation.clear();
+    lc.lightcurves = (dir / "builtin" / "lightcurves.csv").string();
+    lc.labels = (dir / "builtin" / "labels.csv").string();
+    lc.periods = (dir / "builtin" / "catalog.csv").string();
+    lc.out_dir = (dir / "out-lc").string();
+    CHECK(prepare(lc).simulated);
+  }
+
   // The label-using mode carries its warning into the result and the manifest.
   o.representation = "dmdt-thesis-classpair";
   o.per_class = 10;
@@ -172,4 +195,6 @@ TEST_CASE("no input: the built-in simulated set, said to be simulated, with a ca
   const auto m2 = nlohmann::json::parse(test::read_file(dir / "out" / "manifest.json"));
   CHECK(m2["representation"]["uses_labels"] == true);
   CHECK(m2["representation"]["arrays"].size() == 6);  // labels + x_fold1..x_fold5
+  for (const char* f : {"cleaning_report.txt", "cleaning_report.json", "folds.json", "manifest.json"})
+    CHECK_MESSAGE(test::read_file(dir / "out" / f).find("labels of the stars being classified") != std::string::npos, f);
 }

@@ -1,0 +1,92 @@
+// `varstar predict`: class probabilities for stars from a catalog or light
+// curves, with a model written by `varstar train` (or a fold of `varstar cv`).
+#include <cstdio>
+#include <fstream>
+
+#include "apps/command.h"
+#include "data/represent/represent.h"
+#include "data/stars.h"
+#include "engine/threads.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+
+namespace {
+
+struct PredictArgs {
+  std::string model;
+  std::string catalog, lightcurves, periods, catalog_format = "auto", on_bad_row = "error", out = "-";
+  std::string device = "cpu";
+  int threads = 0;
+};
+
+void run_predict(const PredictArgs& a) {
+  using namespace varstar;
+  set_num_threads(a.threads);
+  std::string note;
+  const Device device = resolve_device(a.device, &note);
+  if (!note.empty()) std::fprintf(stderr, "varstar: %s\n", note.c_str());
+  train::LoadedModel m = train::load_model_file(a.model);
+  const auto& desc = m.description;
+  const auto classes = desc.at("classes").get<std::vector<std::string>>();
+  const data::RepresentationSpec spec = data::RepresentationSpec::from_json(desc.at("representation"));
+  for (const auto& info : data::representation_names())
+    if (info.name == spec.mode && info.uses_labels)
+      throw Error(fmt::format("{} was trained on '{}', which is built from the labels of the stars it classifies: it "
+                              "cannot label new stars", a.model, spec.mode));
+  data::PrepareOptions o;
+  o.catalog = a.catalog;
+  o.lightcurves = a.lightcurves;
+  o.periods = a.periods;
+  o.catalog_format = data::parse_catalog_format(a.catalog_format);
+  o.on_bad_row = data::parse_on_bad_row(a.on_bad_row);
+  const data::StarsInput stars = data::read_stars(o);
+  for (const auto& r : stars.reports) std::fprintf(stderr, "%s\n", r.c_str());
+  const data::RepresentationBatch batch = data::build_representation(
+      spec, stars.rows, stars.curves ? &*stars.curves : nullptr, {}, {});
+  std::vector<std::string> ids;
+  for (const auto& row : stars.rows) ids.push_back(row.id);
+  const Shape shape(batch.sample_shape.begin(), batch.sample_shape.end());
+  VARSTAR_CHECK(shape == m.model->sample_shape(), "{}: the model takes samples of shape {}, the representation gives {}",
+                a.model, shape_str(m.model->sample_shape()), shape_str(shape));
+  train::Dataset d = train::make_dataset("prediction input", ids, std::vector<int32_t>(ids.size(), 0), classes, shape,
+                                         batch.values);
+  m.model->to(device);
+  std::vector<int64_t> rows(ids.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+  const train::Predictions p = train::predict(*m.model, d, rows, device, false);
+  std::string csv = fmt::format("# varstar predict: model {} ({}), representation {}\n", a.model,
+                                desc.at("model").get<std::string>(), spec.mode);
+  csv += "id,predicted";
+  for (const auto& c : classes) csv += ",p_" + c;
+  csv += "\n";
+  const size_t c = classes.size();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    csv += ids[i] + "," + classes[p.predicted[i]];
+    for (size_t k = 0; k < c; ++k) csv += fmt::format(",{:.6f}", p.probabilities[i * c + k]);
+    csv += "\n";
+  }
+  if (a.out == "-") {
+    std::fputs(csv.c_str(), stdout);
+  } else {
+    std::ofstream(a.out) << csv;
+    std::fprintf(stderr, "wrote %zu predictions to %s\n", ids.size(), a.out.c_str());
+  }
+}
+
+varstar::app::RegisterCommand reg{{"predict", "Label stars from a catalog or light-curve CSV with a trained model", 60,
+                                   [](CLI::App& app) {
+                                     auto a = std::make_shared<PredictArgs>();
+                                     app.add_option("--model", a->model, "model.safetensors from `varstar train` or a cv fold")
+                                         ->required();
+                                     app.add_option("--catalog", a->catalog, "Catalog (CDS Table2 or CSV) of the stars to classify");
+                                     app.add_option("--catalog-format", a->catalog_format, "auto | cds | csv")->capture_default_str();
+                                     app.add_option("--lightcurves", a->lightcurves, "Observations CSV id,time,mag,mag_err,band");
+                                     app.add_option("--periods", a->periods, "Periods CSV id,Per[,Table2 columns] (with --lightcurves)");
+                                     app.add_option("--on-bad-row", a->on_bad_row, "error | skip")->capture_default_str();
+                                     app.add_option("--out", a->out, "Output CSV ('-': standard output)")->capture_default_str();
+                                     app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+                                     app.callback([a] { run_predict(*a); });
+                                   }}};
+
+}  // namespace

@@ -1,0 +1,28 @@
+// Terminal summary of a cross-validation run (see run_output.h).
+#include "apps/run_output.h"
+
+#include <cstdio>
+
+namespace varstar::app {
+
+void print_cv_summary(const std::string& title, const train::RunResult& r, const std::string& thesis_result,
+                      const std::string& warning) {
+  const auto& s = r.metrics.at("summary");
+  const auto ms = [](const nlohmann::json& j, double scale) {
+    return fmt::format("{:.2f} +/- {:.2f}", scale * j.at("mean").get<double>(), scale * j.at("std").get<double>());
+  };
+  std::printf("\n%s: %zu fold(s)\n", title.c_str(), r.folds.size());
+  for (const auto& f : r.folds)
+    std::printf("  fold %d  accuracy %6.2f%%  weighted F1 %.4f  (%zu epochs, %.0f s)\n", f.fold + 1,
+                100 * f.test.accuracy, f.test.weighted_f1, f.history.size(), f.seconds);
+  std::printf("  accuracy           %s %%\n", ms(s.at("accuracy"), 100).c_str());
+  std::printf("  weighted precision %s\n", ms(s.at("weighted").at("precision"), 1).c_str());
+  std::printf("  weighted recall    %s\n", ms(s.at("weighted").at("recall"), 1).c_str());
+  std::printf("  weighted F1        %s\n", ms(s.at("weighted").at("f1"), 1).c_str());
+  std::printf("  macro F1           %s\n", ms(s.at("macro").at("f1"), 1).c_str());
+  if (!thesis_result.empty()) std::printf("  the thesis reports: %s\n", thesis_result.c_str());
+  std::printf("  report: %s/report.html\n", r.out_dir.c_str());
+  if (!warning.empty()) std::printf("\n*** WARNING: %s ***\n", warning.c_str());
+}
+
+}  // namespace varstar::app

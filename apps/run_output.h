@@ -1,0 +1,14 @@
+#pragma once
+// Printing a cross-validation summary on the terminal (used by cv and demo).
+#include <string>
+
+#include "train/run.h"
+
+namespace varstar::app {
+
+// Per-fold accuracy, mean +/- std of the metrics, the thesis's figure when a
+// preset has one, warnings, and where the report is.
+void print_cv_summary(const std::string& title, const train::RunResult& r, const std::string& thesis_result,
+                      const std::string& warning);
+
+}  // namespace varstar::app

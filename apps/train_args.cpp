@@ -1,0 +1,89 @@
+// Shared training options (see train_args.h).
+#include "apps/train_args.h"
+
+#include <ctime>
+
+#include "models/models.h"
+#include "train/presets.h"
+
+namespace varstar::app {
+
+std::string default_run_dir(const std::string& name) {
+  const std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return fmt::format("runs/{}-{}", name, stamp);
+}
+
+void TrainArgs::add_to(CLI::App& a, bool with_folds) {
+  app = &a;
+  std::string preset_help = "Experiment preset (options given explicitly override it):";
+  for (const auto& p : train::presets()) preset_help += "\n  " + p.name + ": " + p.description;
+  a.add_option("--preset", preset, preset_help);
+  data.add_to(a, with_folds, true);
+  std::string model_help = "Network:";
+  for (const auto& m : models::model_catalog()) model_help += "\n  " + m.name + ": " + m.description;
+  a.add_option("--model", config.model, model_help)->capture_default_str();
+  a.add_option("--epochs", config.epochs, "Epochs (the thesis: 100)")->capture_default_str()->check(CLI::PositiveNumber);
+  a.add_option("--batch", config.batch, "Batch size (the thesis: 32)")->capture_default_str()->check(CLI::PositiveNumber);
+  a.add_option("--lr", config.lr, "Learning rate (the thesis: 2e-4)")->capture_default_str();
+  a.add_option("--optimizer", config.optimizer, "adam (L2 weight decay, as PyTorch) | adamw | sgd (momentum 0.9)")
+      ->capture_default_str();
+  a.add_option("--weight-decay", config.weight_decay, "Weight decay")->capture_default_str();
+  a.add_option("--lr-schedule", config.lr_schedule, "constant | cosine")->capture_default_str();
+  a.add_flag("--class-weights", config.class_weights, "Weight the loss by balanced class weights of the training rows");
+  a.add_option("--validation-fraction", config.validation_fraction,
+               "Hold out this share of the training rows (stratified) for validation / early stopping")
+      ->capture_default_str();
+  a.add_option("--patience", config.patience, "Early stopping: epochs without a better validation loss (0: off)")
+      ->capture_default_str();
+  a.add_option("--seed", config.seed, "Seed of the initialisation, shuffling and dropout")->capture_default_str();
+  a.add_option("--device", config.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+  a.add_option("--threads", config.threads, "CPU threads (0: all cores)")->capture_default_str();
+  a.add_option("--out", out, "Run folder (default: runs/<preset or model>-<date>-<time>)");
+  a.add_flag("--resume", resume, "Continue an interrupted run in --out from its checkpoints");
+  a.add_flag("--quiet", quiet, "Only warnings and the final summary");
+  a.add_flag("--json", json, "One JSON object per epoch and a JSON summary on stdout");
+}
+
+void TrainArgs::finalise() {
+  if (!preset.empty()) {
+    const train::Preset& p = train::find_preset(preset);
+    const auto given = [&](const char* name) { return app->get_option(name)->count() > 0; };
+    if (!given("--classes")) data.o.classes = p.classes;
+    if (!given("--per-class")) data.per_class = p.per_class;
+    if (app->get_option_no_throw("--fold-method") && !given("--fold-method")) data.fold_method = p.fold_method;
+    if (!given("--zero-columns")) data.o.zero_columns = p.zero_columns;
+    if (!given("--representation")) data.o.representation = p.representation;
+    const train::TrainConfig& t = p.train;
+    if (!given("--model")) config.model = t.model;
+    if (!given("--epochs")) config.epochs = t.epochs;
+    if (!given("--batch")) config.batch = t.batch;
+    if (!given("--lr")) config.lr = t.lr;
+    if (!given("--optimizer")) config.optimizer = t.optimizer;
+    if (!given("--weight-decay")) config.weight_decay = t.weight_decay;
+    if (!given("--lr-schedule")) config.lr_schedule = t.lr_schedule;
+    if (!given("--seed")) config.seed = t.seed;
+  }
+  if (data.o.representation.empty())
+    data.o.representation = config.model == "cnn-lstm"        ? "harmonic-thesis"
+                            : config.model == "cnn2d-scripts" ? "dmdt-thesis-classpair"
+                                                              : "dmdt-catalog:image_height=24,image_width=24";
+  if (out.empty()) out = default_run_dir(run_name());
+  if (data.o.out_dir == data::PrepareOptions{}.out_dir) data.o.out_dir = out + "/data";
+  if (data.o.cache_dir.empty()) data.o.cache_dir = "varstar-data/cache";
+}
+
+train::ProgressMode TrainArgs::progress_mode() const {
+  if (json) return train::ProgressMode::json;
+  if (quiet) return train::ProgressMode::quiet;
+  return train::ProgressMode::automatic;
+}
+
+std::string TrainArgs::run_name() const {
+  if (!preset.empty()) return preset;
+  const std::string mode = data.o.representation.substr(0, data.o.representation.find(':'));
+  return config.model + "-" + (mode.empty() ? "default" : mode);
+}
+
+}  // namespace varstar::app

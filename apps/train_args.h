@@ -1,0 +1,34 @@
+#pragma once
+// Options shared by `varstar train` and `varstar cv`: the preset, the data
+// (apps/data_args.h), the training configuration, output and progress.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "apps/data_args.h"
+#include "train/progress.h"
+#include "train/trainer.h"
+
+namespace varstar::app {
+
+struct TrainArgs {
+  DataArgs data;
+  train::TrainConfig config;
+  std::string preset;
+  std::string out;  // run folder; default runs/<name>-<time>
+  bool resume = false;
+  bool quiet = false;
+  bool json = false;
+  CLI::App* app = nullptr;
+
+  void add_to(CLI::App& app, bool with_folds);
+  // Applies the preset to every option the user did not give; fills defaults.
+  void finalise();
+  train::ProgressMode progress_mode() const;
+  // A name for the run: the preset, or model + representation.
+  std::string run_name() const;
+};
+
+// "runs/<name>-YYYYmmdd-HHMMSS".
+std::string default_run_dir(const std::string& name);
+
+}  // namespace varstar::app
