@@ -32,7 +32,7 @@ void run_evaluate(EvaluateArgs& a) {
   if (o.cache_dir.empty()) o.cache_dir = "varstar-data/cache";
   o.folds = 2;
   o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  train::PreparedData data(data::prepare(o));
+  train::PreparedData data(data::prepare(o), m.description.at("representation"));
   const train::Dataset& d = data.for_fold(0);
   VARSTAR_CHECK(d.class_names == classes, "the model knows classes [{}], the labelled set has [{}]; use --classes",
                 fmt::join(classes, ", "), fmt::join(d.class_names, ", "));

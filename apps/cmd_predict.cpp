@@ -8,6 +8,7 @@
 #include "data/stars.h"
 #include "engine/threads.h"
 #include "train/checkpoint.h"
+#include "train/prepared.h"
 #include "train/trainer.h"
 
 namespace {
@@ -46,10 +47,15 @@ void run_predict(const PredictArgs& a) {
   std::vector<std::string> ids;
   for (const auto& row : stars.rows) ids.push_back(row.id);
   const Shape shape(batch.sample_shape.begin(), batch.sample_shape.end());
-  VARSTAR_CHECK(shape == m.model->sample_shape(), "{}: the model takes samples of shape {}, the representation gives {}",
-                a.model, shape_str(m.model->sample_shape()), shape_str(shape));
   train::Dataset d = train::make_dataset("prediction input", ids, std::vector<int32_t>(ids.size(), 0), classes, shape,
                                          batch.values);
+  if (desc.at("representation").contains("feature_channels")) {
+    d.description = desc.at("representation");  // the training set's feature statistics
+    train::append_feature_channels(d, batch.features, static_cast<int64_t>(batch.feature_names.size()));
+  }
+  VARSTAR_CHECK(d.sample_shape == m.model->sample_shape(),
+                "{}: the model takes samples of shape {}, the representation gives {}", a.model,
+                shape_str(m.model->sample_shape()), shape_str(d.sample_shape));
   m.model->to(device);
   std::vector<int64_t> rows(ids.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);

@@ -1,6 +1,8 @@
 // Prepared data sets as training Datasets (see prepared.h).
 #include "train/prepared.h"
 
+#include <cmath>
+
 #include "data/represent/represent.h"
 
 namespace varstar::train {
@@ -27,13 +29,57 @@ Dataset dataset_from_array(const data::PreparedDataset& p, const std::shared_ptr
   d.validate();
   return d;
 }
+
 }  // namespace
 
-PreparedData::PreparedData(data::PreparedDataset prepared) : prepared_(std::move(prepared)) {
+void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features) {
+  const int64_t n = d.size(), c = d.sample_shape.at(0), l = d.sample_shape.at(1);
+  std::vector<double> mean(n_features, 0.0), sd(n_features, 0.0);
+  if (d.description.contains("feature_mean")) {  // statistics of the training set (prediction)
+    mean = d.description.at("feature_mean").get<std::vector<double>>();
+    sd = d.description.at("feature_std").get<std::vector<double>>();
+    VARSTAR_CHECK(static_cast<int64_t>(mean.size()) == n_features, "{} features, the model was trained with {}",
+                  n_features, mean.size());
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t f = 0; f < n_features; ++f) mean[f] += features[i * n_features + f] / static_cast<double>(n);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t f = 0; f < n_features; ++f) {
+        const double dv = features[i * n_features + f] - mean[f];
+        sd[f] += dv * dv / static_cast<double>(n);
+      }
+    for (double& v : sd) v = v > 0 ? std::sqrt(v) : 1.0;
+    d.description["feature_mean"] = mean;
+    d.description["feature_std"] = sd;
+  }
+  auto values = std::make_shared<std::vector<float>>(static_cast<size_t>(n * (c + n_features) * l));
+  for (int64_t i = 0; i < n; ++i) {
+    float* dst = values->data() + i * (c + n_features) * l;
+    std::copy(d.sample(i), d.sample(i) + c * l, dst);
+    for (int64_t f = 0; f < n_features; ++f) {
+      const float z = static_cast<float>((features[i * n_features + f] - mean[f]) / sd[f]);
+      std::fill(dst + (c + f) * l, dst + (c + f + 1) * l, z);
+    }
+  }
+  d.values = std::shared_ptr<const float>(values, values->data());
+  d.sample_shape = {c + n_features, l};
+  d.description["feature_channels"] = n_features;
+}
+
+PreparedData::PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation)
+    : prepared_(std::move(prepared)) {
   VARSTAR_CHECK(!prepared_.cache_path.empty(), "the prepared data set has no representation (give --representation)");
   cache_ = std::make_shared<data::MappedCache>(data::MappedCache::open(prepared_.cache_path));
   if (cache_->has("x")) {
     per_fold_.push_back(dataset_from_array(prepared_, cache_, "x"));
+    if (cache_->has("features") && per_fold_[0].sample_shape.size() == 2) {
+      const auto& e = cache_->entry("features");
+      if (trained_representation.is_object() && trained_representation.contains("feature_mean")) {
+        per_fold_[0].description["feature_mean"] = trained_representation.at("feature_mean");
+        per_fold_[0].description["feature_std"] = trained_representation.at("feature_std");
+      }
+      append_feature_channels(per_fold_[0], cache_->f32("features"), e.shape.at(1));
+    }
   } else {
     for (size_t f = 0; f < prepared_.folds.size(); ++f)
       per_fold_.push_back(dataset_from_array(prepared_, cache_, fmt::format("x_fold{}", f + 1)));

@@ -4,6 +4,7 @@
 // same for every fold, except for representations that depend on the split,
 // such as the thesis's class-pair dm-dt images).
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,10 +14,19 @@
 
 namespace varstar::train {
 
+// Sequence samples (C, L) with per-star features (F): the features, z-scored
+// (mean and std over the set, no labels involved; or the training set's,
+// taken from d.description's feature_mean / feature_std when present), become
+// F constant channels appended to each sample, so the CNN-LSTM sees the
+// period, amplitudes and colour. Records the statistics in d.description.
+void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features);
+
 class PreparedData {
  public:
   // `prepared` must come from data::prepare with a representation.
-  explicit PreparedData(data::PreparedDataset prepared);
+  // `trained_representation`: the representation description stored with a
+  // trained model (its feature statistics are reused), or null for training.
+  explicit PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation = nullptr);
   const Dataset& for_fold(int fold) const;
   const data::PreparedDataset& prepared() const { return prepared_; }
   const std::vector<data::Fold>& folds() const { return prepared_.folds; }
