@@ -67,10 +67,14 @@ void profile_op(const ProfileArgs& a, varstar::Device device) {
   }
   profiler::stop();
   const profiler::Peaks peaks = a.no_peaks ? profiler::Peaks{} : bench::measure_peaks(device);
-  bench::report_profile(profiler::session(), peaks,
-                        fmt::format("{} on {} {}, forward + backward, {} repetitions", a.op, shape_str(a.shape),
-                                    device.str(), a.reps),
-                        a.trace);
+  const profiler::Session session = profiler::session();
+  fmt::print("== {} on {} {}, forward + backward (gradient of ones), {} repetitions, {} thread(s) ==\n{}", a.op,
+             shape_str(a.shape), device.str(), a.reps, num_threads(),
+             profiler::format_table(profiler::summarize(session), peaks));
+  if (!a.trace.empty()) {
+    profiler::write_trace(a.trace, session);
+    fmt::print("trace: {}\n", a.trace);
+  }
 }
 
 void run_overhead(const ProfileArgs& a) {

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <mutex>
 
@@ -115,8 +116,13 @@ void resolve_gpu_events_locked(State& st) {
       const int d = r.event.device.index;
       const GpuReference& ref = st.gpu_refs[d];
       if (ref.set.load()) {
-        r.event.gpu_start_us = static_cast<double>(ref.host_ns) / 1e3 + 1e3 * gpu::elapsed_ms(ref.event, r.gpu_begin);
-        r.event.gpu_us = 1e3 * gpu::elapsed_ms(r.gpu_begin, r.gpu_end);
+        try {
+          r.event.gpu_start_us =
+              static_cast<double>(ref.host_ns) / 1e3 + 1e3 * gpu::elapsed_ms(ref.event, r.gpu_begin);
+          r.event.gpu_us = 1e3 * gpu::elapsed_ms(r.gpu_begin, r.gpu_end);
+        } catch (const std::exception&) {  // keep the host time
+          r.event.gpu_start_us = r.event.gpu_us = -1;
+        }
       }
       gpu::recycle_event(r.gpu_begin);
       gpu::recycle_event(r.gpu_end);
@@ -192,10 +198,11 @@ void begin_step(std::string label) {
   if (st.current_step.load() >= 0) end_step();
   for (int d = 0; d < kMaxDevices; ++d)  // a step starts with the devices idle
     if (st.gpu_refs[d].set.load()) gpu::synchronize_device(d);
+  const int thread = thread_log()->index;  // before the lock: a first call registers the thread
   std::lock_guard<std::mutex> lock(st.mutex);
   StepRecord step;
   step.label = label.empty() ? "step " + std::to_string(st.steps.size() + 1) : std::move(label);
-  step.thread = t_log != nullptr ? t_log->index : 0;
+  step.thread = thread;
   host_memory_reset_peak();
   st.step_start_allocations = host_memory_stats().allocations;
   step.start_ns = now_ns();
@@ -288,10 +295,14 @@ void OpScope::opened() {
   Recorded& r = log->events[index_];
   if (r.event.device.is_cuda()) {
     const int d = r.event.device.index;
-    ensure_gpu_reference(d);
-    const cuda_stream stream = cuda::current_stream(d);
-    r.event.stream = reinterpret_cast<uintptr_t>(stream);
-    r.gpu_begin = gpu::record_event(d, stream);
+    try {  // a profiler failure must not fail the op: the event then has host time only
+      ensure_gpu_reference(d);
+      const cuda_stream stream = cuda::current_stream(d);
+      r.event.stream = reinterpret_cast<uintptr_t>(stream);
+      r.gpu_begin = gpu::record_event(d, stream);
+    } catch (const std::exception&) {
+      r.gpu_begin = nullptr;
+    }
   }
   r.event.start_ns = now_ns();  // last, so that the bookkeeping above is not timed
 }
@@ -306,8 +317,13 @@ void OpScope::close() {
   Recorded& r = log->events[index_];
   r.event.host_ns = end - r.event.start_ns;
   r.closed = true;
-  if (r.gpu_begin != nullptr)
-    r.gpu_end = gpu::record_event(r.event.device.index, reinterpret_cast<cuda_stream>(r.event.stream));
+  if (r.gpu_begin != nullptr) {
+    try {  // called from a destructor: never throw
+      r.gpu_end = gpu::record_event(r.event.device.index, reinterpret_cast<cuda_stream>(r.event.stream));
+    } catch (const std::exception&) {
+      r.gpu_end = nullptr;
+    }
+  }
   if (!log->open.empty()) {  // inclusive counts: the parent's work includes this op's
     OpEvent& parent = log->events[log->open.back()].event;
     parent.flops += r.event.flops;

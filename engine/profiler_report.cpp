@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -154,7 +155,10 @@ void write_trace(const std::string& path, const Session& s) {
                       {"args", {{"name", name}}}});
   };
   meta("process_name", 0, 0, "host");
-  for (int t = 0; t < std::max(s.threads, 1); ++t) meta("thread_name", 0, t, fmt::format("thread {}", t));
+  std::set<int> threads;
+  for (const OpEvent& e : s.events) threads.insert(e.thread);
+  for (const StepRecord& st : s.steps) threads.insert(st.thread);
+  for (int t : threads) meta("thread_name", 0, t, fmt::format("thread {}", t));
 
   // CUDA streams: one track each, under a process per device.
   std::map<std::pair<int, uintptr_t>, int> stream_tracks;
