@@ -29,9 +29,11 @@
 //   profiler::start();
 //   for (...) { profiler::StepGuard step("epoch 1 step 3"); forward; backward; optimizer.step(); }
 //   profiler::stop();
-//   fmt::print("{}", profiler::format_table(profiler::summarize(), peaks));
-//   fmt::print("{}", profiler::format_steps(profiler::summarize()));
+//   fmt::print("{}", profiler::report(peaks));   // op table, then the step table
 //   profiler::write_trace("profile.json");
+// Ops that other threads run during a step (say, a batch loader calling engine
+// ops) are recorded on their own tracks and counted in the step too, so the
+// ops' share of a step can then exceed 100%.
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -203,6 +205,8 @@ inline Summary summarize() { return summarize(session()); }
 
 std::string format_table(const Summary& summary, const Peaks& peaks = {});
 std::string format_steps(const Summary& summary);
+// format_table and format_steps of the last session.
+std::string report(const Peaks& peaks = {});
 std::string format_bytes(double bytes);
 
 // Chrome trace-event JSON: complete ("X") events per op (nested ops nest),

@@ -147,6 +147,11 @@ std::string format_steps(const Summary& sum) {
   return out;
 }
 
+std::string report(const Peaks& peaks) {
+  const Summary summary = summarize();
+  return format_table(summary, peaks) + "\n" + format_steps(summary);
+}
+
 void write_trace(const std::string& path, const Session& s) {
   using nlohmann::json;
   json events = json::array();

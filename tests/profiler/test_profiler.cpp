@@ -174,9 +174,10 @@ TEST_CASE("profiler: op times add up to the measured step time") {
   for (const profiler::OpSummary& r : sum.ops) rows_ms += r.total_ms;
   CHECK(rows_ms == doctest::Approx(sum.op_ms));
   CHECK(sum.step_ms == doctest::Approx(sum.steps[0].wall_ms + sum.steps[1].wall_ms));
-  const std::string table = profiler::format_table(sum, {100.0, 10.0});
+  const std::string table = profiler::report({100.0, 10.0});
   CHECK(table.find("lstm") != std::string::npos);
   CHECK(table.find("adam_step") != std::string::npos);
+  CHECK(table.find("host peak") != std::string::npos);  // the step table follows the op table
 }
 
 TEST_CASE("profiler: nested ops inherit the direction and add their work to the parent") {
