@@ -4,6 +4,7 @@
 
 #include "apps/command.h"
 #include "bench/bench.h"
+#include "bench/profile.h"
 #include "engine/threads.h"
 #include "varstar_bench_paths.h"
 
@@ -20,6 +21,8 @@ struct BenchArgs {
   std::string python = VARSTAR_DEFAULT_PYTHON;
   bool no_torch = false;
   bool json = false;
+  CLI::Option* profile = nullptr;  // --profile [FILE]
+  std::string profile_path;
 };
 
 void run_bench(const BenchArgs& a) {
@@ -78,6 +81,18 @@ void run_bench(const BenchArgs& a) {
     }
     if (!torch && !a.no_torch && !a.json) fmt::print("{:<14} (no PyTorch peer: {})\n", "", why);
   }
+  if (a.profile != nullptr && a.profile->count() > 0) {  // profiled steps after the timed rounds (tables to stderr with --json)
+    const std::string path = a.profile_path.empty() ? "varstar-profile.json" : a.profile_path;
+    const profiler::Peaks peaks{sgemm, device.is_cpu() ? profiler::measure_host_memcpy_gbps() : 0.0};
+    for (const std::string& model : a.models) {
+      bench::ProfileOptions po;
+      po.model = model;
+      po.batch = a.batch;
+      po.device = device;
+      bench::report_profile(bench::profile_training_steps(po), peaks, fmt::format("{}, batch {}", model, a.batch),
+                            bench::trace_path_for(path, model, a.models.size() > 1), a.json ? stderr : stdout);
+    }
+  }
   if (a.json) fmt::print("{}\n", report.dump(2));
 }
 
@@ -98,6 +113,11 @@ varstar::app::RegisterCommand reg{{"bench", "Measure training-step throughput ag
                                          ->capture_default_str();
                                      app.add_flag("--no-torch", a->no_torch, "Skip the PyTorch peer");
                                      app.add_flag("--json", a->json, "Print the results as JSON");
+                                     a->profile = app.add_option("--profile", a->profile_path,
+                                                                 "Then profile 3 steps per model op by op: table, "
+                                                                 "memory per step, Chrome trace FILE (default "
+                                                                 "varstar-profile.json; FILE.<model>.json for several)")
+                                                      ->expected(0, 1);
                                      app.callback([a] { run_bench(*a); });
                                    }}};
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "engine/ops.h"
+#include "engine/profiler.h"
 
 namespace varstar {
 
@@ -23,6 +24,7 @@ void check_gradient(const Tensor& g, const Shape& shape, DType dtype, Device dev
 }
 
 void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
+  VARSTAR_PROFILE_OP("accumulate_grad", profiler::Direction::backward, g);
   if (!leaf.grad) {
     leaf.grad = g.clone().detach().impl_ptr();  // own the memory: g may alias another gradient
     return;
@@ -131,7 +133,11 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     for (size_t i = 0; i < grads.size(); ++i)
       if (!grads[i].defined()) grads[i] = zeros_like_meta(node->outputs[i]);
 
-    std::vector<Tensor> input_grads = node->backward(grads);
+    std::vector<Tensor> input_grads;
+    {
+      VARSTAR_PROFILE_OP(node->op, profiler::Direction::backward, grads);
+      input_grads = node->backward(grads);
+    }
     VARSTAR_CHECK(input_grads.size() == node->inputs.size(),
                   "internal: backward of '{}' returned {} gradients for {} inputs", node->op, input_grads.size(),
                   node->inputs.size());
@@ -154,7 +160,12 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
         const OutputMeta& m = producer->outputs[e.output_nr];
         check_gradient(g, m.shape, m.dtype, m.device, node->op, i);
         Tensor& acc = slot[e.output_nr];
-        acc = acc.defined() ? add(acc, g) : g;
+        if (acc.defined()) {
+          VARSTAR_PROFILE_OP("accumulate_grad", profiler::Direction::backward, g);
+          acc = add(acc, g);
+        } else {
+          acc = g;
+        }
       }
       if (--dependencies[producer] == 0) ready.push(producer);
     }

@@ -23,6 +23,8 @@ Tensor add_scalar(const Tensor& x, double s);  // x + s
 Tensor relu(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+// GELU, exact (erf) form as PyTorch's default: x * Phi(x).
+Tensor gelu(const Tensor& x);
 
 // ---- reductions ---------------------------------------------------------------
 // Sum / mean over `dims` (all dimensions when empty).

@@ -49,6 +49,8 @@ Adam::Adam(nn::NamedTensors params, AdamOptions options) : Optimizer(std::move(p
 }
 
 void Adam::step() {
+  VARSTAR_PROFILE_OP(options_.decoupled ? "adamw_step" : "adam_step", profiler::Direction::optimizer, params_);
+  VARSTAR_PROFILE_COST(12 * profiler::numel_with_grad(params_), 7 * profiler::nbytes_with_grad(params_));
   NoGradGuard no_grad;
   ++step_;
   AdamParams a;
@@ -122,6 +124,8 @@ SGD::SGD(nn::NamedTensors params, SgdOptions options) : Optimizer(std::move(para
 }
 
 void SGD::step() {
+  VARSTAR_PROFILE_OP("sgd_step", profiler::Direction::optimizer, params_);
+  VARSTAR_PROFILE_COST(6 * profiler::numel_with_grad(params_), 5 * profiler::nbytes_with_grad(params_));
   NoGradGuard no_grad;
   SgdParams s;
   s.lr = static_cast<float>(lr_);

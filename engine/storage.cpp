@@ -62,6 +62,11 @@ class HostCache {
     return stats_;
   }
 
+  void reset_peak() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.peak_bytes = stats_.bytes_in_use;
+  }
+
   void release_all() {
     std::lock_guard<std::mutex> lock(mutex_);
     release_all_locked();
@@ -116,6 +121,7 @@ Storage::~Storage() {
 }
 
 HostMemoryStats host_memory_stats() { return HostCache::get().stats(); }
+void host_memory_reset_peak() { HostCache::get().reset_peak(); }
 void host_memory_release_cache() { HostCache::get().release_all(); }
 
 }  // namespace varstar

@@ -35,6 +35,8 @@ struct HostMemoryStats {
   size_t cache_hits = 0;
 };
 HostMemoryStats host_memory_stats();
+// Starts a new peak: peak_bytes becomes the bytes in use now (the profiler does this per step).
+void host_memory_reset_peak();
 // Returns every cached host block to the system.
 void host_memory_release_cache();
 

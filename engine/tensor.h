@@ -5,6 +5,7 @@
 // Layout: element (i0, i1, ...) lives at data + offset + sum_k i_k * strides[k],
 // strides counted in elements. Most kernels need contiguous row-major input;
 // op front ends call contiguous(), which copies only when needed.
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +19,17 @@ namespace varstar {
 
 struct Node;
 
+namespace detail {
+inline std::atomic<int64_t> g_live_tensors{0};
+}  // namespace detail
+// Number of TensorImpl objects alive (tensors and views), for memory reports.
+inline int64_t live_tensor_count() { return detail::g_live_tensors.load(std::memory_order_relaxed); }
+
 struct TensorImpl {
+  TensorImpl() { detail::g_live_tensors.fetch_add(1, std::memory_order_relaxed); }
+  ~TensorImpl() { detail::g_live_tensors.fetch_sub(1, std::memory_order_relaxed); }
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
   std::shared_ptr<Storage> storage;
   Shape shape;
   Shape strides;

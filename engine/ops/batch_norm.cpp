@@ -22,6 +22,7 @@ Tensor inverse_std(const Tensor& var, double eps) {
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {
   const char* op = "batch_norm";
+  VARSTAR_PROFILE_OP(op, x, gamma, beta);
   detail::check_defined(x, op, "x");
   detail::check_floating(x, op, "x");
   VARSTAR_CHECK(x.dim() >= 2 && x.dim() <= 4, "batch_norm: expected x of shape (N, C), (N, C, L) or (N, C, H, W), got {}",
@@ -46,6 +47,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   Tensor mean = Tensor::empty({s.c}, x.dtype(), x.device());
   Tensor invstd = Tensor::empty({s.c}, x.dtype(), x.device());
   const bool cpu = x.device().is_cpu();
+  // Profiler count: training reads x twice (statistics, then normalisation).
+  VARSTAR_PROFILE_COST((training ? 8 : 4) * x.numel(), (training ? 3 : 2) * x.nbytes());
   if (!cpu) detail::check_cuda_dtype(x, op);
   if (training) {
     if (cpu) {
@@ -97,6 +100,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
                need_b = beta.defined() && beta.requires_grad();
     record_op(op, {x, gamma, beta}, {y}, [=](const std::vector<Tensor>& g) {
       Tensor dy = g[0].contiguous();
+      VARSTAR_PROFILE_COST(10 * dy.numel(), 5 * dy.nbytes());
       Tensor dx = need_x ? Tensor::empty(xd.shape(), dy.dtype(), dy.device()) : Tensor();
       Tensor dgamma = Tensor::empty({s.c}, dy.dtype(), dy.device()), dbeta = Tensor::empty({s.c}, dy.dtype(), dy.device());
       if (dy.device().is_cpu()) {

@@ -6,6 +6,7 @@ namespace varstar {
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   const char* op = "cat";
+  VARSTAR_PROFILE_OP(op, tensors);
   VARSTAR_CHECK(!tensors.empty(), "cat: expected at least one tensor");
   const Tensor& first = tensors[0];
   detail::check_defined(first, op, "tensors[0]");
@@ -26,6 +27,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_shape[d] += t.shape()[d];
   }
   Tensor out = Tensor::empty(out_shape, first.dtype(), first.device());
+  VARSTAR_PROFILE_COST(0, 2 * out.nbytes());
   {
     NoGradGuard no_grad;
     int64_t offset = 0;

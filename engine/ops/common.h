@@ -5,6 +5,7 @@
 
 #include "engine/autograd.h"
 #include "engine/cuda_backend.h"
+#include "engine/profiler.h"
 #include "engine/tensor.h"
 #include "kernels/copy.h"
 #include "kernels/elementwise_math.h"

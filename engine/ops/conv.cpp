@@ -13,6 +13,9 @@ Tensor conv_impl(const char* op, const Tensor& x, const Tensor& weight, const Te
   Tensor xc = x.contiguous(), wc = weight.contiguous();
   Tensor bc = bias.defined() ? bias.contiguous() : Tensor();
   Tensor y = Tensor::empty(out_shape, x.dtype(), x.device());
+  // Profiler count: one multiply-add per weight tap per output element.
+  const double conv_flops = 2.0 * static_cast<double>(y.numel()) * static_cast<double>(s.c_in * s.kh * s.kw);
+  VARSTAR_PROFILE_COST(conv_flops, (x.numel() + weight.numel() + s.c_out + y.numel()) * dtype_size(x.dtype()));
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), op, [&] {
       cpu::conv2d_forward<scalar_t>(xc.data<scalar_t>(), wc.data<scalar_t>(),
@@ -31,6 +34,10 @@ Tensor conv_impl(const char* op, const Tensor& x, const Tensor& weight, const Te
     const Shape b_shape = bias.defined() ? bias.shape() : Shape{};
     record_op(op, {x, weight, bias}, {y}, [=](const std::vector<Tensor>& g) {
       Tensor dy = g[0].contiguous();
+      VARSTAR_PROFILE_COST(conv_flops * ((need_x ? 1 : 0) + (need_w || need_b ? 1 : 0)),
+                           ((need_x ? dy.numel() + wd.numel() + xd.numel() : 0) +
+                            (need_w || need_b ? dy.numel() + xd.numel() + wd.numel() + s.c_out : 0)) *
+                               dtype_size(dy.dtype()));
       Tensor dx, dw, db;
       if (need_x) dx = Tensor::empty(x_shape, dy.dtype(), dy.device());
       if (need_w || need_b) {
@@ -79,6 +86,7 @@ void check_conv_args(const char* op, const Tensor& x, const Tensor& weight, cons
 
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding) {
   const char* op = "conv1d";
+  VARSTAR_PROFILE_OP(op, x, weight, bias);
   check_conv_args(op, x, weight, bias, 1);
   VARSTAR_CHECK(stride >= 1 && padding >= 0, "conv1d: stride must be >= 1 and padding >= 0, got {} and {}", stride,
                 padding);
@@ -98,6 +106,7 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::array<int64_t, 2> stride,
               std::array<int64_t, 2> padding) {
   const char* op = "conv2d";
+  VARSTAR_PROFILE_OP(op, x, weight, bias);
   check_conv_args(op, x, weight, bias, 2);
   VARSTAR_CHECK(stride[0] >= 1 && stride[1] >= 1 && padding[0] >= 0 && padding[1] >= 0,
                 "conv2d: strides must be >= 1 and paddings >= 0");

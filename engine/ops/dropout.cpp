@@ -10,6 +10,7 @@ namespace {
 Tensor dropout_apply(const Tensor& x, float p, uint64_t seed, uint64_t offset) {
   Tensor xc = x.contiguous();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  VARSTAR_PROFILE_COST(x.numel(), 2 * x.nbytes());  // the Philox draw is integer work, not counted
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), "dropout", [&] {
       cpu::dropout_apply<scalar_t>(xc.data<scalar_t>(), y.data<scalar_t>(), x.numel(), p, seed, offset);
@@ -24,6 +25,7 @@ Tensor dropout_apply(const Tensor& x, float p, uint64_t seed, uint64_t offset) {
 }  // namespace
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator& generator) {
+  VARSTAR_PROFILE_OP("dropout", x);
   detail::check_defined(x, "dropout", "x");
   detail::check_floating(x, "dropout", "x");
   VARSTAR_CHECK(p >= 0.0 && p < 1.0, "dropout: probability must be in [0, 1), got {}", p);

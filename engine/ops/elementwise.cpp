@@ -8,6 +8,9 @@ namespace varstar {
 
 namespace {
 
+// Profiler count: relu is a compare, tanh and sigmoid an exponential and a few operations.
+double unary_flops_per_element(UnaryOp op) { return op == UnaryOp::relu ? 1.0 : 4.0; }
+
 Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   detail::check_defined(a, name, "a");
   detail::check_defined(b, name, "b");
@@ -17,6 +20,7 @@ Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   const Shape out_shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
   const int64_t n = out.numel();
+  VARSTAR_PROFILE_COST(n, (a.numel() + b.numel() + n) * dtype_size(a.dtype()));
   if (n == 0) return out;
   const bool plain = a.shape() == b.shape() && a.is_contiguous() && b.is_contiguous();
   const BroadcastGeometry geometry = plain ? BroadcastGeometry{} : detail::broadcast_geometry(a, b, out_shape);
@@ -39,6 +43,7 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x) {
   Tensor xc = x.contiguous();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   const int64_t n = x.numel();
+  VARSTAR_PROFILE_COST(unary_flops_per_element(op) * n, 2 * n * dtype_size(x.dtype()));
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), name,
                               [&] { cpu::unary_forward<scalar_t>(op, xc.data<scalar_t>(), y.data<scalar_t>(), n); });
@@ -51,6 +56,7 @@ Tensor unary(UnaryOp op, const char* name, const Tensor& x) {
     Tensor dy = g[0].contiguous();
     Tensor dx = Tensor::empty(dy.shape(), dy.dtype(), dy.device());
     const int64_t n = dy.numel();
+    VARSTAR_PROFILE_COST(2 * n, 3 * n * dtype_size(dy.dtype()));
     if (dy.device().is_cpu()) {
       VARSTAR_DISPATCH_FLOATING(dy.dtype(), name, [&] {
         cpu::unary_backward<scalar_t>(op, y_saved.data<scalar_t>(), dy.data<scalar_t>(), dx.data<scalar_t>(), n);
@@ -70,6 +76,7 @@ Tensor affine(const char* name, const Tensor& x, double alpha, double beta) {
   Tensor xc = x.contiguous();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   const int64_t n = x.numel();
+  VARSTAR_PROFILE_COST(2 * n, 2 * n * dtype_size(x.dtype()));
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), name, [&] {
       cpu::affine_forward<scalar_t>(xc.data<scalar_t>(), y.data<scalar_t>(), n, static_cast<scalar_t>(alpha),
@@ -86,6 +93,7 @@ Tensor affine(const char* name, const Tensor& x, double alpha, double beta) {
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  VARSTAR_PROFILE_OP("add", a, b);
   Tensor out = binary(BinaryOp::add, "add", a, b);
   const Shape sa = a.shape(), sb = b.shape();
   record_op("add", {a, b}, {out}, [sa, sb](const std::vector<Tensor>& g) {
@@ -95,6 +103,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  VARSTAR_PROFILE_OP("sub", a, b);
   Tensor out = binary(BinaryOp::sub, "sub", a, b);
   const Shape sa = a.shape(), sb = b.shape();
   const bool need_b = b.requires_grad();
@@ -105,6 +114,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  VARSTAR_PROFILE_OP("mul", a, b);
   Tensor out = binary(BinaryOp::mul, "mul", a, b);
   if (any_requires_grad({&a, &b})) {
     const Tensor ad = a.detach(), bd = b.detach();
@@ -118,6 +128,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  VARSTAR_PROFILE_OP("div", a, b);
   Tensor out = binary(BinaryOp::div, "div", a, b);
   if (any_requires_grad({&a, &b})) {
     const Tensor ad = a.detach(), bd = b.detach();
@@ -133,6 +144,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul_scalar(const Tensor& x, double s) {
+  VARSTAR_PROFILE_OP("mul_scalar", x);
   Tensor y = affine("mul_scalar", x, s, 0.0);
   record_op("mul_scalar", {x}, {y}, [s](const std::vector<Tensor>& g) {
     return std::vector<Tensor>{mul_scalar(g[0], s)};
@@ -141,13 +153,23 @@ Tensor mul_scalar(const Tensor& x, double s) {
 }
 
 Tensor add_scalar(const Tensor& x, double s) {
+  VARSTAR_PROFILE_OP("add_scalar", x);
   Tensor y = affine("add_scalar", x, 1.0, s);
   record_op("add_scalar", {x}, {y}, [](const std::vector<Tensor>& g) { return std::vector<Tensor>{g[0]}; });
   return y;
 }
 
-Tensor relu(const Tensor& x) { return unary(UnaryOp::relu, "relu", x); }
-Tensor tanh(const Tensor& x) { return unary(UnaryOp::tanh, "tanh", x); }
-Tensor sigmoid(const Tensor& x) { return unary(UnaryOp::sigmoid, "sigmoid", x); }
+Tensor relu(const Tensor& x) {
+  VARSTAR_PROFILE_OP("relu", x);
+  return unary(UnaryOp::relu, "relu", x);
+}
+Tensor tanh(const Tensor& x) {
+  VARSTAR_PROFILE_OP("tanh", x);
+  return unary(UnaryOp::tanh, "tanh", x);
+}
+Tensor sigmoid(const Tensor& x) {
+  VARSTAR_PROFILE_OP("sigmoid", x);
+  return unary(UnaryOp::sigmoid, "sigmoid", x);
+}
 
 }  // namespace varstar

@@ -7,6 +7,7 @@ namespace varstar {
 
 Tensor log_softmax(const Tensor& x) {
   const char* op = "log_softmax";
+  VARSTAR_PROFILE_OP(op, x);
   detail::check_defined(x, op, "x");
   detail::check_floating(x, op, "x");
   detail::check_ndim(x, 2, op, "x", "(N, C)");
@@ -14,6 +15,7 @@ Tensor log_softmax(const Tensor& x) {
   VARSTAR_CHECK(c >= 1, "log_softmax: needs at least one class");
   Tensor xc = x.contiguous();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  VARSTAR_PROFILE_COST(4 * x.numel(), 2 * x.nbytes());  // max, exp-sum, log, subtract
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), op,
                               [&] { cpu::log_softmax_forward<scalar_t>(xc.data<scalar_t>(), y.data<scalar_t>(), n, c); });
@@ -25,6 +27,7 @@ Tensor log_softmax(const Tensor& x) {
   record_op(op, {x}, {y}, [yd, n, c, op](const std::vector<Tensor>& g) {
     Tensor dy = g[0].contiguous();
     Tensor dx = Tensor::empty(dy.shape(), dy.dtype(), dy.device());
+    VARSTAR_PROFILE_COST(3 * dy.numel(), 3 * dy.nbytes());
     if (dy.device().is_cpu()) {
       VARSTAR_DISPATCH_FLOATING(dy.dtype(), op, [&] {
         cpu::log_softmax_backward<scalar_t>(yd.data<scalar_t>(), dy.data<scalar_t>(), dx.data<scalar_t>(), n, c);
@@ -40,6 +43,7 @@ Tensor log_softmax(const Tensor& x) {
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& class_weights) {
   const char* op = "cross_entropy";
+  VARSTAR_PROFILE_OP(op, logits, targets, class_weights);
   detail::check_defined(logits, op, "logits");
   detail::check_defined(targets, op, "targets");
   detail::check_floating(logits, op, "logits");
@@ -65,6 +69,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& 
   Tensor probs = Tensor::empty({n, c}, logits.dtype(), logits.device());
   Tensor loss_sum = Tensor::empty({}, logits.dtype(), logits.device());
   Tensor weight_sum = Tensor::empty({}, logits.dtype(), logits.device());
+  // Profiler count: softmax (4 per logit) and the picked log-probability; logits read, probabilities written.
+  VARSTAR_PROFILE_COST(5 * n * c, 2 * logits.nbytes() + targets.nbytes());
   if (logits.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(logits.dtype(), op, [&] {
       cpu::cross_entropy_forward<scalar_t>(lc.data<scalar_t>(), tc.data<int32_t>(),
@@ -85,6 +91,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& 
   }
   record_op(op, {logits, Tensor(), class_weights}, {loss}, [=](const std::vector<Tensor>& g) {
     Tensor dlogits = Tensor::empty({n, c}, probs.dtype(), probs.device());
+    VARSTAR_PROFILE_COST(2 * n * c, 2 * probs.nbytes() + tc.nbytes());
     if (probs.device().is_cpu()) {
       VARSTAR_DISPATCH_FLOATING(probs.dtype(), op, [&] {
         const scalar_t scale = static_cast<scalar_t>(g[0].item() / weight_sum.item());

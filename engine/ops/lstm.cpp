@@ -7,6 +7,7 @@ namespace varstar {
 
 Tensor lstm(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
   const char* op = "lstm";
+  VARSTAR_PROFILE_OP(op, x, w_ih, w_hh, b_ih, b_hh);
   for (auto [t, name] : {std::pair{&x, "x"}, {&w_ih, "w_ih"}, {&w_hh, "w_hh"}, {&b_ih, "b_ih"}, {&b_hh, "b_hh"}}) {
     detail::check_defined(*t, op, name);
     detail::check_same_device(x, *t, op, name);
@@ -32,6 +33,12 @@ Tensor lstm(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tenso
   Tensor y = Tensor::empty({s.batch, s.steps, s.hidden}, x.dtype(), x.device());
   Tensor gates = Tensor::empty({s.batch, s.steps, G}, x.dtype(), x.device());
   Tensor cell = Tensor::empty({s.batch, s.steps, s.hidden}, x.dtype(), x.device());
+  // Profiler count: the two gate GEMMs per time step, and about 10 operations
+  // per hidden unit for the gate nonlinearities and the cell update.
+  const double gemm_flops = 2.0 * static_cast<double>(s.batch * s.steps) * static_cast<double>(G * (s.input + s.hidden));
+  const double cell_flops = 10.0 * static_cast<double>(s.batch * s.steps * s.hidden);
+  VARSTAR_PROFILE_COST(gemm_flops + cell_flops, (x.numel() + w_ih.numel() + w_hh.numel() + 2 * G + y.numel() +
+                                                 gates.numel() + cell.numel()) * dtype_size(x.dtype()));
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), op, [&] {
       cpu::lstm_forward<scalar_t>(xc.data<scalar_t>(), wi.data<scalar_t>(), wh.data<scalar_t>(), bi.data<scalar_t>(),
@@ -50,6 +57,10 @@ Tensor lstm(const Tensor& x, const Tensor& w_ih, const Tensor& w_hh, const Tenso
     const bool need_bi = b_ih.requires_grad(), need_bh = b_hh.requires_grad();
     record_op(op, {x, w_ih, w_hh, b_ih, b_hh}, {y}, [=](const std::vector<Tensor>& g) {
       Tensor dy = g[0].contiguous();
+      // Profiler count: d_gates against both weights (input and state gradients) and the weight gradients.
+      VARSTAR_PROFILE_COST(2.0 * gemm_flops + 2.0 * cell_flops,
+                           (2 * dy.numel() + 2 * xd.numel() + 2 * (wid.numel() + whd.numel()) + G + 3 * gates.numel() +
+                            2 * cell.numel()) * dtype_size(dy.dtype()));
       const DType dt = dy.dtype();
       const Device dev = dy.device();
       Tensor dx = need_x ? Tensor::empty(xd.shape(), dt, dev) : Tensor();

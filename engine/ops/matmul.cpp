@@ -7,6 +7,7 @@ namespace varstar {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   const char* op = "matmul";
+  VARSTAR_PROFILE_OP(op, a, b);
   detail::check_defined(a, op, "a");
   detail::check_defined(b, op, "b");
   detail::check_same_device(a, b, op, "b");
@@ -18,6 +19,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const int64_t k = a.shape()[a.dim() - 1];
   VARSTAR_CHECK(b.shape()[b.dim() - 2] == k, "matmul: inner dimensions differ: {} @ {}", shape_str(a.shape()),
                 shape_str(b.shape()));
+  // Profiler count: 2 M N K per batch entry; a, b read and the output written.
+  VARSTAR_PROFILE_COST(2.0 * static_cast<double>(a.numel()) * static_cast<double>(b.shape()[b.dim() - 1]),
+                       (a.numel() + b.numel() + a.numel() / std::max<int64_t>(k, 1) * b.shape()[b.dim() - 1]) *
+                           dtype_size(a.dtype()));
   Tensor out;
   if (a.dim() == 2) {
     out = Tensor::empty({a.shape()[0], b.shape()[1]}, a.dtype(), a.device());
@@ -60,6 +65,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const char* op = "linear";
+  VARSTAR_PROFILE_OP(op, x, weight, bias);
   detail::check_defined(x, op, "x");
   detail::check_defined(weight, op, "weight");
   detail::check_same_device(x, weight, op, "weight");
@@ -79,6 +85,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Shape out_shape = x.shape();
   out_shape.back() = out_features;
   Tensor y = Tensor::empty(out_shape, x.dtype(), x.device());
+  VARSTAR_PROFILE_COST(2.0 * static_cast<double>(rows) * static_cast<double>(in) * static_cast<double>(out_features),
+                       (x.numel() + weight.numel() + (bias.defined() ? out_features : 0) + y.numel()) *
+                           dtype_size(x.dtype()));
   {
     NoGradGuard no_grad;
     Tensor x2 = x.detach().reshape({rows, in});
@@ -96,6 +105,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                need_b = bias.defined() && bias.requires_grad();
     record_op(op, {x, weight, bias}, {y}, [xd, wd, need_x, need_w, need_b, rows, in, out_features](const std::vector<Tensor>& g) {
       Tensor g2 = g[0].reshape({rows, out_features});
+      VARSTAR_PROFILE_COST(2.0 * static_cast<double>(rows) * static_cast<double>(in) * static_cast<double>(out_features) *
+                               ((need_x ? 1 : 0) + (need_w ? 1 : 0)),
+                           ((need_x ? g2.numel() + wd.numel() + xd.numel() : 0) +
+                            (need_w ? g2.numel() + xd.numel() + wd.numel() : 0)) *
+                               dtype_size(g2.dtype()));
       Tensor dx, dw, db;
       if (need_x) {
         dx = Tensor::empty({rows, in}, g2.dtype(), g2.device());

@@ -14,6 +14,7 @@
   VARSTAR_OP(relu)                  \
   VARSTAR_OP(tanh)                  \
   VARSTAR_OP(sigmoid)               \
+  VARSTAR_OP(gelu)                  \
   VARSTAR_OP(sum)                   \
   VARSTAR_OP(mean)                  \
   VARSTAR_OP(contiguous)            \

@@ -11,6 +11,8 @@ Tensor maxpool_impl(const char* op, const Tensor& x, const PoolShape& s, const S
   Tensor xc = x.contiguous();
   Tensor y = Tensor::empty(out_shape, x.dtype(), x.device());
   Tensor argmax = Tensor::empty(out_shape, DType::i32, x.device());
+  // Profiler count: one comparison per window element; x read, y and argmax written.
+  VARSTAR_PROFILE_COST(y.numel() * s.kh * s.kw, (x.numel() + y.numel()) * dtype_size(x.dtype()) + 4 * y.numel());
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), op, [&] {
       cpu::maxpool2d_forward<scalar_t>(xc.data<scalar_t>(), y.data<scalar_t>(), argmax.data<int32_t>(), s);
@@ -24,6 +26,7 @@ Tensor maxpool_impl(const char* op, const Tensor& x, const PoolShape& s, const S
   record_op(op, {x}, {y}, [op, s, x_shape, argmax](const std::vector<Tensor>& g) {
     Tensor dy = g[0].contiguous();
     Tensor dx = Tensor::empty(x_shape, dy.dtype(), dy.device());
+    VARSTAR_PROFILE_COST(dy.numel(), (dy.numel() + dx.numel()) * dtype_size(dy.dtype()) + 4 * dy.numel());
     if (dy.device().is_cpu()) {
       VARSTAR_DISPATCH_FLOATING(dy.dtype(), op, [&] {
         cpu::maxpool2d_backward<scalar_t>(dy.data<scalar_t>(), argmax.data<int32_t>(), dx.data<scalar_t>(), s);
@@ -41,6 +44,7 @@ Tensor maxpool_impl(const char* op, const Tensor& x, const PoolShape& s, const S
 
 Tensor maxpool1d(const Tensor& x, int64_t kernel, int64_t stride) {
   const char* op = "maxpool1d";
+  VARSTAR_PROFILE_OP(op, x);
   detail::check_defined(x, op, "x");
   detail::check_floating(x, op, "x");
   detail::check_ndim(x, 3, op, "x", "(B, C, L)");
@@ -58,6 +62,7 @@ Tensor maxpool1d(const Tensor& x, int64_t kernel, int64_t stride) {
 
 Tensor maxpool2d(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride) {
   const char* op = "maxpool2d";
+  VARSTAR_PROFILE_OP(op, x);
   detail::check_defined(x, op, "x");
   detail::check_floating(x, op, "x");
   detail::check_ndim(x, 4, op, "x", "(B, C, H, W)");

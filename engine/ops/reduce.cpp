@@ -19,6 +19,7 @@ Tensor sum_one_dim(const Tensor& x, int64_t d) {
   Shape out_shape = x.shape();
   out_shape[d] = 1;
   Tensor out = Tensor::empty(out_shape, x.dtype(), x.device());
+  VARSTAR_PROFILE_COST(x.numel(), (x.numel() + out.numel()) * dtype_size(x.dtype()));
   if (x.device().is_cpu()) {
     VARSTAR_DISPATCH_FLOATING(x.dtype(), "sum", [&] {
       cpu::sum_dim<scalar_t>(xc.data<scalar_t>(), out.data<scalar_t>(), outer, n, inner);
@@ -93,10 +94,12 @@ Tensor reduce(const char* name, const Tensor& x, const std::vector<int64_t>& dim
 }  // namespace
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  VARSTAR_PROFILE_OP("sum", x);
   return reduce("sum", x, dims, keepdim, false);
 }
 
 Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
+  VARSTAR_PROFILE_OP("mean", x);
   return reduce("mean", x, dims, keepdim, true);
 }
 

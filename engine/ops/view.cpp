@@ -23,14 +23,18 @@ Tensor view_backward(const Tensor& g, const Shape& base_shape, const Shape& view
 }  // namespace
 
 Tensor contiguous(const Tensor& x) {
+  VARSTAR_PROFILE_OP("contiguous", x);
   detail::check_defined(x, "contiguous", "x");
+  VARSTAR_PROFILE_COST(0, 2 * x.nbytes());
   Tensor out = detail::gather(x);
   record_op("contiguous", {x}, {out}, [](const std::vector<Tensor>& g) { return std::vector<Tensor>{g[0]}; });
   return out;
 }
 
 Tensor to_device(const Tensor& x, Device device) {
+  VARSTAR_PROFILE_OP("to_device", x);
   detail::check_defined(x, "to", "x");
+  VARSTAR_PROFILE_COST(0, x.nbytes());  // bytes over the bus
   if (device.is_cuda()) detail::check_cuda_dtype(x, "to(cuda)");
   Tensor src = x.detach().contiguous();
   Tensor out = Tensor::empty(x.shape(), x.dtype(), device);
@@ -42,9 +46,11 @@ Tensor to_device(const Tensor& x, Device device) {
 }
 
 Tensor to_dtype(const Tensor& x, DType dtype) {
+  VARSTAR_PROFILE_OP("to_dtype", x);
   detail::check_defined(x, "to", "x");
   Tensor src = x.detach().contiguous();
   Tensor out = Tensor::empty(x.shape(), dtype, x.device());
+  VARSTAR_PROFILE_COST(x.numel(), x.nbytes() + out.nbytes());
   const int64_t n = x.numel();
   if (x.device().is_cpu()) {
     const DType from = x.dtype();
@@ -68,6 +74,7 @@ Tensor to_dtype(const Tensor& x, DType dtype) {
 }
 
 Tensor reshape(const Tensor& x, const Shape& requested) {
+  VARSTAR_PROFILE_OP("reshape", x);
   detail::check_defined(x, "reshape", "x");
   Shape shape = requested;
   int64_t known = 1, infer = -1;
@@ -87,6 +94,7 @@ Tensor reshape(const Tensor& x, const Shape& requested) {
   }
   VARSTAR_CHECK(shape_numel(shape) == x.numel(), "reshape: cannot reshape {} ({} elements) into {} ({} elements)",
                 shape_str(x.shape()), x.numel(), shape_str(shape), shape_numel(shape));
+  if (!x.is_contiguous()) VARSTAR_PROFILE_COST(0, 2 * x.nbytes());  // not viewable: copied
   Tensor base = x.is_contiguous() ? x.detach() : detail::gather(x);
   Tensor out = make_view(base, shape, contiguous_strides(shape), base.offset());
   const Shape in_shape = x.shape();
@@ -96,6 +104,7 @@ Tensor reshape(const Tensor& x, const Shape& requested) {
 }
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
+  VARSTAR_PROFILE_OP("permute", x);
   detail::check_defined(x, "permute", "x");
   VARSTAR_CHECK(static_cast<int64_t>(dims.size()) == x.dim(), "permute: {} dims given for a {}-d tensor",
                 dims.size(), x.dim());
@@ -115,6 +124,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
 }
 
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  VARSTAR_PROFILE_OP("slice", x);
   detail::check_defined(x, "slice", "x");
   const int64_t d = wrap_dim(dim, x.dim(), "slice");
   const int64_t n = x.shape()[d];
@@ -139,6 +149,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  VARSTAR_PROFILE_OP("select", x);
   detail::check_defined(x, "select", "x");
   const int64_t d = wrap_dim(dim, x.dim(), "select");
   const int64_t n = x.shape()[d];
@@ -159,6 +170,7 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
 }
 
 Tensor expand(const Tensor& x, const Shape& shape) {
+  VARSTAR_PROFILE_OP("expand", x);
   detail::check_defined(x, "expand", "x");
   VARSTAR_CHECK(static_cast<int64_t>(shape.size()) >= x.dim(), "expand: cannot expand {} to fewer dimensions {}",
                 shape_str(x.shape()), shape_str(shape));

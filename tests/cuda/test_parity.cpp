@@ -52,6 +52,9 @@ PARITY(tanh, "(33,17)") {
 PARITY(sigmoid, "(33,17)") {
   check_parity([](const auto& in) { return varstar::sigmoid(in[0]); }, {random_f32({33, 17}, 13, -3, 3)});
 }
+PARITY(gelu, "(33,17) over [-4, 4]") {
+  check_parity([](const auto& in) { return varstar::gelu(in[0]); }, {random_f32({33, 17}, 113, -4, 4)});
+}
 PARITY(sum, "dims {0,2} and all") {
   check_parity([](const auto& in) { return varstar::sum(in[0], {0, 2}); }, {random_f32({5, 7, 9}, 14)});
   check_parity([](const auto& in) { return varstar::sum(in[0]); }, {random_f32({301, 3}, 15)}, {}, 1e-4, 1e-4);
