@@ -30,8 +30,10 @@ void run_cv(varstar::app::TrainArgs& a) {
   ro.folds_spec = {{"k", o.folds}, {"method", std::string(data::to_string(o.fold_method))}, {"seed", o.seed}};
   progress.message(fmt::format("cross-validating {} on {} stars ({} classes), {} folds, run folder {}", a.config.model,
                                p.rows.size(), p.classes.size(), p.folds.size(), a.out));
+  a.start_profile();
   const train::RunResult r = train::cross_validate(
       ro, data.folds(), [&](int k) -> const train::Dataset& { return data.for_fold(k); }, progress);
+  a.finish_profile();
   const std::string thesis = a.preset.empty() ? "" : train::find_preset(a.preset).thesis_result;
   if (a.json) {
     std::printf("%s\n", nlohmann::json{{"summary", r.metrics.at("summary")}, {"out", r.out_dir},

@@ -33,7 +33,9 @@ void run_train(varstar::app::TrainArgs& a) {
                                                           {"data", data.data_report()},
                                                           {"representation", d.description}}.dump(2)
                                         << "\n";
+  a.start_profile();
   const train::FoldOutcome r = train::train_fold(a.config, d, job, progress);
+  a.finish_profile();
   std::string history = "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,samples_per_s\n";
   for (const auto& e : r.history)
     history += fmt::format("{},{},{},{},{},{},{:.3f},{:.1f}\n", e.epoch, e.lr, e.train_loss, e.train_accuracy,

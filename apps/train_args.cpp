@@ -1,8 +1,11 @@
 // Shared training options (see train_args.h).
 #include "apps/train_args.h"
 
+#include <cstdio>
 #include <ctime>
 
+#include "bench/bench.h"
+#include "engine/profiler.h"
 #include "models/models.h"
 #include "train/presets.h"
 
@@ -44,6 +47,8 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   a.add_flag("--resume", resume, "Continue an interrupted run in --out from its checkpoints");
   a.add_flag("--quiet", quiet, "Only warnings and the final summary");
   a.add_flag("--json", json, "One JSON object per epoch and a JSON summary on stdout");
+  a.add_option("--profile", profile, "Profile the first training steps; write a Chrome trace (Perfetto) to this file");
+  a.add_option("--profile-steps", config.profile_steps, "Steps to profile with --profile")->capture_default_str();
 }
 
 void TrainArgs::finalise() {
@@ -78,6 +83,22 @@ train::ProgressMode TrainArgs::progress_mode() const {
   if (json) return train::ProgressMode::json;
   if (quiet) return train::ProgressMode::quiet;
   return train::ProgressMode::automatic;
+}
+
+void TrainArgs::start_profile() const {
+  if (profile.empty()) return;
+  profiler::start();
+}
+
+void TrainArgs::finish_profile() const {
+  if (profile.empty()) return;
+  profiler::stop();
+  profiler::Peaks peaks;
+  peaks.gflops = bench::measure_sgemm_gflops();
+  peaks.gbps = profiler::measure_host_memcpy_gbps();
+  std::fprintf(stderr, "%s", profiler::report(peaks).c_str());
+  profiler::write_trace(profile);
+  std::fprintf(stderr, "profile trace (open in Perfetto or chrome://tracing): %s\n", profile.c_str());
 }
 
 std::string TrainArgs::run_name() const {

@@ -18,6 +18,7 @@ struct TrainArgs {
   bool resume = false;
   bool quiet = false;
   bool json = false;
+  std::string profile;  // Chrome trace file; profiling on when non-empty
   CLI::App* app = nullptr;
 
   void add_to(CLI::App& app, bool with_folds);
@@ -26,6 +27,10 @@ struct TrainArgs {
   train::ProgressMode progress_mode() const;
   // A name for the run: the preset, or model + representation.
   std::string run_name() const;
+  // With --profile: starts the profiler; finish_profile() prints the op table
+  // and writes the trace.
+  void start_profile() const;
+  void finish_profile() const;
 };
 
 // "runs/<name>-YYYYmmdd-HHMMSS".

@@ -8,11 +8,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <optional>
 
 #include "data/balance.h"
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
+#include "engine/profiler.h"
 #include "engine/threads.h"
 #include "kernels/philox_math.h"
 #include "train/checkpoint.h"
@@ -260,6 +262,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   const int64_t n_fit = static_cast<int64_t>(fit.size());
   const int64_t batches = (n_fit + config.batch - 1) / config.batch;
   static int64_t steps_done = 0;
+  int64_t profiled_steps = 0;
   bool stop = false;
   for (int epoch = start_epoch; epoch <= config.epochs && !stop; ++epoch) {
     const auto t_epoch = Clock::now();
@@ -279,11 +282,20 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
                           std::min(n_fit, begin + config.batch));
       const int64_t count = batch.y.numel();
       const Tensor x = batch.x.to(device), y = batch.y.to(device);
-      optimizer->zero_grad();
-      const Tensor logits = model->forward(x);
-      const Tensor loss = cross_entropy(logits, y, class_weights);
-      loss.backward();
-      optimizer->step();
+      Tensor logits, loss;
+      {
+        std::optional<profiler::StepGuard> profiled;
+        if (profiler::enabled()) profiled.emplace(fmt::format("fold {} epoch {} step {}", job.fold + 1, epoch, b + 1));
+        optimizer->zero_grad();
+        logits = model->forward(x);
+        loss = cross_entropy(logits, y, class_weights);
+        loss.backward();
+        optimizer->step();
+      }
+      if (profiler::enabled() && config.profile_steps > 0 && ++profiled_steps >= config.profile_steps) {
+        if (next.valid()) next.wait();  // the loader thread records nothing while the profile is read
+        profiler::stop();
+      }
       maybe_kill(++steps_done);
       loss_sum += loss.item() * static_cast<double>(count);
       {

@@ -33,6 +33,10 @@ struct TrainConfig {
   uint64_t seed = 42;
   std::string device = "cpu";  // cpu | cuda | cuda:N | auto
   int threads = 0;             // CPU threads, 0: all cores
+  // When the profiler is running (engine/profiler.h), mark each training
+  // step and stop profiling after this many steps (0: never). Not part of the
+  // configuration's identity (to_json), so a profiled run resumes an unprofiled one.
+  int profile_steps = 20;
 
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);
