@@ -83,6 +83,11 @@ void set_use_cudnn(bool use);
 bool use_cudnn();
 bool cudnn_compiled();    // built with cuDNN
 std::string cudnn_version();  // e.g. "9.19.0", or why there is none
+// The persistent LSTM kernels (kernels/cuda/lstm_variants.h) instead of the
+// per-step ones (default off; VARSTAR_LSTM_PERSISTENT=1 turns them on).
+void set_use_persistent_lstm(bool use);
+bool use_persistent_lstm();
+int64_t persistent_lstm_launches();
 // Convolution calls that cuDNN rejected and im2col ran instead, since start.
 int64_t cudnn_fallbacks();
 

@@ -47,6 +47,9 @@ bool use_cudnn() { return false; }
 bool cudnn_compiled() { return false; }
 std::string cudnn_version() { return "not built with CUDA"; }
 int64_t cudnn_fallbacks() { return 0; }
+void set_use_persistent_lstm(bool) {}
+bool use_persistent_lstm() { return false; }
+int64_t persistent_lstm_launches() { return 0; }
 void set_max_grid_blocks(int64_t) {}
 
 }  // namespace varstar::cuda

@@ -81,6 +81,23 @@ inline void check_close(const varstar::Tensor& cpu, const varstar::Tensor& gpu, 
 
 using Fn = std::function<varstar::Tensor(const std::vector<varstar::Tensor>&)>;
 
+// Runs `body` with the per-step LSTM kernels and again with the persistent
+// ones, which must have run (the shapes of these tests fit them).
+template <class F>
+void for_each_lstm_path(F&& body) {
+  struct Restore {
+    bool was = varstar::cuda::use_persistent_lstm();
+    ~Restore() { varstar::cuda::set_use_persistent_lstm(was); }
+  } restore;
+  for (bool persistent : {false, true}) {
+    CAPTURE(persistent);
+    varstar::cuda::set_use_persistent_lstm(persistent);
+    const int64_t launches = varstar::cuda::persistent_lstm_launches();
+    body();
+    if (persistent) CHECK(varstar::cuda::persistent_lstm_launches() > launches);
+  }
+}
+
 // Runs f on the CPU and on cuda:0 (normal grids, then two-block grids) and
 // compares the output and the gradient of sum(f(x) * w) for every input with
 // differentiable[i].

@@ -142,11 +142,13 @@ PARITY(dropout, "identical Philox masks on both devices") {
       },
       {random_f32({7, 131}, 52)}, {}, 0.0, 0.0);
 }
-PARITY(lstm, "B=3, T=7, I=5, H=9") {
+PARITY(lstm, "B=3, T=7, I=5, H=9; per-step and persistent kernels") {
   const int64_t H = 9;
-  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
-               {random_f32({3, 7, 5}, 53), random_f32({4 * H, 5}, 54, -0.5, 0.5), random_f32({4 * H, H}, 55, -0.5, 0.5),
-                random_f32({4 * H}, 56), random_f32({4 * H}, 57)});
+  vtest::for_each_lstm_path([&] {
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({3, 7, 5}, 53), random_f32({4 * H, 5}, 54, -0.5, 0.5), random_f32({4 * H, H}, 55, -0.5, 0.5),
+                  random_f32({4 * H}, 56), random_f32({4 * H}, 57)});
+  });
 }
 PARITY(batch_norm, "training (N,C,H,W) and evaluation") {
   check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
@@ -214,26 +216,30 @@ PARITY(dropout, "100003 elements, p = 0.9") {
       },
       {random_f32({100003}, 139)}, {}, 0.0, 0.0);
 }
-PARITY(lstm, "B=1, T=1; B=5, T=4, I=1, H=33") {
-  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
-               {random_f32({1, 1, 3}, 140), random_f32({4 * 2, 3}, 141), random_f32({4 * 2, 2}, 142),
-                random_f32({4 * 2}, 143), random_f32({4 * 2}, 144)});
-  const int64_t H = 33;
-  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
-               {random_f32({5, 4, 1}, 145), random_f32({4 * H, 1}, 146, -0.5, 0.5), random_f32({4 * H, H}, 147, -0.3, 0.3),
-                random_f32({4 * H}, 148), random_f32({4 * H}, 149)});
+PARITY(lstm, "B=1, T=1; B=5, T=4, I=1, H=33; per-step and persistent kernels") {
+  vtest::for_each_lstm_path([] {
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({1, 1, 3}, 140), random_f32({4 * 2, 3}, 141), random_f32({4 * 2, 2}, 142),
+                  random_f32({4 * 2}, 143), random_f32({4 * 2}, 144)});
+    const int64_t H = 33;
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({5, 4, 1}, 145), random_f32({4 * H, 1}, 146, -0.5, 0.5), random_f32({4 * H, H}, 147, -0.3, 0.3),
+                  random_f32({4 * H}, 148), random_f32({4 * H}, 149)});
+  });
 }
-PARITY(lstm, "the thesis layers: B=4, T=89, 256 -> 64 and 64 -> 128") {
-  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
-               {random_f32({4, 89, 256}, 150), random_f32({256, 256}, 151, -0.125, 0.125),
-                random_f32({256, 64}, 152, -0.125, 0.125), random_f32({256}, 153, -0.125, 0.125),
-                random_f32({256}, 154, -0.125, 0.125)},
-               {}, 1e-3, 1e-4);
-  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
-               {random_f32({4, 89, 64}, 155), random_f32({512, 64}, 156, -0.088, 0.088),
-                random_f32({512, 128}, 157, -0.088, 0.088), random_f32({512}, 158, -0.088, 0.088),
-                random_f32({512}, 159, -0.088, 0.088)},
-               {}, 1e-3, 1e-4);
+PARITY(lstm, "the thesis layers: B=4, T=89, 256 -> 64 and 64 -> 128; per-step and persistent kernels") {
+  vtest::for_each_lstm_path([] {
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({4, 89, 256}, 150), random_f32({256, 256}, 151, -0.125, 0.125),
+                  random_f32({256, 64}, 152, -0.125, 0.125), random_f32({256}, 153, -0.125, 0.125),
+                  random_f32({256}, 154, -0.125, 0.125)},
+                 {}, 1e-3, 1e-4);
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({4, 89, 64}, 155), random_f32({512, 64}, 156, -0.088, 0.088),
+                  random_f32({512, 128}, 157, -0.088, 0.088), random_f32({512}, 158, -0.088, 0.088),
+                  random_f32({512}, 159, -0.088, 0.088)},
+                 {}, 1e-3, 1e-4);
+  });
 }
 PARITY(batch_norm, "N=1 with a spatial axis; (N, C) input") {
   check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
