@@ -204,6 +204,7 @@ void engine_variant(const Problem& p, const std::string& name, const std::functi
     return;
   }
   if (graph) {
+   try {
     cudaGraph_t g1 = nullptr, g2 = nullptr;
     cudaGraphExec_t e1 = nullptr, e2 = nullptr;
     VARSTAR_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed));
@@ -221,6 +222,19 @@ void engine_variant(const Problem& p, const std::string& name, const std::functi
     cudaGraphExecDestroy(e2);
     cudaGraphDestroy(g1);
     cudaGraphDestroy(g2);
+   } catch (const std::exception& e) {
+    cudaGetLastError();
+    cudaStreamCaptureStatus status;
+    if (cudaStreamIsCapturing(stream, &status) == cudaSuccess && status != cudaStreamCaptureStatusNone) {
+      cudaGraph_t broken = nullptr;
+      cudaStreamEndCapture(stream, &broken);
+      if (broken != nullptr) cudaGraphDestroy(broken);
+      cudaGetLastError();
+    }
+    row.note = std::string("graph capture failed: ") + e.what();
+    g_rows.push_back(row);
+    return;
+   }
   } else {
     row.fwd_ms = time_it([&] { fwd(buf, stream); }, stream, 3, repeats).median_ms;
     row.step_ms = time_it([&] { fwd(buf, stream); bwd(buf, stream); }, stream, 3, repeats).median_ms;
@@ -347,6 +361,19 @@ void cudnn_variant(const Problem& p, bool tf32, int repeats, cudaStream_t stream
 }
 #endif
 
+// Runs one variant; an exception becomes a row with the error (the other variants still run).
+void guarded(const LstmShape& s, const std::string& name, const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    Row row;
+    row.shape = shape_name(s);
+    row.variant = name;
+    row.note = std::string("FAILED: ") + e.what();
+    g_rows.push_back(row);
+  }
+}
+
 void run_shape(const LstmShape& s, int repeats, cudaStream_t stream) {
   std::printf("shape %s: computing the float64 CPU reference...\n", shape_name(s).c_str());
   std::fflush(stdout);
@@ -368,14 +395,17 @@ void run_shape(const LstmShape& s, int repeats, cudaStream_t stream) {
     return vc::lstm_backward_persistent(b.dy.p, b.x.p, b.w_ih.p, b.w_hh.p, b.y.p, b.gates.p, b.cell.p, b.dx.p,
                                         b.dw_ih.p, b.dw_hh.p, b.db.p, b.dgates.p, b.h_prev.p, b.state.p, p.s, st);
   };
-  engine_variant(p, "per-step", per_step_fwd, per_step_bwd, false, repeats, stream);
-  engine_variant(p, "per-step/graph", per_step_fwd, per_step_bwd, true, repeats, stream);
+  guarded(s, "per-step", [&] { engine_variant(p, "per-step", per_step_fwd, per_step_bwd, false, repeats, stream); });
+  guarded(s, "per-step/graph",
+          [&] { engine_variant(p, "per-step/graph", per_step_fwd, per_step_bwd, true, repeats, stream); });
   for (int units : {8, 4, 16}) {
+    const std::string name = "persistent U" + std::to_string(units);
     vc::set_persistent_lstm_units(units);
-    engine_variant(p, "persistent U" + std::to_string(units), persistent_fwd, persistent_bwd, false, repeats, stream);
+    guarded(s, name, [&] { engine_variant(p, name, persistent_fwd, persistent_bwd, false, repeats, stream); });
   }
   vc::set_persistent_lstm_units(8);
-  engine_variant(p, "persistent U8/graph", persistent_fwd, persistent_bwd, true, repeats, stream);
+  guarded(s, "persistent U8/graph",
+          [&] { engine_variant(p, "persistent U8/graph", persistent_fwd, persistent_bwd, true, repeats, stream); });
   vc::set_persistent_lstm_units(0);
 #ifdef VARSTAR_HAS_CUDNN
   for (bool tf32 : {false, true}) {

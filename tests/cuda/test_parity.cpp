@@ -19,6 +19,11 @@ std::string varstar_test_skip_reason() {
   return {};
 }
 
+// Convolution parity: see kConvAbsTolerance.
+void check_conv(const vtest::Fn& f, const std::vector<Tensor>& inputs) {
+  check_parity(f, inputs, {}, vtest::kParityRelTolerance, vtest::kConvAbsTolerance);
+}
+
 TEST_CASE("registry: every registered op has a CUDA parity case") {
   for (std::string_view op : varstar::registered_ops()) {
     CAPTURE(op);
@@ -101,29 +106,29 @@ PARITY(linear, "3-d input with bias") {
 }
 PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN and im2col") {
   vtest::for_each_conv_path([] {
-    check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
-                 {random_f32({3, 5, 37}, 36), random_f32({7, 5, 5}, 37), random_f32({7}, 38)});
-    check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 2, 1); },
-                 {random_f32({2, 3, 21}, 39), random_f32({4, 3, 3}, 40), random_f32({4}, 41)});
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
+               {random_f32({3, 5, 37}, 36), random_f32({7, 5, 5}, 37), random_f32({7}, 38)});
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 2, 1); },
+               {random_f32({2, 3, 21}, 39), random_f32({4, 3, 3}, 40), random_f32({4}, 41)});
     // The CNN-LSTM's first layer on one sample: 1 -> 64 channels, k3 p1 over 359 points.
-    check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 1); },
-                 {random_f32({1, 1, 359}, 101), random_f32({64, 1, 3}, 102), random_f32({64}, 103)});
-    check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], Tensor(), 3, 0); },
-                 {random_f32({2, 33, 50}, 104), random_f32({17, 33, 4}, 105)});
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 1); },
+               {random_f32({1, 1, 359}, 101), random_f32({64, 1, 3}, 102), random_f32({64}, 103)});
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], Tensor(), 3, 0); },
+               {random_f32({2, 33, 50}, 104), random_f32({17, 33, 4}, 105)});
   });
 }
 PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride; cuDNN and im2col") {
   vtest::for_each_conv_path([] {
-    check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
-                 {random_f32({2, 3, 11, 9}, 42), random_f32({5, 3, 5, 5}, 43), random_f32({5}, 44)});
-    check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {2, 1}, {1, 0}); },
-                 {random_f32({3, 2, 9, 7}, 45), random_f32({4, 2, 3, 3}, 46), random_f32({4}, 47)});
-    check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {1, 1}); },
-                 {random_f32({1, 1, 24, 24}, 106), random_f32({9, 1, 3, 3}, 107), random_f32({9}, 108)});
-    check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {0, 0}); },
-                 {random_f32({2, 35, 5, 3}, 109), random_f32({33, 35, 1, 1}, 110), random_f32({33}, 111)});
-    check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], Tensor(), {1, 2}, {0, 2}); },
-                 {random_f32({3, 4, 6, 13}, 112), random_f32({6, 4, 2, 5}, 113)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
+               {random_f32({2, 3, 11, 9}, 42), random_f32({5, 3, 5, 5}, 43), random_f32({5}, 44)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {2, 1}, {1, 0}); },
+               {random_f32({3, 2, 9, 7}, 45), random_f32({4, 2, 3, 3}, 46), random_f32({4}, 47)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {1, 1}); },
+               {random_f32({1, 1, 24, 24}, 106), random_f32({9, 1, 3, 3}, 107), random_f32({9}, 108)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {0, 0}); },
+               {random_f32({2, 35, 5, 3}, 109), random_f32({33, 35, 1, 1}, 110), random_f32({33}, 111)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], Tensor(), {1, 2}, {0, 2}); },
+               {random_f32({3, 4, 6, 13}, 112), random_f32({6, 4, 2, 5}, 113)});
   });
 }
 PARITY(maxpool1d, "kernel 2 on odd length; kernel 3 stride 2 (overlapping)") {
