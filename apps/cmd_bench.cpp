@@ -43,7 +43,8 @@ void run_bench(const BenchArgs& a) {
   const bool gpu = device.is_cuda();
   set_num_threads(a.threads);
   const int threads = num_threads();
-  nlohmann::json report = {{"batch", a.batch}, {"threads", threads}, {"device", device.str()}, {"results", nlohmann::json::array()}};
+  nlohmann::json report = {{"batch", a.batch}, {"threads", threads}, {"device", device.str()}, {"results", nlohmann::json::array()},
+                         {"errors", nlohmann::json::array()}};
   if (!a.json)
     fmt::print("varstar bench: one training step = forward + backward + Adam (lr 2e-4), batch {}, {};\n"
                "median of {} steps per round, median of {} rounds per engine{}\n",
@@ -81,13 +82,23 @@ void run_bench(const BenchArgs& a) {
     std::string why;
     if (gpu) {
       // One PyTorch process per model (its start-up costs seconds): rounds run inside it.
+      // A failing mode is reported and skipped; the other rows still run.
+      std::string graph_error;
       for (int r = 0; r < a.rounds; ++r) {
         o.graph = false;
         ours_rounds.push_back(bench::bench_training_step(o));
-        if (a.graph) {
+        if (a.graph && graph_error.empty()) {
           o.graph = true;
-          graph_rounds.push_back(bench::bench_training_step(o));
+          try {
+            graph_rounds.push_back(bench::bench_training_step(o));
+          } catch (const std::exception& e) {
+            graph_error = e.what();
+          }
         }
+      }
+      if (!graph_error.empty()) {
+        report["errors"].push_back(fmt::format("{} graph: {}", model, graph_error));
+        if (!a.json) fmt::print("{:<14} varstar graph FAILED: {}\n", model, graph_error);
       }
       if (!a.no_torch) {
         o.graph = a.graph;
@@ -126,7 +137,13 @@ void run_bench(const BenchArgs& a) {
     if (torch && !why.empty() && !a.json) fmt::print("{:<14} ({})\n", "", why);
   }
   if (gpu && a.kernels) {
-    const auto rows = bench::bench_cuda_kernels(device.index, a.quick);
+    std::vector<bench::KernelRate> rows;
+    try {
+      rows = bench::bench_cuda_kernels(device.index, a.quick);
+    } catch (const std::exception& e) {
+      report["errors"].push_back(fmt::format("kernel table: {}", e.what()));
+      if (!a.json) fmt::print("\nkernel table FAILED: {}\n", e.what());
+    }
     const double copy = report["gpu"]["copy_gbs"].get<double>();
     if (!a.json) {
       fmt::print("\nvarstar CUDA kernels (median of CUDA-event timings; GB/s = bytes each must move at least; "

@@ -200,6 +200,7 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
     const std::string shape = fmt::format("B{} {}x{}x{} -> {}", cs.batch, cs.c_in, cs.h, cs.w, cs.c_out);
     for (bool cudnn : {true, false}) {
       if (cudnn && !cuda::cudnn_compiled()) continue;
+      try {
       cuda::set_use_cudnn(cudnn);
       const std::string path = cudnn ? "cuDNN" : "im2col";
       add_row(fmt::format("{} forward, {}", c.name, path), shape,
@@ -211,6 +212,9 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
       add_row(fmt::format("{} backward filter, {}", c.name, path), shape,
               median_ms([&] { cuda::conv2d_backward_weight(dy.data<float>(), x.data<float>(), dw.data<float>(), nullptr, cs, s); }, s, reps),
               0, flops);
+      } catch (const std::exception& e) {
+        add_row(fmt::format("{} {}: FAILED {}", c.name, cudnn ? "cuDNN" : "im2col", e.what()).substr(0, 120), shape, 0, 0, 0);
+      }
     }
   }
   cuda::set_use_cudnn(cudnn_was);
