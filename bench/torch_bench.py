@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 import torch
 
@@ -23,6 +24,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import torch_models  # noqa: E402
 
 SAMPLE_SHAPES = {"cnn-lstm": [1, 359], "cnn2d": [1, 24, 24], "cnn2d-scripts": [3, 90, 53]}
+
+
+def set_tf32(on):
+    """TF32 for matmuls and cuDNN, through whichever API this PyTorch has
+    (2.9+: fp32_precision; the legacy allow_tf32 flags must not be mixed with it)."""
+    precision = "tf32" if on else "ieee"
+    try:
+        torch.backends.cuda.matmul.fp32_precision = precision
+        torch.backends.cudnn.conv.fp32_precision = precision
+        torch.backends.cudnn.rnn.fp32_precision = precision
+        return
+    except (AttributeError, AssertionError):  # older PyTorch: no fp32_precision
+        pass
+    torch.backends.cuda.matmul.allow_tf32 = on
+    torch.backends.cudnn.allow_tf32 = on
 
 
 def median(values):
@@ -112,6 +128,7 @@ def main():
     ap.add_argument("--graph", action="store_true", help="CUDA: also time the step in a CUDA graph")
     ap.add_argument("--tf32", action="store_true", help="CUDA: allow TF32 in matmuls and cuDNN")
     args = ap.parse_args()
+    warnings.filterwarnings("ignore")
     torch.set_num_threads(args.threads)
     result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": args.device}
     if args.device == "cpu":
@@ -121,8 +138,7 @@ def main():
             print("torch.cuda is not available", file=sys.stderr)
             sys.exit(2)
         torch.backends.cudnn.benchmark = True
-        torch.backends.cudnn.allow_tf32 = args.tf32
-        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        set_tf32(args.tf32)
         result["gpu"] = torch.cuda.get_device_name(0)
         result["median_step_ms"] = time_cuda_eager(args)
         if args.graph:

@@ -277,14 +277,20 @@ TEST_CASE("CUDA graph: replayed MLP steps equal eager steps") {
     require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
 }
 
-TEST_CASE("CUDA graph: replayed CNN-LSTM steps equal eager steps (cuDNN convolutions, LSTM, Adam)") {
+namespace {
+// Eager steps of one copy of `model_name` against GraphedStep on another copy
+// (same initial weights, same batch), then one more step on a new batch
+// copied into the captured input tensor.
+void graph_matches_eager(const std::string& model_name, const varstar::Shape& sample) {
   varstar::models::ModelConfig config;
-  auto eager = varstar::models::make_model("cnn-lstm", config);
-  auto graphed = varstar::models::make_model("cnn-lstm", config);
+  auto eager = varstar::models::make_model(model_name, config);
+  auto graphed = varstar::models::make_model(model_name, config);
   eager->to(kGpu);
   graphed->to(kGpu);
   const int64_t batch = 8;
-  Tensor x = random_f32({batch, 1, 359}, 31).to(kGpu);
+  varstar::Shape shape{batch};
+  shape.insert(shape.end(), sample.begin(), sample.end());
+  Tensor x = random_f32(shape, 31).to(kGpu);
   std::vector<int32_t> labels(batch);
   for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<int32_t>(i % 5);
   Tensor y = Tensor::from_vector(labels, {batch}).to(kGpu);
@@ -309,13 +315,22 @@ TEST_CASE("CUDA graph: replayed CNN-LSTM steps equal eager steps (cuDNN convolut
   for (size_t i = 0; i < pe.size(); ++i)
     require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
   // New data in the same input tensor: the replay must read it.
-  x.copy_(random_f32({batch, 1, 359}, 32).to(kGpu));
+  x.copy_(random_f32(shape, 32).to(kGpu));
   adam_e.zero_grad();
   Tensor le = varstar::cross_entropy(eager->forward(x), y);
   le.backward();
   adam_e.step();
   Tensor lg = step.run();
   require_close(le, lg, kGraphRelTolerance, kGraphAbsTolerance, "loss on the new batch");
+}
+}  // namespace
+
+TEST_CASE("CUDA graph: replayed CNN-LSTM steps equal eager steps (cuDNN conv1d, LSTM, Adam)") {
+  graph_matches_eager("cnn-lstm", {1, 359});
+}
+
+TEST_CASE("CUDA graph: replayed 2D-CNN steps equal eager steps (cuDNN conv2d, max pooling, Adam)") {
+  graph_matches_eager("cnn2d", {1, 24, 24});
 }
 
 TEST_CASE("CUDA graph: a host copy or dropout inside the capture fails clearly, and the engine carries on") {
