@@ -28,6 +28,7 @@ struct BenchArgs {
   bool kernels = false;
   bool tf32 = false;
   bool quick = false;
+  bool persistent_lstm = false;
 };
 
 void print_step_row(const varstar::bench::StepResult& r, double peak_gflops, const std::string& ratio) {
@@ -78,7 +79,7 @@ void run_bench(const BenchArgs& a) {
     o.device = device;
     o.threads = a.threads;
     o.tf32 = a.tf32;
-    std::vector<bench::StepResult> ours_rounds, graph_rounds, torch_rounds, torch_graph_rounds;
+    std::vector<bench::StepResult> ours_rounds, graph_rounds, plstm_rounds, torch_rounds, torch_graph_rounds;
     std::string why;
     if (gpu) {
       // One PyTorch process per model (its start-up costs seconds): rounds run inside it.
@@ -95,6 +96,18 @@ void run_bench(const BenchArgs& a) {
             graph_error = e.what();
           }
         }
+      }
+      // The same step with the persistent LSTM kernels (models with an LSTM only).
+      if (a.persistent_lstm && model == "cnn-lstm") {
+        o.graph = a.graph;
+        o.persistent_lstm = true;
+        try {
+          for (int r = 0; r < a.rounds; ++r) plstm_rounds.push_back(bench::bench_training_step(o));
+        } catch (const std::exception& e) {
+          report["errors"].push_back(fmt::format("{} persistent LSTM: {}", model, e.what()));
+          if (!a.json) fmt::print("{:<14} varstar plstm FAILED: {}\n", model, e.what());
+        }
+        o.persistent_lstm = false;
       }
       if (!graph_error.empty()) {
         report["errors"].push_back(fmt::format("{} graph: {}", model, graph_error));
@@ -119,6 +132,7 @@ void run_bench(const BenchArgs& a) {
     }
     std::vector<bench::StepResult> rows{bench::median_round(ours_rounds)};
     if (!graph_rounds.empty()) rows.push_back(bench::median_round(graph_rounds));
+    if (!plstm_rounds.empty()) rows.push_back(bench::median_round(plstm_rounds));
     std::optional<bench::StepResult> torch;
     if (!torch_rounds.empty()) {
       torch = bench::median_round(torch_rounds);
@@ -195,6 +209,9 @@ varstar::app::RegisterCommand reg{{"bench", "Measure training-step throughput ag
                                                   "CUDA: also time the step captured in a CUDA graph (and PyTorch's)");
                                      app.add_flag("--kernels", a->kernels, "CUDA: also time varstar's own kernels (GB/s)");
                                      app.add_flag("--tf32", a->tf32, "CUDA: allow TF32 tensor cores (both engines)");
+                                     app.add_flag("--persistent-lstm", a->persistent_lstm,
+                                                  "CUDA: also time cnn-lstm with the persistent LSTM kernels "
+                                                  "(in a graph with --graph)");
                                      app.add_flag("--quick", a->quick, "CUDA: fewer repeats in the kernel table");
                                      app.add_flag("--json", a->json, "Print the results as JSON");
                                      app.callback([a] { run_bench(*a); });

@@ -40,7 +40,11 @@ StepResult bench_training_step(const StepOptions& o) {
   const bool gpu = o.device.is_cuda();
   if (gpu) cuda::set_allow_tf32(o.tf32);
   const bool target_check = cross_entropy_target_check();
-  if (gpu) set_cross_entropy_target_check(false);
+  const bool persistent_was = cuda::use_persistent_lstm();
+  if (gpu) {
+    set_cross_entropy_target_check(false);
+    cuda::set_use_persistent_lstm(o.persistent_lstm);
+  }
   models::ModelConfig config;
   config.num_classes = 5;
   auto model = models::make_model(o.model, config);
@@ -76,10 +80,14 @@ StepResult bench_training_step(const StepOptions& o) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (i > o.warmup) times.push_back(ms);
   }
-  if (gpu) set_cross_entropy_target_check(target_check);
+  if (gpu) {
+    set_cross_entropy_target_check(target_check);
+    cuda::set_use_persistent_lstm(persistent_was);
+  }
   StepResult r;
   r.model = o.model;
   r.engine = step.captured() ? "varstar graph" : "varstar";
+  if (gpu && o.persistent_lstm) r.engine += " plstm";
   r.batch = o.batch;
   r.steps = o.steps;
   r.median_step_ms = median(times);
