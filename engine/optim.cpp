@@ -64,6 +64,7 @@ void Adam::step() {
   a.step_size = static_cast<float>(lr_ / bc1);
   a.bias_correction2_sqrt = static_cast<float>(std::sqrt(bc2));
   std::vector<AdamTensor> fused;  // CUDA parameters, one launch for all
+  std::vector<Tensor> fused_grads;  // keeps contiguous copies of gradients alive until the launch
   Device fused_device = Device::cpu();
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i].second;
@@ -87,6 +88,7 @@ void Adam::step() {
                     fused_device.str(), p.device().str());
       fused_device = p.device();
       fused.push_back({p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), p.numel()});
+      fused_grads.push_back(g);
     }
   }
   if (!fused.empty()) {
