@@ -5,11 +5,13 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "engine/cuda_backend.h"
+#include "engine/cuda_graph.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
 #include "engine/threads.h"
@@ -35,6 +37,14 @@ void sync(Device d) {
 
 StepResult bench_training_step(const StepOptions& o) {
   set_num_threads(o.threads);
+  const bool gpu = o.device.is_cuda();
+  if (gpu) cuda::set_allow_tf32(o.tf32);
+  const bool target_check = cross_entropy_target_check();
+  const bool persistent_was = cuda::use_persistent_lstm();
+  if (gpu) {
+    set_cross_entropy_target_check(false);
+    cuda::set_use_persistent_lstm(o.persistent_lstm);
+  }
   models::ModelConfig config;
   config.num_classes = 5;
   auto model = models::make_model(o.model, config);
@@ -51,21 +61,33 @@ StepResult bench_training_step(const StepOptions& o) {
   for (int64_t i = 0; i < o.batch; ++i) labels[i] = static_cast<int32_t>(i % config.num_classes);
   const Tensor y = Tensor::from_vector(labels, {o.batch}).to(o.device);
 
+  GraphedStep step(
+      o.device,
+      [&] {
+        adam.zero_grad();
+        Tensor loss = cross_entropy(model->forward(x), y);
+        loss.backward();
+        adam.step();
+        return loss;
+      },
+      o.warmup, o.graph && gpu);
   std::vector<double> times;
-  for (int i = 0; i < o.warmup + o.steps; ++i) {
+  for (int i = 0; i < o.warmup + 1 + o.steps; ++i) {  // one more untimed step: the capture
     sync(o.device);
     const auto t0 = Clock::now();
-    adam.zero_grad();
-    Tensor loss = cross_entropy(model->forward(x), y);
-    loss.backward();
-    adam.step();
+    step.run();
     sync(o.device);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    if (i >= o.warmup) times.push_back(ms);
+    if (i > o.warmup) times.push_back(ms);
+  }
+  if (gpu) {
+    set_cross_entropy_target_check(target_check);
+    cuda::set_use_persistent_lstm(persistent_was);
   }
   StepResult r;
   r.model = o.model;
-  r.engine = "varstar";
+  r.engine = step.captured() ? "varstar graph" : "varstar";
+  if (gpu && o.persistent_lstm) r.engine += " plstm";
   r.batch = o.batch;
   r.steps = o.steps;
   r.median_step_ms = median(times);
@@ -74,15 +96,20 @@ StepResult bench_training_step(const StepOptions& o) {
   return r;
 }
 
-std::optional<StepResult> bench_torch_step(const StepOptions& o, const std::string& python, std::string* why) {
-  const std::string cmd =
-      fmt::format("'{}' '{}' --model {} --batch {} --steps {} --warmup {} --threads {} 2>&1", python,
-                  VARSTAR_TORCH_BENCH_SCRIPT, o.model, o.batch, o.steps, o.warmup,
-                  o.threads > 0 ? o.threads : num_threads());
+std::vector<StepResult> bench_torch_step(const StepOptions& o, const std::string& python, int rounds,
+                                         std::string* why) {
+  std::string script = VARSTAR_TORCH_BENCH_SCRIPT;
+  if (const char* src = std::getenv("VARSTAR_SOURCE_DIR"); src != nullptr && src[0] != '\0')
+    script = std::string(src) + "/bench/torch_bench.py";
+  const bool gpu = o.device.is_cuda();
+  const std::string cmd = fmt::format(
+      "'{}' '{}' --model {} --batch {} --steps {} --warmup {} --threads {} --rounds {} --device {}{}{} 2>&1", python,
+      script, o.model, o.batch, o.steps, o.warmup, o.threads > 0 ? o.threads : num_threads(), rounds,
+      gpu ? "cuda" : "cpu", gpu && o.graph ? " --graph" : "", gpu && o.tf32 ? " --tf32" : "");
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) {
     if (why) *why = "cannot start " + python;
-    return std::nullopt;
+    return {};
   }
   std::string out;
   std::array<char, 4096> buf{};
@@ -90,21 +117,31 @@ std::optional<StepResult> bench_torch_step(const StepOptions& o, const std::stri
   const int status = pclose(pipe.release());
   const size_t brace = out.rfind('{');
   if (status != 0 || brace == std::string::npos) {
-    if (why) *why = fmt::format("PyTorch benchmark failed: {}", out.substr(0, 300));
-    return std::nullopt;
+    if (why) *why = fmt::format("PyTorch benchmark failed: {}", out.substr(0, 600));
+    return {};
   }
   const auto j = nlohmann::json::parse(out.substr(brace));
-  StepResult r;
-  r.model = o.model;
-  r.engine = "pytorch " + j.value("torch", std::string("?"));
-  r.batch = o.batch;
-  r.steps = o.steps;
-  r.median_step_ms = j.at("median_step_ms").get<double>();
-  r.samples_per_s = 1000.0 * static_cast<double>(o.batch) / r.median_step_ms;
   models::ModelConfig config;
   config.num_classes = 5;
-  r.gflops = models::training_step_flops(*models::make_model(o.model, config), o.batch) / (r.median_step_ms * 1e6);
-  return r;
+  const double flops = models::training_step_flops(*models::make_model(o.model, config), o.batch);
+  std::vector<StepResult> results;
+  const auto add = [&](const std::string& engine, double ms) {
+    StepResult r;
+    r.model = o.model;
+    r.engine = engine;
+    r.batch = o.batch;
+    r.steps = o.steps;
+    r.median_step_ms = ms;
+    r.samples_per_s = 1000.0 * static_cast<double>(o.batch) / ms;
+    r.gflops = flops / (ms * 1e6);
+    results.push_back(r);
+  };
+  add("pytorch " + j.value("torch", std::string("?")), j.at("median_step_ms").get<double>());
+  if (j.contains("graph_median_step_ms") && j.at("graph_median_step_ms").is_number())
+    add("pytorch graph", j.at("graph_median_step_ms").get<double>());
+  else if (j.contains("graph_error") && why)
+    *why = "PyTorch graph: " + j.at("graph_error").get<std::string>();
+  return results;
 }
 
 StepResult median_round(std::vector<StepResult> rounds) {

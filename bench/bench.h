@@ -1,8 +1,10 @@
 #pragma once
 // The benchmark harness behind `varstar bench`: training-step throughput of
 // the thesis networks on this engine, the same step in PyTorch measured in the
-// same run (bench/torch_bench.py), and this machine's SGEMM rate as the peak
-// to compare against.
+// same run (bench/torch_bench.py), on the CPU or the same GPU, and the peak
+// rates to compare against: this machine's SGEMM (OpenBLAS), or on a GPU the
+// device-to-device copy bandwidth and cuBLAS SGEMM measured in that run.
+// GPU kernel throughput (GB/s of the custom kernels): bench/cuda_bench.h.
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,7 +15,7 @@ namespace varstar::bench {
 
 struct StepResult {
   std::string model;
-  std::string engine;       // "varstar" or "pytorch <version>"
+  std::string engine;       // "varstar", "varstar graph", "pytorch <version>", "pytorch graph"
   int64_t batch = 0;
   int steps = 0;
   double median_step_ms = 0;
@@ -27,14 +29,24 @@ struct StepOptions {
   int warmup = 2;
   int steps = 10;
   Device device = Device::cpu();
-  int threads = 0;  // 0: all cores
+  int threads = 0;     // 0: all cores
+  bool graph = false;  // CUDA: capture the step in a CUDA graph after the warm-up and replay it
+  bool tf32 = false;   // CUDA: allow TF32 tensor cores in cuBLAS and cuDNN (both engines)
+  bool persistent_lstm = false;  // CUDA: the persistent LSTM kernels instead of the per-step ones
 };
 
 // Forward + backward + Adam (lr 2e-4) on random inputs of the model's shape.
+// On CUDA the cross-entropy target check (a host synchronisation) is off:
+// the labels are known to be valid, and PyTorch does not synchronise either.
 StepResult bench_training_step(const StepOptions& options);
-// The same step in PyTorch (CPU) through `python` running bench/torch_bench.py;
-// nullopt with `why` set when PyTorch cannot run here.
-std::optional<StepResult> bench_torch_step(const StepOptions& options, const std::string& python, std::string* why);
+// The same step in PyTorch (CPU or CUDA, eager and, for options.graph on
+// CUDA, a captured torch.cuda.CUDAGraph) through `python` running
+// bench/torch_bench.py: the eager result first, then the graph one.
+// Empty with `why` set when PyTorch cannot run here. The script is found in
+// $VARSTAR_SOURCE_DIR/bench when that is set, else in the source tree this
+// binary was configured from.
+std::vector<StepResult> bench_torch_step(const StepOptions& options, const std::string& python, int rounds,
+                                         std::string* why);
 // The round with the median step time.
 StepResult median_round(std::vector<StepResult> rounds);
 // Single-precision GEMM rate (GFLOP/s) of OpenBLAS on n x n matrices.

@@ -15,14 +15,56 @@ namespace {
 int device_count() { return 0; }
 std::string unavailable_reason() { return "this varstar was built without the CUDA backend"; }
 std::string device_name(int) { no_backend(); }
+void device_memory_info(int, size_t*, size_t*) { no_backend(); }
 void* device_malloc(size_t, int) { no_backend(); }
 void device_free(void*, int) {}
+void record_stream(void*, cuda_stream, int) {}
+DeviceMemoryStats device_memory_stats(int) { return {}; }
+void reset_peak_memory(int) {}
+void empty_cache(int) {}
+void* pinned_malloc(size_t) { no_backend(); }
+void pinned_free(void*) {}
 void copy_host_to_device(void*, const void*, size_t, int) { no_backend(); }
 void copy_device_to_host(void*, const void*, size_t, int) { no_backend(); }
 void copy_device_to_device(void*, const void*, size_t, int) { no_backend(); }
 void memset_device(void*, int, size_t, int) { no_backend(); }
-void synchronize(int) {}
+void copy_host_to_device_async(void*, const void*, size_t, cuda_stream) { no_backend(); }
 cuda_stream current_stream(int) { return nullptr; }
+void synchronize(int) {}
+cuda_stream create_stream(int) { no_backend(); }
+void destroy_stream(cuda_stream) {}
+void* event_create() { no_backend(); }
+void event_destroy(void*) {}
+void event_record(void*, cuda_stream) { no_backend(); }
+void event_synchronize(void*) {}
+void stream_wait_event(cuda_stream, void*) { no_backend(); }
+bool graph_capturing() { return false; }
+uint64_t graph_epoch() { return 0; }
+void set_allow_tf32(bool) {}
+bool allow_tf32() { return false; }
+void set_use_cudnn(bool) {}
+bool use_cudnn() { return false; }
+bool cudnn_compiled() { return false; }
+std::string cudnn_version() { return "not built with CUDA"; }
+int64_t cudnn_fallbacks() { return 0; }
+void set_use_persistent_lstm(bool) {}
+bool use_persistent_lstm() { return false; }
+int64_t persistent_lstm_launches() { return 0; }
+void set_max_grid_blocks(int64_t) {}
 
 }  // namespace varstar::cuda
+#endif
+
+#ifndef VARSTAR_HAS_CUDA
+#include "engine/cuda_graph.h"
+
+namespace varstar {
+struct CudaGraph::Impl {};
+CudaGraph::CudaGraph(Device) { throw Error("CUDA graphs need the CUDA backend (configure with -DVARSTAR_CUDA=ON)"); }
+CudaGraph::~CudaGraph() = default;
+void CudaGraph::capture(const std::function<void()>&) {}
+void CudaGraph::replay() {}
+bool CudaGraph::captured() const { return false; }
+size_t CudaGraph::node_count() const { return 0; }
+}  // namespace varstar
 #endif

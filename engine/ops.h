@@ -77,5 +77,11 @@ Tensor log_softmax(const Tensor& x);
 // in [0, C); class_weights: (C) or undefined. Returns the (weighted) mean loss,
 // a one-element tensor, as torch.nn.functional.cross_entropy does.
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& class_weights = Tensor());
+// cross_entropy checks on the host that every target is in [0, C). On CUDA
+// that is a device-to-host copy and a synchronisation per call: it can be
+// switched off (and is skipped inside CUDA graph captures regardless); an
+// out-of-range target then gives a NaN loss. CPU tensors are always checked.
+void set_cross_entropy_target_check(bool on);
+bool cross_entropy_target_check();
 
 }  // namespace varstar

@@ -52,7 +52,8 @@ void Adam::step() {
   VARSTAR_PROFILE_OP(options_.decoupled ? "adamw_step" : "adam_step", profiler::Direction::optimizer, params_);
   VARSTAR_PROFILE_COST(12 * profiler::numel_with_grad(params_), 7 * profiler::nbytes_with_grad(params_));
   NoGradGuard no_grad;
-  ++step_;
+  const int64_t previous_steps = steps_taken();
+  step_ = previous_steps + 1;
   AdamParams a;
   a.lr = static_cast<float>(lr_);
   a.beta1 = static_cast<float>(options_.beta1);
@@ -64,6 +65,9 @@ void Adam::step() {
   const double bc2 = 1.0 - std::pow(options_.beta2, static_cast<double>(step_));
   a.step_size = static_cast<float>(lr_ / bc1);
   a.bias_correction2_sqrt = static_cast<float>(std::sqrt(bc2));
+  std::vector<AdamTensor> fused;  // CUDA parameters, one launch for all
+  std::vector<Tensor> fused_grads;  // keeps contiguous copies of gradients alive until the launch
+  Device fused_device = Device::cpu();
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i].second;
     if (!p.grad().defined()) continue;
@@ -81,10 +85,39 @@ void Adam::step() {
                                  p.numel(), a);
       });
     } else {
-      VARSTAR_CUDA_CALL(cuda::adam_step(p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), p.numel(),
-                                        a, detail::stream_for(p)));
+      detail::check_cuda_dtype(p, "Adam");
+      VARSTAR_CHECK(fused.empty() || fused_device == p.device(), "Adam: parameters on {} and {}; one GPU per optimizer",
+                    fused_device.str(), p.device().str());
+      fused_device = p.device();
+      fused.push_back({p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), p.numel()});
+      fused_grads.push_back(g);
     }
   }
+  if (!fused.empty()) {
+    if (!step_device_.defined() || step_device_.device() != fused_device) {
+      step_device_ = Tensor::full({1}, static_cast<double>(previous_steps), DType::i32, fused_device);
+      synced_graph_epoch_ = cuda::graph_epoch();
+    }
+    AdamScalars scalars;
+    scalars.lr = lr_;
+    scalars.beta1 = options_.beta1;
+    scalars.beta2 = options_.beta2;
+    VARSTAR_CUDA_CALL(cuda::adam_multi_tensor(fused.data(), static_cast<int64_t>(fused.size()), a, scalars,
+                                              step_device_.data<int32_t>(), detail::stream_for(step_device_)));
+  } else if (step_device_.defined()) {
+    step_device_.fill_(static_cast<double>(step_));
+  }
+}
+
+int64_t Adam::steps_taken() const {
+  // The host count is exact unless a CUDA graph captured or replayed steps
+  // since it was last read from the device.
+  if (step_device_.defined() && !cuda::graph_capturing() && synced_graph_epoch_ != cuda::graph_epoch()) {
+    auto* self = const_cast<Adam*>(this);
+    self->step_ = static_cast<int64_t>(step_device_.item());
+    self->synced_graph_epoch_ = cuda::graph_epoch();
+  }
+  return step_;
 }
 
 OptimizerState Adam::state() const {
@@ -93,7 +126,7 @@ OptimizerState Adam::state() const {
     s.tensors.emplace_back("exp_avg." + params_[i].first, exp_avg_[i]);
     s.tensors.emplace_back("exp_avg_sq." + params_[i].first, exp_avg_sq_[i]);
   }
-  s.scalars = {{"step", static_cast<double>(step_)}, {"lr", lr_},
+  s.scalars = {{"step", static_cast<double>(steps_taken())}, {"lr", lr_},
                {"beta1", options_.beta1}, {"beta2", options_.beta2},
                {"eps", options_.eps}, {"weight_decay", options_.weight_decay},
                {"decoupled", options_.decoupled ? 1.0 : 0.0}};
@@ -110,6 +143,10 @@ void Adam::load_state(const OptimizerState& s) {
     exp_avg_sq_[i] = state_tensor(s, "exp_avg_sq." + params_[i].first, params_[i].second, opt);
   }
   step_ = static_cast<int64_t>(state_scalar(s, "step", opt));
+  if (step_device_.defined()) {
+    step_device_.fill_(static_cast<double>(step_));
+    synced_graph_epoch_ = cuda::graph_epoch();
+  }
   lr_ = state_scalar(s, "lr", opt);
   options_.beta1 = state_scalar(s, "beta1", opt);
   options_.beta2 = state_scalar(s, "beta2", opt);

@@ -47,12 +47,18 @@ class Adam : public Optimizer {
   OptimizerState state() const override;
   void load_state(const OptimizerState& state) override;
   std::string name() const override { return options_.decoupled ? "AdamW" : "Adam"; }
-  int64_t steps_taken() const { return step_; }
+  // Steps applied so far (on CUDA read from the device counter, which also
+  // counts the replays of a captured CUDA graph).
+  int64_t steps_taken() const;
 
  private:
   AdamOptions options_;
   int64_t step_ = 0;
   std::vector<Tensor> exp_avg_, exp_avg_sq_;
+  // CUDA parameters: one fused multi-tensor launch per step, whose step
+  // counter (int32, one element) lives on the device.
+  Tensor step_device_;
+  uint64_t synced_graph_epoch_ = 0;  // cuda::graph_epoch() when step_ last matched the device
 };
 
 // AdamW with PyTorch's default weight decay of 0.01.

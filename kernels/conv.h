@@ -24,3 +24,12 @@ void conv2d_backward_input(const float* dy, const float* weight, float* dx, cons
 void conv2d_backward_weight(const float* dy, const float* x, float* dweight, float* dbias, const ConvShape& s,
                             cuda_stream stream);
 }  // namespace varstar::cuda
+
+namespace varstar::cuda {
+// cuDNN switches (kernels/cuda/conv_cudnn.cpp); declared for the engine in engine/cuda_backend.h too.
+void set_use_cudnn(bool use);
+bool use_cudnn();
+bool cudnn_compiled();
+// Convolution directions that cuDNN rejected and im2col ran instead, since start.
+int64_t cudnn_fallbacks();
+}  // namespace varstar::cuda

@@ -30,4 +30,7 @@ void scatter_strided(const void* src, size_t element_size, const StridedGeometry
 void fill(float* dst, int64_t n, float value, cuda_stream stream);
 void fill(int32_t* dst, int64_t n, int32_t value, cuda_stream stream);
 void cast(const int32_t* src, float* dst, int64_t n, cuda_stream stream);
+// dst[i] = lo + (hi - lo) * philox_uniform(seed, i): random data made on the
+// device (benchmarks must not time zeros), the same numbers on every run.
+void fill_uniform(float* dst, int64_t n, uint64_t seed, float lo, float hi, cuda_stream stream);
 }  // namespace varstar::cuda

@@ -1,9 +1,32 @@
 #pragma once
-// Optimizer steps over one parameter tensor of n elements (all contiguous):
+// Optimizer steps over parameter tensors (all contiguous):
 //   adam_step: p, m, v updated in place from g (kernels/optim_math.h).
 //   sgd_step:  p and the momentum buffer updated in place from g.
+//   cuda::adam_multi_tensor: the Adam/AdamW step of many tensors in one launch
+//     (a few for very many or very large tensors), apex's multi_tensor_apply
+//     layout: the kernel's parameter block lists the tensors and, per thread
+//     block, which chunk of which tensor it updates. The step counter lives on
+//     the device and the bias corrections are computed there in double from
+//     it, so a CUDA graph that captured the step replays later steps correctly.
+// Bench: bench/dev/adam.cu (per-tensor vs fused), `varstar bench --device cuda --kernels`.
 #include "kernels/common.h"
 #include "kernels/optim_math.h"
+
+namespace varstar {
+// One parameter tensor of a multi-tensor step: n elements at each pointer (device memory).
+struct AdamTensor {
+  float* p;
+  const float* g;
+  float* m;
+  float* v;
+  int64_t n;
+};
+// The hyper-parameters the bias corrections need, in double as the CPU path
+// computes them (torch.optim.Adam does the same on the host).
+struct AdamScalars {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999;
+};
+}  // namespace varstar
 
 namespace varstar::cpu {
 template <class T> void adam_step(T* p, const T* g, T* m, T* v, int64_t n, const AdamParams& a);
@@ -13,4 +36,10 @@ template <class T> void sgd_step(T* p, const T* g, T* buf, int64_t n, const SgdP
 namespace varstar::cuda {
 void adam_step(float* p, const float* g, float* m, float* v, int64_t n, const AdamParams& a, cuda_stream stream);
 void sgd_step(float* p, const float* g, float* buf, int64_t n, const SgdParams& s, cuda_stream stream);
+// tensors: `count` entries (host array). `step`: one int32 on the device,
+// incremented by this call before the update (it holds the number of steps
+// taken). a.step_size and a.bias_correction2_sqrt are ignored: they come from
+// `step` and `scalars`; a's other fields apply as in adam_update.
+void adam_multi_tensor(const AdamTensor* tensors, int64_t count, const AdamParams& a, const AdamScalars& scalars,
+                       int32_t* step, cuda_stream stream);
 }  // namespace varstar::cuda

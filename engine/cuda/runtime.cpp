@@ -1,10 +1,14 @@
 // The engine's CUDA runtime entry points (engine/cuda_backend.h): device
-// discovery, memory, copies. Device memory comes from the caching allocator.
+// discovery, memory, copies, the engine's stream per device, events and
+// pinned host memory. Device memory comes from the caching allocator.
 #include <cuda_runtime.h>
 
+#include <array>
+#include <mutex>
+
 #include "engine/cuda_backend.h"
-#include "kernels/cuda/allocator.h"
 #include "engine/error.h"
+#include "kernels/cuda/allocator.h"
 #include "kernels/cuda/check.cuh"
 
 namespace varstar::cuda {
@@ -31,6 +35,16 @@ const Probe& probe() {
 }
 
 void set_device(int device) { VARSTAR_CUDA_CHECK(cudaSetDevice(device)); }
+
+cudaEvent_t as_event(void* e) { return static_cast<cudaEvent_t>(e); }
+
+void check_not_capturing(const char* what) {
+  VARSTAR_CHECK(!detail::graph_capture_active(),
+                "{} while a CUDA graph is being captured: a captured step may not copy between host and device or "
+                "wait on the host (move inputs to the GPU before the step, read results after it)", what);
+}
+
+constexpr int kMaxDevices = 64;
 }  // namespace
 
 int device_count() { return probe().count; }
@@ -42,15 +56,52 @@ std::string device_name(int device) {
   return prop.name;
 }
 
-void* device_malloc(size_t bytes, int device) { return CachingAllocator::get(device).allocate(bytes); }
+void device_memory_info(int device, size_t* free_bytes, size_t* total_bytes) {
+  set_device(device);
+  VARSTAR_CUDA_CHECK(cudaMemGetInfo(free_bytes, total_bytes));
+}
+
+void* device_malloc(size_t bytes, int device) {
+  return CachingAllocator::get(device).allocate(bytes, current_stream(device));
+}
 void device_free(void* ptr, int device) { CachingAllocator::get(device).release(ptr); }
+void record_stream(void* ptr, cuda_stream stream, int device) {
+  CachingAllocator::get(device).record_stream(ptr, stream);
+}
+
+DeviceMemoryStats device_memory_stats(int device) {
+  const AllocatorStats s = CachingAllocator::get(device).stats();
+  DeviceMemoryStats r;
+  r.bytes_in_use = s.bytes_in_use;
+  r.peak_bytes = s.peak_bytes;
+  r.bytes_reserved = s.bytes_reserved;
+  r.allocations = s.allocations;
+  r.cache_hits = s.cache_hits;
+  r.device_mallocs = s.device_mallocs;
+  r.pool_bytes = s.pool_bytes;
+  return r;
+}
+void reset_peak_memory(int device) { CachingAllocator::get(device).reset_peak(); }
+void empty_cache(int device) { CachingAllocator::get(device).empty_cache(); }
+
+void* pinned_malloc(size_t bytes) {
+  if (bytes == 0) return nullptr;
+  void* p = nullptr;
+  VARSTAR_CUDA_CHECK(cudaHostAlloc(&p, bytes, cudaHostAllocDefault));
+  return p;
+}
+void pinned_free(void* ptr) {
+  if (ptr != nullptr) cudaFreeHost(ptr);
+}
 
 void copy_host_to_device(void* dst, const void* src, size_t bytes, int device) {
+  check_not_capturing("a host-to-device copy");
   set_device(device);
   VARSTAR_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, current_stream(device)));
   VARSTAR_CUDA_CHECK(cudaStreamSynchronize(current_stream(device)));
 }
 void copy_device_to_host(void* dst, const void* src, size_t bytes, int device) {
+  check_not_capturing("a device-to-host copy");
   set_device(device);
   VARSTAR_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, current_stream(device)));
   VARSTAR_CUDA_CHECK(cudaStreamSynchronize(current_stream(device)));
@@ -63,14 +114,64 @@ void memset_device(void* ptr, int value, size_t bytes, int device) {
   set_device(device);
   VARSTAR_CUDA_CHECK(cudaMemsetAsync(ptr, value, bytes, current_stream(device)));
 }
+void copy_host_to_device_async(void* dst, const void* src, size_t bytes, cuda_stream stream) {
+  if (bytes == 0) return;
+  VARSTAR_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream));
+}
+
 void synchronize(int device) {
+  check_not_capturing("synchronize()");
   set_device(device);
   VARSTAR_CUDA_CHECK(cudaStreamSynchronize(current_stream(device)));
 }
 
-cuda_stream current_stream(int) {
-  // The legacy default stream for now; the CUDA backend issue adds stream control.
-  return nullptr;
+cuda_stream current_stream(int device) {
+  static std::array<cudaStream_t, kMaxDevices> streams{};
+  static std::array<std::once_flag, kMaxDevices> created;
+  VARSTAR_CHECK(device >= 0 && device < kMaxDevices, "CUDA device index {} out of range", device);
+  std::call_once(created[device], [device] {
+    int previous = 0;
+    VARSTAR_CUDA_CHECK(cudaGetDevice(&previous));
+    set_device(device);
+    // A blocking stream: ordered with the legacy default stream, so code that
+    // still uses stream 0 (cudaMemcpy, other libraries) sees the engine's results.
+    VARSTAR_CUDA_CHECK(cudaStreamCreateWithFlags(&streams[device], cudaStreamDefault));
+    set_device(previous);
+  });
+  return streams[device];
 }
+
+cuda_stream create_stream(int device) {
+  int previous = 0;
+  VARSTAR_CUDA_CHECK(cudaGetDevice(&previous));
+  set_device(device);
+  cudaStream_t s = nullptr;
+  VARSTAR_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  set_device(previous);
+  return s;
+}
+void destroy_stream(cuda_stream stream) {
+  if (stream != nullptr) cudaStreamDestroy(stream);
+}
+
+void* event_create() {
+  cudaEvent_t e = nullptr;
+  VARSTAR_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  return e;
+}
+void event_destroy(void* event) {
+  if (event != nullptr) cudaEventDestroy(as_event(event));
+}
+void event_record(void* event, cuda_stream stream) { VARSTAR_CUDA_CHECK(cudaEventRecord(as_event(event), stream)); }
+void event_synchronize(void* event) {
+  check_not_capturing("waiting for an event");
+  VARSTAR_CUDA_CHECK(cudaEventSynchronize(as_event(event)));
+}
+void stream_wait_event(cuda_stream stream, void* event) {
+  VARSTAR_CUDA_CHECK(cudaStreamWaitEvent(stream, as_event(event), 0));
+}
+
+bool graph_capturing() { return detail::graph_capture_active(); }
+void set_max_grid_blocks(int64_t blocks) { detail::set_max_grid_blocks(blocks); }
 
 }  // namespace varstar::cuda

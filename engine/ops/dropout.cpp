@@ -30,6 +30,9 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& generator) {
   detail::check_floating(x, "dropout", "x");
   VARSTAR_CHECK(p >= 0.0 && p < 1.0, "dropout: probability must be in [0, 1), got {}", p);
   if (!training || p == 0.0) return x;
+  VARSTAR_CHECK(x.device().is_cpu() || !cuda::graph_capturing(),
+                "dropout inside a captured CUDA graph: its Philox offsets are host state and every replay would "
+                "repeat the same mask; run this model eagerly (no --graph)");
   const float pf = static_cast<float>(p);
   const uint64_t seed = generator.seed();
   const uint64_t offset = generator.reserve(static_cast<uint64_t>(x.numel()));

@@ -1,23 +1,29 @@
-// Caching device allocator (see allocator.h).
+// Caching device allocator with stream-ordered reuse and graph pools (see allocator.h).
 #include "kernels/cuda/allocator.h"
 
 #include <cuda_runtime.h>
 
-#include <memory>
-#include <vector>
+#include <algorithm>
 
 #include "engine/error.h"
 #include "kernels/cuda/check.cuh"
 
 namespace varstar::cuda {
 
+namespace {
+// A cached block serves a request when it wastes at most a quarter of it.
+size_t accept_limit(size_t size) { return size + std::max<size_t>(size / 4, 512); }
+cudaEvent_t as_event(void* e) { return static_cast<cudaEvent_t>(e); }
+}  // namespace
+
 CachingAllocator& CachingAllocator::get(int device) {
   static std::mutex registry_mutex;
-  static std::vector<std::unique_ptr<CachingAllocator>> allocators;
+  // Never destroyed: tensors may be released during static destruction.
+  static auto* allocators = new std::vector<std::unique_ptr<CachingAllocator>>();
   std::lock_guard<std::mutex> lock(registry_mutex);
-  if (device >= static_cast<int>(allocators.size())) allocators.resize(device + 1);
-  if (!allocators[device]) allocators[device].reset(new CachingAllocator(device));
-  return *allocators[device];
+  if (device >= static_cast<int>(allocators->size())) allocators->resize(device + 1);
+  if (!(*allocators)[device]) (*allocators)[device].reset(new CachingAllocator(device));
+  return *(*allocators)[device];
 }
 
 size_t CachingAllocator::round_size(size_t bytes) {
@@ -27,38 +33,109 @@ size_t CachingAllocator::round_size(size_t bytes) {
   return (bytes + step - 1) / step * step;
 }
 
-void* CachingAllocator::allocate(size_t bytes) {
+void* CachingAllocator::event_locked() {
+  if (!spare_events_.empty()) {
+    void* e = spare_events_.back();
+    spare_events_.pop_back();
+    return e;
+  }
+  cudaEvent_t e = nullptr;
+  VARSTAR_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  return e;
+}
+
+void CachingAllocator::process_pending_locked(bool wait) {
+  for (size_t i = 0; i < pending_.size();) {
+    Pending& p = pending_[i];
+    bool done = true;
+    for (void* e : p.events) {
+      const cudaError_t err = wait ? cudaEventSynchronize(as_event(e)) : cudaEventQuery(as_event(e));
+      if (err == cudaErrorNotReady) {
+        cudaGetLastError();  // not an error: clear it so that the next launch check does not see it
+        done = false;
+        break;
+      }
+      VARSTAR_CUDA_CHECK(err);
+    }
+    if (!done) {
+      ++i;
+      continue;
+    }
+    for (void* e : p.events) spare_events_.push_back(e);
+    free_blocks_.emplace(std::make_pair(p.block.stream, p.block.size), p.ptr);
+    pending_[i] = std::move(pending_.back());
+    pending_.pop_back();
+  }
+}
+
+void CachingAllocator::free_cached_locked() {
+  for (auto& [key, ptr] : free_blocks_) {
+    cudaFree(ptr);
+    stats_.bytes_reserved -= key.second;
+  }
+  free_blocks_.clear();
+}
+
+void* CachingAllocator::device_malloc_locked(size_t size) {
+  VARSTAR_CUDA_CHECK(cudaSetDevice(device_));
+  void* ptr = nullptr;
+  cudaError_t err = cudaMalloc(&ptr, size);
+  if (err == cudaErrorMemoryAllocation && !detail::graph_capture_active()) {
+    // Give the cache back and try once more.
+    cudaGetLastError();
+    process_pending_locked(true);
+    free_cached_locked();
+    err = cudaMalloc(&ptr, size);
+  }
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    throw CudaError(fmt::format("out of GPU memory: cannot allocate {} bytes on cuda:{} ({} in use, {} reserved): {}",
+                                size, device_, stats_.bytes_in_use, stats_.bytes_reserved, cudaGetErrorString(err)));
+  }
+  stats_.bytes_reserved += size;
+  ++stats_.device_mallocs;
+  return ptr;
+}
+
+void* CachingAllocator::allocate(size_t bytes, cuda_stream stream) {
   const size_t size = round_size(bytes);
   std::lock_guard<std::mutex> lock(mutex_);
   ++stats_.allocations;
+  Block block;
   void* ptr = nullptr;
-  auto it = free_blocks_.find(size);
-  if (it != free_blocks_.end()) {
-    ptr = it->second;
-    free_blocks_.erase(it);
-    ++stats_.cache_hits;
+  if (active_pool_) {
+    MemPool& pool = *active_pool_;
+    auto it = pool.free_blocks.lower_bound(size);
+    if (it != pool.free_blocks.end() && it->first <= accept_limit(size)) {
+      block.size = it->first;
+      ptr = it->second;
+      pool.free_blocks.erase(it);
+      ++stats_.cache_hits;
+    } else {
+      ptr = device_malloc_locked(size);
+      block.size = size;
+      pool.bytes += size;
+      stats_.pool_bytes += size;
+    }
+    block.stream = pool_stream_;
+    block.pool = active_pool_;
   } else {
-    VARSTAR_CUDA_CHECK(cudaSetDevice(device_));
-    cudaError_t err = cudaMalloc(&ptr, size);
-    if (err == cudaErrorMemoryAllocation) {  // give the cache back and try once more
-      cudaGetLastError();
-      for (auto& [s, p] : free_blocks_) {
-        cudaFree(p);
-        stats_.bytes_reserved -= s;
-      }
-      free_blocks_.clear();
-      err = cudaMalloc(&ptr, size);
+    if (!pending_.empty() && !detail::graph_capture_active()) process_pending_locked(false);
+    auto it = free_blocks_.lower_bound(std::make_pair(stream, size));
+    if (it != free_blocks_.end() && it->first.first == stream && it->first.second <= accept_limit(size)) {
+      block.size = it->first.second;
+      ptr = it->second;
+      free_blocks_.erase(it);
+      ++stats_.cache_hits;
+    } else {
+      ptr = device_malloc_locked(size);
+      block.size = size;
     }
-    if (err != cudaSuccess) {
-      cudaGetLastError();
-      throw CudaError(fmt::format("out of GPU memory: cannot allocate {} bytes on cuda:{} ({} in use, {} "
-                                  "reserved)", size, device_, stats_.bytes_in_use, stats_.bytes_reserved));
-    }
-    stats_.bytes_reserved += size;
+    block.stream = stream;
   }
-  live_[ptr] = size;
-  stats_.bytes_in_use += size;
-  if (stats_.bytes_in_use > stats_.peak_bytes) stats_.peak_bytes = stats_.bytes_in_use;
+  stats_.bytes_in_use += block.size;
+  stats_.peak_bytes = std::max(stats_.peak_bytes, stats_.bytes_in_use);
+  live_.emplace(ptr, std::move(block));
   return ptr;
 }
 
@@ -66,24 +143,86 @@ void CachingAllocator::release(void* ptr) {
   if (ptr == nullptr) return;
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = live_.find(ptr);
-  if (it == live_.end()) return;  // not ours: destructors only log, never throw
-  stats_.bytes_in_use -= it->second;
-  free_blocks_.emplace(it->second, ptr);
+  if (it == live_.end()) return;
+  Block block = std::move(it->second);
   live_.erase(it);
+  stats_.bytes_in_use -= block.size;
+  if (block.pool && block.pool->alive) {
+    block.pool->free_blocks.emplace(block.size, ptr);
+    return;
+  }
+  if (block.pool) {  // its graph is gone: the block joins the shared cache
+    block.pool->bytes -= block.size;
+    stats_.pool_bytes -= block.size;
+  }
+  if (active_pool_) {
+    // Released while a graph is being captured: the graph may have used the
+    // block, so it stays out of the shared cache for as long as the graph lives.
+    active_pool_->free_blocks.emplace(block.size, ptr);
+    active_pool_->bytes += block.size;
+    stats_.pool_bytes += block.size;
+    return;
+  }
+  if (!block.other_streams.empty() && !detail::graph_capture_active()) {
+    Pending p{ptr, block, {}};
+    for (cuda_stream s : block.other_streams) {
+      void* e = event_locked();
+      VARSTAR_CUDA_CHECK(cudaEventRecord(as_event(e), s));
+      p.events.push_back(e);
+    }
+    pending_.push_back(std::move(p));
+    return;
+  }
+  free_blocks_.emplace(std::make_pair(block.stream, block.size), ptr);
+}
+
+void CachingAllocator::record_stream(void* ptr, cuda_stream stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = live_.find(ptr);
+  if (it == live_.end() || it->second.stream == stream) return;
+  auto& others = it->second.other_streams;
+  if (std::find(others.begin(), others.end(), stream) == others.end()) others.push_back(stream);
 }
 
 void CachingAllocator::empty_cache() {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [size, ptr] : free_blocks_) {
-    cudaFree(ptr);
-    stats_.bytes_reserved -= size;
-  }
-  free_blocks_.clear();
+  if (detail::graph_capture_active()) return;
+  process_pending_locked(true);
+  free_cached_locked();
 }
 
 AllocatorStats CachingAllocator::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return stats_;
+}
+
+void CachingAllocator::reset_peak() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_.peak_bytes = stats_.bytes_in_use;
+}
+
+void CachingAllocator::begin_pool(std::shared_ptr<MemPool> pool, cuda_stream stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  active_pool_ = std::move(pool);
+  pool_stream_ = stream;
+}
+
+void CachingAllocator::end_pool() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  active_pool_.reset();
+  pool_stream_ = nullptr;
+}
+
+void CachingAllocator::retire_pool(const std::shared_ptr<MemPool>& pool, cuda_stream stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!pool || !pool->alive) return;
+  pool->alive = false;
+  for (auto& [size, ptr] : pool->free_blocks) {
+    free_blocks_.emplace(std::make_pair(stream, size), ptr);
+    pool->bytes -= size;
+    stats_.pool_bytes -= size;
+  }
+  pool->free_blocks.clear();
 }
 
 }  // namespace varstar::cuda

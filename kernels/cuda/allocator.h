@@ -1,38 +1,97 @@
 #pragma once
-// Caching device allocator: blocks are rounded to size classes (512 B steps
+// Caching device allocator. Blocks are rounded to size classes (512 B steps
 // below 1 MiB, 2 MiB steps above) and kept on a free list when released, so a
 // training step's allocations are served from the previous step's blocks.
-// One allocator per device; all calls are thread-safe.
+//
+// Stream-ordered reuse: a block belongs to the stream it was allocated for and
+// goes back to that stream's free list, so it is handed out again only to
+// work queued after everything that used it on that stream. A block that was
+// also used on another stream (record_stream) is held back until events
+// recorded on those streams at release time have completed.
+//
+// Graph capture: while a MemPool is active (begin_pool), every allocation is
+// served from the pool and every block released goes to the pool, never to
+// the shared cache; a captured CUDA graph keeps its pool alive so that replays
+// find the same addresses, and nobody else is given them meanwhile.
+//
+// One allocator per device; all calls are thread-safe. This header does not
+// include cuda_runtime.h.
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
+
+#include "kernels/common.h"
 
 namespace varstar::cuda {
 
 struct AllocatorStats {
-  size_t bytes_in_use = 0;    // handed out to tensors now
-  size_t peak_bytes = 0;      // largest bytes_in_use seen
-  size_t bytes_reserved = 0;  // in use + cached, as obtained from cudaMalloc
-  size_t allocations = 0;
-  size_t cache_hits = 0;
+  size_t bytes_in_use = 0;    // handed out now (rounded sizes)
+  size_t peak_bytes = 0;      // largest bytes_in_use since the last reset_peak()
+  size_t bytes_reserved = 0;  // obtained from cudaMalloc: in use + cached + held by pools
+  size_t allocations = 0;     // allocate() calls
+  size_t cache_hits = 0;      // served without cudaMalloc
+  size_t device_mallocs = 0;  // cudaMalloc calls
+  size_t pool_bytes = 0;      // held by live graph pools (in use or free)
+};
+
+// A private pool of blocks for one captured CUDA graph (see the top comment).
+struct MemPool {
+  std::multimap<size_t, void*> free_blocks;  // size -> block
+  size_t bytes = 0;                          // every block the pool owns
+  bool alive = true;
 };
 
 class CachingAllocator {
  public:
   static CachingAllocator& get(int device);
-  void* allocate(size_t bytes);
+  // A block of at least `bytes`, for use on `stream` (never null; throws CudaError when out of memory).
+  void* allocate(size_t bytes, cuda_stream stream);
+  // Returns a block; unknown pointers are ignored (destructors only log, never throw).
   void release(void* ptr);
-  void empty_cache();  // frees every cached block
+  // `ptr` is also used by work queued on `stream`: reuse waits for that work.
+  void record_stream(void* ptr, cuda_stream stream);
+  // Frees every cached block (not blocks held by live graph pools).
+  void empty_cache();
   AllocatorStats stats() const;
+  void reset_peak();
+  // Routes allocations and releases through `pool` until end_pool().
+  void begin_pool(std::shared_ptr<MemPool> pool, cuda_stream stream);
+  void end_pool();
+  // The pool's graph is gone: its free blocks return to the shared cache on
+  // `stream` (the stream its graph ran on), and so will its live blocks when released.
+  void retire_pool(const std::shared_ptr<MemPool>& pool, cuda_stream stream);
   static size_t round_size(size_t bytes);
 
  private:
+  struct Block {
+    size_t size = 0;
+    cuda_stream stream = nullptr;
+    std::vector<cuda_stream> other_streams;
+    std::shared_ptr<MemPool> pool;
+  };
+  struct Pending {
+    void* ptr;
+    Block block;
+    std::vector<void*> events;  // cudaEvent_t
+  };
   explicit CachingAllocator(int device) : device_(device) {}
+  void* device_malloc_locked(size_t size);
+  void process_pending_locked(bool wait);
+  void free_cached_locked();
+  void* event_locked();
+
   int device_;
   mutable std::mutex mutex_;
-  std::multimap<size_t, void*> free_blocks_;   // size -> block
-  std::unordered_map<void*, size_t> live_;     // block -> size
+  // (stream, size) -> block: reuse stays on the stream that freed the block.
+  std::multimap<std::pair<cuda_stream, size_t>, void*> free_blocks_;
+  std::unordered_map<void*, Block> live_;
+  std::vector<Pending> pending_;
+  std::vector<void*> spare_events_;
+  std::shared_ptr<MemPool> active_pool_;
+  cuda_stream pool_stream_ = nullptr;
   AllocatorStats stats_;
 };
 

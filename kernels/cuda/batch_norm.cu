@@ -98,6 +98,7 @@ __global__ void backward_kernel(const float* __restrict__ dy, const float* __res
 
 void batch_norm_forward_train(const float* x, const float* gamma, const float* beta, float* y, float* mean,
                               float* invstd, float eps, const NormShape& s, cuda_stream stream) {
+  if (s.c == 0) return;
   forward_train_kernel<<<static_cast<unsigned>(s.c), kBlock, 0, stream>>>(x, gamma, beta, y, mean, invstd, eps, s);
   VARSTAR_CUDA_CHECK_LAUNCH("batch_norm_forward_train");
 }
@@ -105,6 +106,7 @@ void batch_norm_forward_train(const float* x, const float* gamma, const float* b
 void batch_norm_forward_eval(const float* x, const float* gamma, const float* beta, const float* running_mean,
                              const float* running_var, float* y, float eps, const NormShape& s, cuda_stream stream) {
   const int64_t total = s.n * s.c * s.s;
+  if (total == 0) return;
   forward_eval_kernel<<<detail::grid_for(total, kBlock), kBlock, 0, stream>>>(x, gamma, beta, running_mean,
                                                                               running_var, y, eps, s);
   VARSTAR_CUDA_CHECK_LAUNCH("batch_norm_forward_eval");
@@ -113,6 +115,7 @@ void batch_norm_forward_eval(const float* x, const float* gamma, const float* be
 void batch_norm_backward(const float* dy, const float* x, const float* gamma, const float* mean, const float* invstd,
                          bool training, float* dx, float* dgamma, float* dbeta, const NormShape& s,
                          cuda_stream stream) {
+  if (s.c == 0) return;
   backward_kernel<<<static_cast<unsigned>(s.c), kBlock, 0, stream>>>(dy, x, gamma, mean, invstd, training, dx, dgamma,
                                                                      dbeta, s);
   VARSTAR_CUDA_CHECK_LAUNCH("batch_norm_backward");

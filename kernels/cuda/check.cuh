@@ -2,7 +2,8 @@
 // Checking macros for CUDA code: every runtime call and every launch is
 // checked; the error names the statement, file:line and CUDA's own message.
 // VARSTAR_SYNC_DEBUG=1 in the environment synchronises after every launch, so
-// an asynchronous fault is reported at the kernel that caused it.
+// an asynchronous fault is reported at the kernel that caused it (never while
+// a stream is being captured into a CUDA graph: that would end the capture).
 // (.cu files include this, never fmt: the exception is built in check.cpp.)
 #include <cuda_runtime.h>
 
@@ -14,10 +15,23 @@ bool sync_debug();
 [[noreturn]] void throw_cuda_error(cudaError_t err, const char* expr, const char* file, int line);
 void check_launch(const char* kernel, const char* file, int line);
 
+// True while this process captures a CUDA graph (engine/cuda_graph.h): code
+// that would synchronise or read results on the host must not do so then.
+bool graph_capture_active();
+void note_graph_capture(bool begin);
+
+// Upper bound on the blocks of a grid-stride launch (65535 * 32 by default).
+// Tests lower it (set_max_grid_blocks(2)) so that every grid-stride loop runs
+// several iterations even on small tensors; 0 restores the default.
+int64_t max_grid_blocks();
+void set_max_grid_blocks(int64_t blocks);
+
+// Blocks for a grid-stride loop over n elements: ceil(n / block), at least 1,
+// at most max_grid_blocks().
 inline unsigned grid_for(int64_t n, unsigned block) {
   const int64_t blocks = (n + block - 1) / block;
-  constexpr int64_t kMaxBlocks = 65535LL * 32;
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks < kMaxBlocks ? blocks : kMaxBlocks));
+  const int64_t cap = max_grid_blocks();
+  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks < cap ? blocks : cap));
 }
 
 }  // namespace varstar::cuda::detail

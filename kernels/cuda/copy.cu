@@ -1,6 +1,7 @@
 // CUDA memory-movement kernels: strided gather, fill, cast.
 #include "kernels/copy.h"
 #include "kernels/cuda/check.cuh"
+#include "kernels/philox_math.h"
 
 namespace varstar::cuda {
 
@@ -41,7 +42,17 @@ __global__ void cast_kernel(const int32_t* __restrict__ src, float* __restrict__
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
     dst[i] = static_cast<float>(src[i]);
 }
+__global__ void fill_uniform_kernel(float* __restrict__ dst, int64_t n, uint64_t seed, float lo, float hi) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+    dst[i] = lo + (hi - lo) * philox_uniform(seed, static_cast<uint64_t>(i));
+}
 }  // namespace
+
+void fill_uniform(float* dst, int64_t n, uint64_t seed, float lo, float hi, cuda_stream stream) {
+  if (n == 0) return;
+  fill_uniform_kernel<<<detail::grid_for(n, kBlock), kBlock, 0, stream>>>(dst, n, seed, lo, hi);
+  VARSTAR_CUDA_CHECK_LAUNCH("fill_uniform");
+}
 
 void copy_strided(const void* src, size_t element_size, const StridedGeometry& g, void* dst, cuda_stream stream) {
   int64_t n = 1;

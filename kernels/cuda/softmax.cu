@@ -1,5 +1,8 @@
 // CUDA log-softmax and fused cross-entropy: one thread per row (class counts
-// are small), and a single-block deterministic reduction for the loss.
+// are small), and a single-block deterministic reduction for the loss. A
+// target outside [0, C) never indexes memory: it makes the loss and its row of
+// the gradient NaN (the host-side check in engine/ops/loss.cpp names it, when
+// it runs; it cannot inside a captured CUDA graph).
 #include "kernels/cuda/check.cuh"
 #include "kernels/softmax.h"
 #include "kernels/softmax_math.h"
@@ -38,6 +41,10 @@ __global__ void cross_entropy_forward_kernel(const float* __restrict__ logits, c
     const float lse = row_logsumexp(row, c);
     for (int64_t k = 0; k < c; ++k) probs[i * c + k] = vs_exp(row[k] - lse);
     const int32_t t = targets[i];
+    if (t < 0 || t >= c) {
+      loss += __int_as_float(0x7fc00000);  // NaN
+      continue;
+    }
     const float w = weights != nullptr ? weights[t] : 1.f;
     loss += w * (lse - row[t]);
     total += w;
@@ -66,6 +73,10 @@ __global__ void cross_entropy_backward_kernel(const float* __restrict__ probs, c
   for (int64_t idx = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; idx < n * c; idx += int64_t{gridDim.x} * blockDim.x) {
     const int64_t i = idx / c, k = idx % c;
     const int32_t t = targets[i];
+    if (t < 0 || t >= c) {
+      dlogits[idx] = __int_as_float(0x7fc00000);  // NaN
+      continue;
+    }
     const float w = (weights != nullptr ? weights[t] : 1.f) * scale;
     dlogits[idx] = w * (probs[idx] - (k == t ? 1.f : 0.f));
   }

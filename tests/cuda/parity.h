@@ -1,6 +1,9 @@
 #pragma once
 // CPU/CUDA parity checks: the same float32 inputs through an op on both
 // devices must give the same output and the same gradient for every input.
+// The CUDA side runs twice: with the normal grids, and with every grid-stride
+// launch capped at two blocks, so that each loop iterates (and a kernel that
+// assumes one element per thread fails) even on small tensors.
 // PARITY(op) { ... } declares a doctest case and registers `op`, so the
 // registry test fails for an op of engine/ops/op_list.h without a parity case.
 #include <doctest/doctest.h>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "engine/autograd.h"
+#include "engine/cuda_backend.h"
 #include "engine/device.h"
 #include "engine/ops.h"
 #include "engine/random.h"
@@ -20,6 +24,38 @@ namespace vtest {
 
 inline constexpr double kParityRelTolerance = 1e-4;
 inline constexpr double kParityAbsTolerance = 1e-5;
+// Convolutions: sums of up to ~1000 products of magnitude-1 inputs, and cuDNN
+// may pick FFT or Winograd algorithms, whose rounding grows with the inputs'
+// magnitude rather than the output's. Still 10^4 times below an indexing error.
+inline constexpr double kConvAbsTolerance = 5e-5;
+// Grid cap of the second CUDA run: every grid-stride loop takes several turns.
+inline constexpr int64_t kTinyGridBlocks = 2;
+
+// Restores the normal grids when it goes out of scope (also on a failed REQUIRE).
+struct GridCap {
+  explicit GridCap(int64_t blocks) { varstar::cuda::set_max_grid_blocks(blocks); }
+  ~GridCap() { varstar::cuda::set_max_grid_blocks(0); }
+  GridCap(const GridCap&) = delete;
+  GridCap& operator=(const GridCap&) = delete;
+};
+
+// Runs `body` with cuDNN convolutions and again with the im2col path; with
+// cuDNN on, no call may have fallen back to im2col.
+template <class F>
+void for_each_conv_path(F&& body) {
+  struct Restore {
+    bool was = varstar::cuda::use_cudnn();
+    ~Restore() { varstar::cuda::set_use_cudnn(was); }
+  } restore;
+  for (bool cudnn : {true, false}) {
+    if (cudnn && !varstar::cuda::cudnn_compiled()) continue;
+    CAPTURE(cudnn);
+    varstar::cuda::set_use_cudnn(cudnn);
+    const int64_t fallbacks = varstar::cuda::cudnn_fallbacks();
+    body();
+    if (cudnn) CHECK(varstar::cuda::cudnn_fallbacks() == fallbacks);
+  }
+}
 
 inline std::set<std::string>& parity_registry() {
   static std::set<std::string> ops;
@@ -49,35 +85,59 @@ inline void check_close(const varstar::Tensor& cpu, const varstar::Tensor& gpu, 
 
 using Fn = std::function<varstar::Tensor(const std::vector<varstar::Tensor>&)>;
 
-// Runs f on the CPU and on cuda:0 and compares the output and the gradient of
-// sum(f(x) * w) for every input with differentiable[i].
+// Runs `body` with the per-step LSTM kernels and again with the persistent
+// ones, which must have run (the shapes of these tests fit them).
+template <class F>
+void for_each_lstm_path(F&& body) {
+  struct Restore {
+    bool was = varstar::cuda::use_persistent_lstm();
+    ~Restore() { varstar::cuda::set_use_persistent_lstm(was); }
+  } restore;
+  for (bool persistent : {false, true}) {
+    CAPTURE(persistent);
+    varstar::cuda::set_use_persistent_lstm(persistent);
+    const int64_t launches = varstar::cuda::persistent_lstm_launches();
+    body();
+    if (persistent) CHECK(varstar::cuda::persistent_lstm_launches() > launches);
+  }
+}
+
+// Runs f on the CPU and on cuda:0 (normal grids, then two-block grids) and
+// compares the output and the gradient of sum(f(x) * w) for every input with
+// differentiable[i].
 inline void check_parity(const Fn& f, const std::vector<varstar::Tensor>& inputs, std::vector<bool> differentiable = {},
                          double rel = kParityRelTolerance, double abs = kParityAbsTolerance) {
   using varstar::Tensor;
   if (differentiable.empty()) differentiable.assign(inputs.size(), true);
-  std::vector<Tensor> cpu_in, gpu_in;
+  std::vector<Tensor> cpu_in;
   for (size_t i = 0; i < inputs.size(); ++i) {
     Tensor c = inputs[i].detach().clone();
-    Tensor g = inputs[i].detach().to(varstar::Device::cuda(0));
-    if (differentiable[i]) {
-      c.set_requires_grad(true);
-      g.set_requires_grad(true);
-    }
+    if (differentiable[i]) c.set_requires_grad(true);
     cpu_in.push_back(c);
-    gpu_in.push_back(g);
   }
-  Tensor out_cpu = f(cpu_in), out_gpu = f(gpu_in);
-  REQUIRE(out_gpu.device().is_cuda());
-  check_close(out_cpu, out_gpu, "forward", rel, abs);
+  const Tensor out_cpu = f(cpu_in);
   const Tensor w = random_f32(out_cpu.shape(), 999, 0.5, 1.5);
   varstar::sum(varstar::mul(out_cpu, w)).backward();
-  varstar::sum(varstar::mul(out_gpu, w.to(varstar::Device::cuda(0)))).backward();
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!differentiable[i]) continue;
-    CAPTURE(i);
-    REQUIRE(cpu_in[i].grad().defined());
-    REQUIRE(gpu_in[i].grad().defined());
-    check_close(cpu_in[i].grad(), gpu_in[i].grad(), "gradient", rel, abs);
+  for (int64_t cap : {int64_t{0}, kTinyGridBlocks}) {
+    CAPTURE(cap);
+    GridCap grid(cap);
+    std::vector<Tensor> gpu_in;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      Tensor g = inputs[i].detach().to(varstar::Device::cuda(0));
+      if (differentiable[i]) g.set_requires_grad(true);
+      gpu_in.push_back(g);
+    }
+    const Tensor out_gpu = f(gpu_in);
+    REQUIRE(out_gpu.device().is_cuda());
+    check_close(out_cpu, out_gpu, "forward", rel, abs);
+    varstar::sum(varstar::mul(out_gpu, w.to(varstar::Device::cuda(0)))).backward();
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!differentiable[i]) continue;
+      CAPTURE(i);
+      REQUIRE(cpu_in[i].grad().defined());
+      REQUIRE(gpu_in[i].grad().defined());
+      check_close(cpu_in[i].grad(), gpu_in[i].grad(), "gradient", rel, abs);
+    }
   }
 }
 

@@ -1,5 +1,7 @@
-// CPU/CUDA parity for every registered op (odd sizes, fixed seeds), and the
-// registry test that every op has a parity case.
+// CPU/CUDA parity for every registered op (odd sizes, batch 1, sizes that are
+// not multiples of 32, fixed seeds; see parity.h for the two grid sizes every
+// case runs with), and the registry test that every op has a parity case.
+// Convolutions run through cuDNN and through im2col.
 #include <cstdlib>
 
 #include "engine/cuda_backend.h"
@@ -15,6 +17,11 @@ std::string varstar_test_skip_reason() {
   if (registry_only != nullptr && registry_only[0] == '1') return {};
   if (!varstar::cuda_available()) return "no usable GPU (" + varstar::cuda::unavailable_reason() + ")";
   return {};
+}
+
+// Convolution parity: see kConvAbsTolerance.
+void check_conv(const vtest::Fn& f, const std::vector<Tensor>& inputs) {
+  check_parity(f, inputs, {}, vtest::kParityRelTolerance, vtest::kConvAbsTolerance);
 }
 
 TEST_CASE("registry: every registered op has a CUDA parity case") {
@@ -100,17 +107,32 @@ PARITY(linear, "3-d input with bias") {
   check_parity([](const auto& in) { return varstar::linear(in[0], in[1], in[2]); },
                {random_f32({3, 5, 19}, 33), random_f32({23, 19}, 34), random_f32({23}, 35)});
 }
-PARITY(conv1d, "thesis-like layer, odd sizes") {
-  check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
+PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN and im2col") {
+  vtest::for_each_conv_path([] {
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
                {random_f32({3, 5, 37}, 36), random_f32({7, 5, 5}, 37), random_f32({7}, 38)});
-  check_parity([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 2, 1); },
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 2, 1); },
                {random_f32({2, 3, 21}, 39), random_f32({4, 3, 3}, 40), random_f32({4}, 41)});
+    // The CNN-LSTM's first layer on one sample: 1 -> 64 channels, k3 p1 over 359 points.
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 1); },
+               {random_f32({1, 1, 359}, 101), random_f32({64, 1, 3}, 102), random_f32({64}, 103)});
+    check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], Tensor(), 3, 0); },
+               {random_f32({2, 33, 50}, 104), random_f32({17, 33, 4}, 105)});
+  });
 }
-PARITY(conv2d, "5x5 same padding and strided") {
-  check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
+PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride; cuDNN and im2col") {
+  vtest::for_each_conv_path([] {
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
                {random_f32({2, 3, 11, 9}, 42), random_f32({5, 3, 5, 5}, 43), random_f32({5}, 44)});
-  check_parity([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {2, 1}, {1, 0}); },
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {2, 1}, {1, 0}); },
                {random_f32({3, 2, 9, 7}, 45), random_f32({4, 2, 3, 3}, 46), random_f32({4}, 47)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {1, 1}); },
+               {random_f32({1, 1, 24, 24}, 106), random_f32({9, 1, 3, 3}, 107), random_f32({9}, 108)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {0, 0}); },
+               {random_f32({2, 35, 5, 3}, 109), random_f32({33, 35, 1, 1}, 110), random_f32({33}, 111)});
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], Tensor(), {1, 2}, {0, 2}); },
+               {random_f32({3, 4, 6, 13}, 112), random_f32({6, 4, 2, 5}, 113)});
+  });
 }
 PARITY(maxpool1d, "kernel 2 on odd length; kernel 3 stride 2 (overlapping)") {
   check_parity([](const auto& in) { return varstar::maxpool1d(in[0], 2); }, {random_f32({3, 5, 37}, 48)});
@@ -128,11 +150,13 @@ PARITY(dropout, "identical Philox masks on both devices") {
       },
       {random_f32({7, 131}, 52)}, {}, 0.0, 0.0);
 }
-PARITY(lstm, "B=3, T=7, I=5, H=9") {
+PARITY(lstm, "B=3, T=7, I=5, H=9; per-step and persistent kernels") {
   const int64_t H = 9;
-  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
-               {random_f32({3, 7, 5}, 53), random_f32({4 * H, 5}, 54, -0.5, 0.5), random_f32({4 * H, H}, 55, -0.5, 0.5),
-                random_f32({4 * H}, 56), random_f32({4 * H}, 57)});
+  vtest::for_each_lstm_path([&] {
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({3, 7, 5}, 53), random_f32({4 * H, 5}, 54, -0.5, 0.5), random_f32({4 * H, H}, 55, -0.5, 0.5),
+                  random_f32({4 * H}, 56), random_f32({4 * H}, 57)});
+  });
 }
 PARITY(batch_norm, "training (N,C,H,W) and evaluation") {
   check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
@@ -159,4 +183,94 @@ PARITY(cross_entropy, "weighted, 37 samples, 5 classes") {
         return varstar::cross_entropy(in[0], targets.to(d), weights.to(d));
       },
       {random_f32({37, 5}, 67, -2, 2)});
+}
+
+// ---- odd sizes beyond the basic cases ---------------------------------------------
+
+PARITY(add, "100003 elements contiguous; broadcast of size-1 middle and leading dims") {
+  check_parity([](const auto& in) { return varstar::add(in[0], in[1]); }, {random_f32({100003}, 120), random_f32({100003}, 121)});
+  check_parity([](const auto& in) { return varstar::add(in[0], in[1]); },
+               {random_f32({1, 7, 1, 33}, 122), random_f32({5, 1, 3, 1}, 123)});
+}
+PARITY(relu, "100003 elements") {
+  check_parity([](const auto& in) { return varstar::relu(in[0]); }, {random_f32({100003}, 124)});
+}
+PARITY(sum, "long rows (split row sum), few long columns (column tiles), (1, n)") {
+  check_parity([](const auto& in) { return varstar::sum(in[0], {1}); }, {random_f32({3, 200003}, 125)}, {}, 1e-4, 1e-3);
+  check_parity([](const auto& in) { return varstar::sum(in[0], {0}); }, {random_f32({1000, 37}, 126)}, {}, 1e-4, 1e-4);
+  check_parity([](const auto& in) { return varstar::sum(in[0], {1}); }, {random_f32({4, 333, 45}, 127)}, {}, 1e-4, 1e-4);
+  check_parity([](const auto& in) { return varstar::sum(in[0]); }, {random_f32({1, 1}, 128)});
+}
+PARITY(matmul, "(1, 1) @ (1, 1), (33, 1) @ (1, 65)") {
+  check_parity([](const auto& in) { return varstar::matmul(in[0], in[1]); }, {random_f32({1, 1}, 129), random_f32({1, 1}, 130)});
+  check_parity([](const auto& in) { return varstar::matmul(in[0], in[1]); }, {random_f32({33, 1}, 131), random_f32({1, 65}, 132)});
+}
+PARITY(linear, "batch 1, 1 feature") {
+  check_parity([](const auto& in) { return varstar::linear(in[0], in[1], in[2]); },
+               {random_f32({1, 1}, 133), random_f32({5, 1}, 134), random_f32({5}, 135)});
+}
+PARITY(maxpool2d, "3x3 stride 2 (overlapping) on odd sizes, batch 1") {
+  check_parity([](const auto& in) { return varstar::maxpool2d(in[0], {3, 3}, {2, 2}); }, {random_f32({1, 5, 13, 11}, 136)});
+}
+PARITY(maxpool1d, "batch 1, window 5 stride 4 (uncovered tail)") {
+  check_parity([](const auto& in) { return varstar::maxpool1d(in[0], 5, 4); }, {random_f32({1, 3, 38}, 137)});
+}
+PARITY(dropout, "100003 elements, p = 0.9") {
+  varstar::Generator gen(138);
+  check_parity(
+      [&gen](const auto& in) {
+        gen.set_state(138, 12);
+        return varstar::dropout(in[0], 0.9, true, gen);
+      },
+      {random_f32({100003}, 139)}, {}, 0.0, 0.0);
+}
+PARITY(lstm, "B=1, T=1; B=5, T=4, I=1, H=33; per-step and persistent kernels") {
+  vtest::for_each_lstm_path([] {
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({1, 1, 3}, 140), random_f32({4 * 2, 3}, 141), random_f32({4 * 2, 2}, 142),
+                  random_f32({4 * 2}, 143), random_f32({4 * 2}, 144)});
+    const int64_t H = 33;
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({5, 4, 1}, 145), random_f32({4 * H, 1}, 146, -0.5, 0.5), random_f32({4 * H, H}, 147, -0.3, 0.3),
+                  random_f32({4 * H}, 148), random_f32({4 * H}, 149)});
+  });
+}
+PARITY(lstm, "the thesis layers: B=4, T=89, 256 -> 64 and 64 -> 128; per-step and persistent kernels") {
+  vtest::for_each_lstm_path([] {
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({4, 89, 256}, 150), random_f32({256, 256}, 151, -0.125, 0.125),
+                  random_f32({256, 64}, 152, -0.125, 0.125), random_f32({256}, 153, -0.125, 0.125),
+                  random_f32({256}, 154, -0.125, 0.125)},
+                 {}, 1e-3, 1e-4);
+    check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+                 {random_f32({4, 89, 64}, 155), random_f32({512, 64}, 156, -0.088, 0.088),
+                  random_f32({512, 128}, 157, -0.088, 0.088), random_f32({512}, 158, -0.088, 0.088),
+                  random_f32({512}, 159, -0.088, 0.088)},
+                 {}, 1e-3, 1e-4);
+  });
+}
+PARITY(batch_norm, "N=1 with a spatial axis; (N, C) input") {
+  check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
+               {random_f32({1, 3, 37}, 160), random_f32({3}, 161, 0.5, 1.5), random_f32({3}, 162)});
+  check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
+               {random_f32({7, 4}, 163), random_f32({4}, 164, 0.5, 1.5), random_f32({4}, 165)});
+}
+PARITY(log_softmax, "(1, 1) and (3, 129)") {
+  check_parity([](const auto& in) { return varstar::log_softmax(in[0]); }, {random_f32({1, 1}, 166)});
+  check_parity([](const auto& in) { return varstar::log_softmax(in[0]); }, {random_f32({3, 129}, 167, -5, 5)});
+}
+PARITY(cross_entropy, "one sample; 300 samples without weights") {
+  const Tensor one = Tensor::from_vector(std::vector<int32_t>{2}, {1});
+  check_parity(
+      [&](const auto& in) { return varstar::cross_entropy(in[0], one.to(in[0].device())); },
+      {random_f32({1, 3}, 168)});
+  std::vector<int32_t> t(300);
+  for (int i = 0; i < 300; ++i) t[i] = (i * 11) % 7;
+  const Tensor targets = Tensor::from_vector(t, {300});
+  check_parity([&](const auto& in) { return varstar::cross_entropy(in[0], targets.to(in[0].device())); },
+               {random_f32({300, 7}, 169, -3, 3)});
+}
+PARITY(cat, "along the first and the last dimension, batch 1") {
+  check_parity([](const auto& in) { return varstar::cat({in[0], in[1]}, 0); }, {random_f32({1, 5}, 170), random_f32({3, 5}, 171)});
+  check_parity([](const auto& in) { return varstar::cat({in[0], in[1]}, -1); }, {random_f32({2, 1, 3}, 172), random_f32({2, 1, 34}, 173)});
 }

@@ -1,0 +1,70 @@
+#pragma once
+// Whole-step CUDA graphs: a training step on fixed-shape device tensors
+// (forward, backward, optimizer) is captured once into a CUDA graph and then
+// replayed, so batch-32 training is not bound by the launch overhead of a few
+// hundred small kernels.
+//
+// What a captured step may do: queue work on the engine's stream only (every
+// engine op does). It may not copy between host and device, read a result on
+// the host (item(), to_vector()), synchronise, or use dropout (its Philox
+// offsets are host state and would repeat); these throw a clear error while
+// capturing. Host-side state is frozen at capture: the learning rate and
+// hyper-parameters of the optimizer (the Adam step count lives on the device
+// and advances with each replay), the shapes, and which tensors are used.
+// Inputs must be the same device tensors at every replay: copy each new batch
+// into them (Tensor::copy_ or a BatchUploader) before run().
+//
+// Memory: allocations made during the capture come from a private pool that
+// lives as long as the graph, so replays find the same addresses and nobody
+// else is handed them (kernels/cuda/allocator.h).
+#include <functional>
+#include <memory>
+
+#include "engine/tensor.h"
+
+namespace varstar {
+
+// One captured CUDA graph on the engine's stream of a device.
+class CudaGraph {
+ public:
+  explicit CudaGraph(Device device);
+  ~CudaGraph();
+  CudaGraph(const CudaGraph&) = delete;
+  CudaGraph& operator=(const CudaGraph&) = delete;
+  // Records everything `body` queues on the engine's stream; nothing runs.
+  // Throws (and leaves no graph) if the body breaks a capture rule.
+  void capture(const std::function<void()>& body);
+  // Queues one run of the graph on the engine's stream (asynchronous).
+  void replay();
+  bool captured() const;
+  // Kernel, memcpy and other nodes in the graph (0 before capture).
+  size_t node_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A training step run eagerly for `warmup_steps` calls (the cuDNN algorithm
+// searches, cuBLAS handles and allocator caches settle), captured on the next
+// call and replayed from then on. On the CPU, or with graphs disabled, every
+// call runs `step` eagerly. `step` returns the loss tensor.
+class GraphedStep {
+ public:
+  GraphedStep(Device device, std::function<Tensor()> step, int warmup_steps = 2, bool use_graph = true);
+  // Performs one step; returns the loss (a device tensor that the next run overwrites).
+  Tensor run();
+  bool captured() const { return graph_ && graph_->captured(); }
+  size_t graph_nodes() const { return graph_ ? graph_->node_count() : 0; }
+
+ private:
+  Device device_;
+  std::function<Tensor()> step_;
+  int warmup_steps_;
+  bool use_graph_;
+  int runs_ = 0;
+  std::unique_ptr<CudaGraph> graph_;
+  Tensor loss_;
+};
+
+}  // namespace varstar

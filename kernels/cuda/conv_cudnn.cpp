@@ -1,0 +1,411 @@
+// Convolution entry points of the CUDA backend (kernels/conv.h): cuDNN when it
+// is built in and switched on, else the im2col + cuBLAS path (conv_im2col.h).
+//
+// cuDNN (legacy convolution API, NCHW float32; conv1d is H = KH = 1): handles
+// and descriptors in RAII wrappers, one handle per device and thread. The
+// algorithm of each (shape, direction, TF32) is chosen once and cached:
+// cudnnFind*Ex times the candidates on the call's own buffers (the result is
+// overwritten by the real call), or, while a CUDA graph is being captured or
+// with VARSTAR_CUDNN_FIND=0, the cudnnGet*_v7 heuristics. Only deterministic
+// algorithms are taken (VARSTAR_CUDNN_DETERMINISTIC=0 lifts that), and FMA
+// kernels only unless TF32 is allowed, so results compare with the CPU at
+// float32 tolerances. Workspaces come from the caching allocator. A shape that
+// cuDNN rejects falls back to im2col (counted: cudnn_fallbacks()).
+#include <cuda_runtime.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include "engine/error.h"
+#include "kernels/conv.h"
+#include "kernels/cuda/check.cuh"
+#include "kernels/cuda/conv_im2col.h"
+#include "kernels/cuda/workspace.h"
+#include "kernels/gemm.h"
+
+#ifdef VARSTAR_HAS_CUDNN
+#include <cudnn.h>
+#endif
+
+namespace varstar::cuda {
+
+namespace {
+std::atomic<int> g_use_cudnn{-1};  // -1: not decided yet (environment)
+std::atomic<int64_t> g_fallbacks{0};
+
+bool env_flag(const char* name, bool fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || v[0] == '\0') return fallback;
+  return v[0] != '0';
+}
+}  // namespace
+
+bool cudnn_compiled() {
+#ifdef VARSTAR_HAS_CUDNN
+  return true;
+#else
+  return false;
+#endif
+}
+
+void set_use_cudnn(bool use) { g_use_cudnn = use ? 1 : 0; }
+
+bool use_cudnn() {
+  if (!cudnn_compiled()) return false;
+  int v = g_use_cudnn.load();
+  if (v < 0) {
+    v = env_flag("VARSTAR_CUDNN", true) ? 1 : 0;
+    g_use_cudnn = v;
+  }
+  return v == 1;
+}
+
+int64_t cudnn_fallbacks() { return g_fallbacks.load(); }
+
+#ifndef VARSTAR_HAS_CUDNN
+
+std::string cudnn_version() { return "not built with cuDNN"; }
+
+void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, const ConvShape& s,
+                    cuda_stream stream) {
+  conv2d_forward_im2col(x, weight, bias, y, s, stream);
+}
+void conv2d_backward_input(const float* dy, const float* weight, float* dx, const ConvShape& s, cuda_stream stream) {
+  conv2d_backward_input_im2col(dy, weight, dx, s, stream);
+}
+void conv2d_backward_weight(const float* dy, const float* x, float* dweight, float* dbias, const ConvShape& s,
+                            cuda_stream stream) {
+  conv2d_backward_weight_im2col(dy, x, dweight, dbias, s, stream);
+}
+
+#else
+
+std::string cudnn_version() {
+  const size_t v = cudnnGetVersion();  // major * 10000 + minor * 100 + patch (cuDNN 9)
+  return fmt::format("{}.{}.{}", v / 10000, (v / 100) % 100, v % 100);
+}
+
+namespace {
+
+void check_cudnn(cudnnStatus_t status, const char* expr, const char* file, int line) {
+  if (status != CUDNN_STATUS_SUCCESS)
+    throw CudnnError(fmt::format("cuDNN error {} in '{}' at {}:{}", cudnnGetErrorString(status), expr, file, line));
+}
+#define VARSTAR_CUDNN_CHECK(expr) check_cudnn((expr), #expr, __FILE__, __LINE__)
+
+constexpr size_t kMaxWorkspaceBytes = size_t{512} << 20;
+
+// ---- RAII wrappers -------------------------------------------------------------
+struct Handle {
+  cudnnHandle_t h = nullptr;
+  Handle() { VARSTAR_CUDNN_CHECK(cudnnCreate(&h)); }
+  ~Handle() {
+    if (h != nullptr) cudnnDestroy(h);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+};
+
+struct TensorDesc {
+  cudnnTensorDescriptor_t d = nullptr;
+  TensorDesc(int64_t n, int64_t c, int64_t h, int64_t w) {
+    VARSTAR_CUDNN_CHECK(cudnnCreateTensorDescriptor(&d));
+    VARSTAR_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, static_cast<int>(n),
+                                                   static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)));
+  }
+  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
+  TensorDesc(const TensorDesc&) = delete;
+  TensorDesc& operator=(const TensorDesc&) = delete;
+};
+
+struct FilterDesc {
+  cudnnFilterDescriptor_t d = nullptr;
+  FilterDesc(int64_t k, int64_t c, int64_t h, int64_t w) {
+    VARSTAR_CUDNN_CHECK(cudnnCreateFilterDescriptor(&d));
+    VARSTAR_CUDNN_CHECK(cudnnSetFilter4dDescriptor(d, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, static_cast<int>(k),
+                                                   static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)));
+  }
+  ~FilterDesc() { cudnnDestroyFilterDescriptor(d); }
+  FilterDesc(const FilterDesc&) = delete;
+  FilterDesc& operator=(const FilterDesc&) = delete;
+};
+
+struct ConvDesc {
+  cudnnConvolutionDescriptor_t d = nullptr;
+  explicit ConvDesc(const ConvShape& s) {
+    VARSTAR_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&d));
+    VARSTAR_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(d, static_cast<int>(s.pad_h), static_cast<int>(s.pad_w),
+                                                        static_cast<int>(s.stride_h), static_cast<int>(s.stride_w), 1,
+                                                        1, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  }
+  ~ConvDesc() { cudnnDestroyConvolutionDescriptor(d); }
+  ConvDesc(const ConvDesc&) = delete;
+  ConvDesc& operator=(const ConvDesc&) = delete;
+};
+
+// The descriptors of one convolution.
+struct Descs {
+  TensorDesc x, y;
+  FilterDesc w;
+  ConvDesc conv;
+  explicit Descs(const ConvShape& s)
+      : x(s.batch, s.c_in, s.h, s.w), y(s.batch, s.c_out, s.out_h, s.out_w), w(s.c_out, s.c_in, s.kh, s.kw),
+        conv(s) {}
+};
+
+// One handle per device and thread, bound to the call's stream.
+cudnnHandle_t handle_for(cuda_stream stream) {
+  thread_local std::vector<std::unique_ptr<Handle>> handles;
+  int device = 0;
+  VARSTAR_CUDA_CHECK(cudaGetDevice(&device));
+  if (device >= static_cast<int>(handles.size())) handles.resize(device + 1);
+  if (!handles[device]) handles[device] = std::make_unique<Handle>();
+  VARSTAR_CUDNN_CHECK(cudnnSetStream(handles[device]->h, stream));
+  return handles[device]->h;
+}
+
+// ---- algorithm cache -------------------------------------------------------------
+enum class Direction { forward, backward_data, backward_filter };
+
+struct Choice {
+  bool usable = false;  // false: cuDNN rejected this shape; use im2col
+  int algo = 0;
+  cudnnMathType_t math = CUDNN_FMA_MATH;
+  size_t workspace = 0;
+  std::shared_ptr<Descs> descs;  // kept with the choice: no descriptor set-up per call
+};
+
+using Key = std::tuple<int, int, std::vector<int64_t>, bool>;  // direction, device, shape, tf32
+
+Key make_key(Direction d, const ConvShape& s, bool tf32) {
+  int device = 0;
+  cudaGetDevice(&device);
+  return {static_cast<int>(d), device,
+          {s.batch, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride_h, s.stride_w, s.pad_h, s.pad_w}, tf32};
+}
+
+std::mutex g_cache_mutex;
+std::map<Key, Choice>& cache() {
+  static auto* c = new std::map<Key, Choice>();
+  return *c;
+}
+
+struct Perf {
+  int algo;
+  cudnnStatus_t status;
+  size_t memory;
+  cudnnDeterminism_t determinism;
+  cudnnMathType_t math;
+};
+
+template <class P>
+std::vector<Perf> to_perfs(const P* results, int count) {
+  std::vector<Perf> out;
+  for (int i = 0; i < count; ++i)
+    out.push_back({static_cast<int>(results[i].algo), results[i].status, results[i].memory, results[i].determinism,
+                   results[i].mathType});
+  return out;
+}
+
+// The first (fastest, for Find; most promising, for the heuristics) usable candidate.
+Choice pick(const std::vector<Perf>& perfs, bool tf32) {
+  const bool deterministic_only = env_flag("VARSTAR_CUDNN_DETERMINISTIC", true);
+  for (const Perf& p : perfs) {
+    if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspaceBytes) continue;
+    if (deterministic_only && p.determinism != CUDNN_DETERMINISTIC) continue;
+    if (!tf32 && (p.math == CUDNN_TENSOR_OP_MATH || p.math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)) continue;
+    Choice c;
+    c.usable = true;
+    c.algo = p.algo;
+    c.math = tf32 ? p.math : CUDNN_FMA_MATH;
+    c.workspace = p.memory;
+    return c;
+  }
+  return Choice{};
+}
+
+// Chooses the algorithm for one direction. `a`, `b` are the inputs and `out`
+// the output of that direction (overwritten by cudnnFind*Ex).
+Choice choose(Direction dir, cudnnHandle_t h, const Descs& d, const void* a, const void* b, void* out, bool tf32,
+              cuda_stream stream) {
+  VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
+  const bool find = env_flag("VARSTAR_CUDNN_FIND", true) && !detail::graph_capture_active();
+  constexpr int kRequested = 16;
+  int returned = 0;
+  std::vector<Perf> perfs;
+  if (find) {
+    size_t free_bytes = 0, total_bytes = 0;
+    VARSTAR_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    const size_t ws_bytes = std::min(kMaxWorkspaceBytes, free_bytes / 4);
+    ByteWorkspace ws(ws_bytes, stream);
+    if (dir == Direction::forward) {
+      cudnnConvolutionFwdAlgoPerf_t r[kRequested];
+      VARSTAR_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(h, d.x.d, a, d.w.d, b, d.conv.d, d.y.d, out,
+                                                                 kRequested, &returned, r, ws.data(), ws_bytes));
+      perfs = to_perfs(r, returned);
+    } else if (dir == Direction::backward_data) {
+      cudnnConvolutionBwdDataAlgoPerf_t r[kRequested];
+      VARSTAR_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(h, d.w.d, a, d.y.d, b, d.conv.d, d.x.d, out,
+                                                                      kRequested, &returned, r, ws.data(), ws_bytes));
+      perfs = to_perfs(r, returned);
+    } else {
+      cudnnConvolutionBwdFilterAlgoPerf_t r[kRequested];
+      VARSTAR_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(h, d.x.d, a, d.y.d, b, d.conv.d, d.w.d, out,
+                                                                        kRequested, &returned, r, ws.data(),
+                                                                        ws_bytes));
+      perfs = to_perfs(r, returned);
+    }
+  } else {
+    if (dir == Direction::forward) {
+      cudnnConvolutionFwdAlgoPerf_t r[kRequested];
+      VARSTAR_CUDNN_CHECK(
+          cudnnGetConvolutionForwardAlgorithm_v7(h, d.x.d, d.w.d, d.conv.d, d.y.d, kRequested, &returned, r));
+      perfs = to_perfs(r, returned);
+    } else if (dir == Direction::backward_data) {
+      cudnnConvolutionBwdDataAlgoPerf_t r[kRequested];
+      VARSTAR_CUDNN_CHECK(
+          cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w.d, d.y.d, d.conv.d, d.x.d, kRequested, &returned, r));
+      perfs = to_perfs(r, returned);
+    } else {
+      cudnnConvolutionBwdFilterAlgoPerf_t r[kRequested];
+      VARSTAR_CUDNN_CHECK(
+          cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x.d, d.y.d, d.conv.d, d.w.d, kRequested, &returned, r));
+      perfs = to_perfs(r, returned);
+    }
+    // The heuristics report no workspace size: ask for it.
+    for (Perf& p : perfs) {
+      if (p.status != CUDNN_STATUS_SUCCESS) continue;
+      cudnnStatus_t st;
+      VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? p.math : CUDNN_FMA_MATH));
+      if (dir == Direction::forward)
+        st = cudnnGetConvolutionForwardWorkspaceSize(h, d.x.d, d.w.d, d.conv.d, d.y.d,
+                                                     static_cast<cudnnConvolutionFwdAlgo_t>(p.algo), &p.memory);
+      else if (dir == Direction::backward_data)
+        st = cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w.d, d.y.d, d.conv.d, d.x.d,
+                                                          static_cast<cudnnConvolutionBwdDataAlgo_t>(p.algo), &p.memory);
+      else
+        st = cudnnGetConvolutionBackwardFilterWorkspaceSize(
+            h, d.x.d, d.y.d, d.conv.d, d.w.d, static_cast<cudnnConvolutionBwdFilterAlgo_t>(p.algo), &p.memory);
+      if (st != CUDNN_STATUS_SUCCESS) p.status = st;
+    }
+  }
+  return pick(perfs, tf32);
+}
+
+const char* direction_name(Direction d) {
+  switch (d) {
+    case Direction::forward: return "forward";
+    case Direction::backward_data: return "backward data";
+    case Direction::backward_filter: return "backward filter";
+  }
+  return "?";
+}
+
+void note_fallback(Direction dir, const ConvShape& s, const std::string& why) {
+  ++g_fallbacks;
+  std::fprintf(stderr,
+               "varstar: cuDNN convolution %s unavailable for x (%lld, %lld, %lld, %lld), weight (%lld, %lld, %lld, "
+               "%lld): %s; using im2col for this shape\n",
+               direction_name(dir), static_cast<long long>(s.batch), static_cast<long long>(s.c_in),
+               static_cast<long long>(s.h), static_cast<long long>(s.w), static_cast<long long>(s.c_out),
+               static_cast<long long>(s.c_in), static_cast<long long>(s.kh), static_cast<long long>(s.kw),
+               why.c_str());
+}
+
+// Runs one direction through cuDNN; false when this shape must use im2col.
+bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
+  const bool tf32 = allow_tf32();
+  const Key key = make_key(dir, s, tf32);
+  Choice choice;
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(g_cache_mutex);
+    auto it = cache().find(key);
+    if (it != cache().end()) {
+      choice = it->second;
+      known = true;
+    }
+  }
+  if (known && !choice.usable) return false;
+  try {
+    cudnnHandle_t h = handle_for(stream);
+    if (!known) {
+      auto descs = std::make_shared<Descs>(s);
+      choice = choose(dir, h, *descs, a, b, out, tf32, stream);
+      if (!choice.usable) note_fallback(dir, s, "no deterministic float32 algorithm");
+      VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(descs->conv.d, choice.math));
+      choice.descs = descs;
+      std::lock_guard<std::mutex> lock(g_cache_mutex);
+      cache()[key] = choice;
+      if (!choice.usable) return false;
+    }
+    const Descs& d = *choice.descs;
+    ByteWorkspace ws(choice.workspace, stream);
+    const float one = 1.f, zero = 0.f;
+    switch (dir) {
+      case Direction::forward:
+        VARSTAR_CUDNN_CHECK(cudnnConvolutionForward(h, &one, d.x.d, a, d.w.d, b, d.conv.d,
+                                                    static_cast<cudnnConvolutionFwdAlgo_t>(choice.algo), ws.data(),
+                                                    choice.workspace, &zero, d.y.d, out));
+        break;
+      case Direction::backward_data:
+        VARSTAR_CUDNN_CHECK(cudnnConvolutionBackwardData(h, &one, d.w.d, a, d.y.d, b, d.conv.d,
+                                                         static_cast<cudnnConvolutionBwdDataAlgo_t>(choice.algo),
+                                                         ws.data(), choice.workspace, &zero, d.x.d, out));
+        break;
+      case Direction::backward_filter:
+        VARSTAR_CUDNN_CHECK(cudnnConvolutionBackwardFilter(h, &one, d.x.d, a, d.y.d, b, d.conv.d,
+                                                           static_cast<cudnnConvolutionBwdFilterAlgo_t>(choice.algo),
+                                                           ws.data(), choice.workspace, &zero, d.w.d, out));
+        break;
+    }
+    return true;
+  } catch (const CudnnError& e) {
+    if (detail::graph_capture_active()) throw;  // a failed call inside a capture ends it: report, do not hide
+    note_fallback(dir, s, e.what());
+    std::lock_guard<std::mutex> lock(g_cache_mutex);
+    cache()[key] = Choice{};
+    return false;
+  }
+}
+
+bool cudnn_fits(const ConvShape& s) {
+  constexpr int64_t kIntMax = 2147483647;
+  return s.batch * s.c_in * s.h * s.w < kIntMax && s.batch * s.c_out * s.out_h * s.out_w < kIntMax &&
+         s.batch > 0 && s.c_out > 0;
+}
+
+}  // namespace
+
+void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, const ConvShape& s,
+                    cuda_stream stream) {
+  if (use_cudnn() && cudnn_fits(s) && run_cudnn(Direction::forward, s, x, weight, y, stream)) {
+    if (bias != nullptr) conv2d_add_bias(y, bias, s, stream);
+    return;
+  }
+  conv2d_forward_im2col(x, weight, bias, y, s, stream);
+}
+
+void conv2d_backward_input(const float* dy, const float* weight, float* dx, const ConvShape& s, cuda_stream stream) {
+  if (use_cudnn() && cudnn_fits(s) && run_cudnn(Direction::backward_data, s, weight, dy, dx, stream)) return;
+  conv2d_backward_input_im2col(dy, weight, dx, s, stream);
+}
+
+void conv2d_backward_weight(const float* dy, const float* x, float* dweight, float* dbias, const ConvShape& s,
+                            cuda_stream stream) {
+  if (use_cudnn() && cudnn_fits(s) && run_cudnn(Direction::backward_filter, s, x, dy, dweight, stream)) {
+    if (dbias != nullptr) conv2d_bias_backward(dy, dbias, s, stream);
+    return;
+  }
+  conv2d_backward_weight_im2col(dy, x, dweight, dbias, s, stream);
+}
+
+#endif  // VARSTAR_HAS_CUDNN
+
+}  // namespace varstar::cuda

@@ -1,0 +1,393 @@
+// The CUDA runtime pieces around the kernels: the caching allocator
+// (statistics, stream-ordered reuse, cross-stream holds), pinned memory and
+// the BatchUploader, the fused multi-tensor Adam against the CPU step, whole-
+// step CUDA graphs against eager steps (a small MLP and the thesis CNN-LSTM),
+// the capture rules, the cross-entropy NaN guard, and elementwise kernels on
+// tensors of more than 2^31 elements. Label cuda; skipped without a GPU.
+#include <doctest/doctest.h>
+#include <cuda_runtime.h>
+
+#include <atomic>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/autograd.h"
+#include "engine/batch_uploader.h"
+#include "engine/cuda_backend.h"
+#include "engine/cuda_graph.h"
+#include "engine/ops.h"
+#include "engine/optim.h"
+#include "engine/random.h"
+#include "kernels/cuda/allocator.h"
+#include "models/models.h"
+
+using varstar::Device;
+using varstar::DType;
+using varstar::Tensor;
+
+std::string varstar_test_skip_reason() {
+  if (!varstar::cuda_available()) return "no usable GPU (" + varstar::cuda::unavailable_reason() + ")";
+  return {};
+}
+
+namespace {
+
+constexpr double kAdamRelTolerance = 1e-5;   // CPU vs GPU float32 rounding (FMA contraction)
+constexpr double kAdamAbsTolerance = 1e-7;
+constexpr double kGraphRelTolerance = 1e-6;  // graph replay vs eager: the same kernels on the same data
+constexpr double kGraphAbsTolerance = 1e-7;
+const Device kGpu = Device::cuda(0);
+
+Tensor random_f32(const varstar::Shape& shape, uint64_t seed, double low = -1.0, double high = 1.0) {
+  varstar::Generator gen(seed);
+  return varstar::uniform(shape, low, high, gen, DType::f32);
+}
+
+// Largest |a - b| - rel * |a| over the elements (<= abs means close).
+void require_close(const Tensor& a, const Tensor& b, double rel, double abs, const std::string& what) {
+  REQUIRE(a.shape() == b.shape());
+  const std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!(std::abs(double(x[i]) - double(y[i])) <= abs + rel * std::abs(double(x[i])))) {
+      FAIL(what << ": element " << i << " of " << x.size() << ": " << x[i] << " vs " << y[i]);
+    }
+  }
+}
+
+varstar::cuda_stream raw_stream() {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  return s;
+}
+
+}  // namespace
+
+// ---- allocator --------------------------------------------------------------------
+
+TEST_CASE("allocator: statistics count bytes in use, the peak and cache hits") {
+  varstar::cuda::synchronize(0);
+  const auto before = varstar::cuda::device_memory_stats(0);
+  const size_t bytes = (size_t{3} << 20) + 5;  // rounds up to 4 MiB
+  const size_t rounded = varstar::cuda::CachingAllocator::round_size(bytes);
+  CHECK(rounded == (size_t{4} << 20));
+  {
+    Tensor t = Tensor::empty({static_cast<int64_t>(bytes)}, DType::i32, kGpu);  // 4 * bytes
+    const auto during = varstar::cuda::device_memory_stats(0);
+    CHECK(during.bytes_in_use == before.bytes_in_use + varstar::cuda::CachingAllocator::round_size(4 * bytes));
+    CHECK(during.peak_bytes >= during.bytes_in_use);
+  }
+  const auto after_free = varstar::cuda::device_memory_stats(0);
+  CHECK(after_free.bytes_in_use == before.bytes_in_use);
+  {
+    Tensor t = Tensor::empty({static_cast<int64_t>(bytes)}, DType::i32, kGpu);
+    const auto again = varstar::cuda::device_memory_stats(0);
+    CHECK(again.cache_hits == after_free.cache_hits + 1);
+    CHECK(again.device_mallocs == after_free.device_mallocs);
+  }
+}
+
+TEST_CASE("allocator: a block freed on one stream is not handed to another, and waits for recorded streams") {
+  auto& alloc = varstar::cuda::CachingAllocator::get(0);
+  varstar::cuda_stream s1 = raw_stream(), s2 = raw_stream();
+  const size_t size = 1 << 16;
+  void* p = alloc.allocate(size, s1);
+  alloc.release(p);
+  void* q = alloc.allocate(size, s2);
+  CHECK(q != p);
+  void* r = alloc.allocate(size, s1);
+  CHECK(r == p);
+
+  // r is also used on s2, whose queue is held up by a host function: the block
+  // must not be reused on s1 until s2 has passed the point of the release.
+  static std::atomic<bool> go{false};
+  go = false;
+  alloc.record_stream(r, s2);
+  REQUIRE(cudaLaunchHostFunc(
+              s2, [](void*) {
+                while (!go.load()) {
+                }
+              },
+              nullptr) == cudaSuccess);
+  alloc.release(r);
+  void* while_held = alloc.allocate(size, s1);
+  CHECK(while_held != r);
+  go = true;
+  REQUIRE(cudaStreamSynchronize(s2) == cudaSuccess);
+  void* after = alloc.allocate(size, s1);
+  CHECK(after == r);
+  for (void* ptr : {q, while_held, after}) alloc.release(ptr);
+  cudaStreamDestroy(s1);
+  cudaStreamDestroy(s2);
+}
+
+// ---- pinned memory and the batch uploader ------------------------------------------------
+
+TEST_CASE("pinned memory: an asynchronous round trip") {
+  const int64_t n = 100003;
+  auto* host = static_cast<float*>(varstar::cuda::pinned_malloc(n * sizeof(float)));
+  REQUIRE(host != nullptr);
+  for (int64_t i = 0; i < n; ++i) host[i] = static_cast<float>(i) * 0.5f;
+  Tensor d = Tensor::empty({n}, DType::f32, kGpu);
+  varstar::cuda_stream s = varstar::cuda::current_stream(0);
+  varstar::cuda::copy_host_to_device_async(d.raw_data(), host, n * sizeof(float), s);
+  const std::vector<float> back = d.to_vector<float>();
+  for (int64_t i = 0; i < n; i += 997) CHECK(back[i] == static_cast<float>(i) * 0.5f);
+  varstar::cuda::pinned_free(host);
+}
+
+TEST_CASE("BatchUploader: batches arrive in order and intact while steps compute") {
+  const int64_t batch = 7, length = 359;
+  varstar::BatchUploader up({{{batch, 1, length}, DType::f32}, {{batch}, DType::i32}}, kGpu, 2);
+  const auto make = [&](int k) {
+    std::vector<int32_t> labels(batch);
+    for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<int32_t>((k + i) % 5);
+    return std::vector<Tensor>{random_f32({batch, 1, length}, 1000 + k), Tensor::from_vector(labels, {batch})};
+  };
+  const int batches = 6;
+  std::vector<std::vector<Tensor>> sent{make(0)};
+  up.submit(sent[0]);
+  Tensor weight = random_f32({length, 64}, 77).to(kGpu);
+  for (int k = 0; k < batches; ++k) {
+    std::vector<Tensor> b = up.next();
+    if (k + 1 < batches) {
+      sent.push_back(make(k + 1));
+      up.submit(sent.back());
+    }
+    // Some work on the engine's stream that reads the batch while the next one uploads.
+    Tensor h = varstar::relu(varstar::matmul(b[0].reshape({batch, length}), weight));
+    CHECK(h.shape() == varstar::Shape{batch, 64});
+    require_close(sent[k][0], b[0], 0.0, 0.0, fmt::format("features of batch {}", k));
+    CHECK(sent[k][1].to_vector<int32_t>() == b[1].to_vector<int32_t>());
+  }
+  CHECK(up.pending() == 0);
+  CHECK_THROWS_AS(up.next(), varstar::Error);
+}
+
+TEST_CASE("BatchUploader: refuses a batch for the slot in use") {
+  varstar::BatchUploader up({{{4}, DType::f32}}, kGpu, 2);
+  up.submit({random_f32({4}, 1)});
+  up.submit({random_f32({4}, 2)});
+  CHECK_THROWS_AS(up.submit({random_f32({4}, 3)}), varstar::Error);
+  up.next();
+  CHECK_THROWS_AS(up.submit({random_f32({4}, 3)}), varstar::Error);  // the other slot holds batch 2
+  up.next();
+  up.submit({random_f32({4}, 3)});  // the slot of batch 1 is free again
+  CHECK(up.pending() == 1);
+}
+
+// ---- fused multi-tensor Adam ---------------------------------------------------------------
+
+namespace {
+// Parameters of many odd sizes: more tensors than one launch lists (48), and
+// one tensor of more chunks than one launch runs (320 x 65536 elements).
+std::vector<varstar::Shape> adam_shapes() {
+  std::vector<varstar::Shape> shapes{{1}, {31}, {65537}, {3, 5, 7}, {300000}, {321 * 65536 + 17}};
+  for (int i = 0; i < 50; ++i) shapes.push_back({1 + (i * 37) % 101});
+  return shapes;
+}
+
+void run_adam(bool decoupled, double weight_decay) {
+  const auto shapes = adam_shapes();
+  varstar::nn::NamedTensors cpu_params, gpu_params;
+  std::vector<Tensor> grads;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    Tensor p = random_f32(shapes[i], 500 + i);
+    cpu_params.emplace_back(fmt::format("p{}", i), p.clone().set_requires_grad(true));
+    gpu_params.emplace_back(fmt::format("p{}", i), p.to(kGpu).set_requires_grad(true));
+  }
+  varstar::optim::AdamOptions o;
+  o.lr = 3e-3;
+  o.weight_decay = weight_decay;
+  o.decoupled = decoupled;
+  varstar::optim::Adam cpu_adam(cpu_params, o), gpu_adam(gpu_params, o);
+  for (int step = 0; step < 3; ++step) {
+    for (auto* opt : {&cpu_adam, &gpu_adam}) {
+      opt->zero_grad();
+      for (size_t i = 0; i < shapes.size(); ++i) {
+        const Tensor& p = opt->params()[i].second;
+        const Tensor g = random_f32(shapes[i], 9000 + 100 * step + i).to(p.device());
+        varstar::sum(varstar::mul(p, g)).backward();  // grad = g
+      }
+      opt->step();
+    }
+  }
+  CHECK(cpu_adam.steps_taken() == 3);
+  CHECK(gpu_adam.steps_taken() == 3);
+  for (size_t i = 0; i < shapes.size(); ++i)
+    require_close(cpu_params[i].second, gpu_params[i].second, kAdamRelTolerance, kAdamAbsTolerance,
+                  fmt::format("parameter {}", i));
+  const auto state = gpu_adam.state();
+  CHECK(state.scalars.at("step") == 3.0);
+}
+}  // namespace
+
+TEST_CASE("fused Adam: three steps match the CPU (56 tensors, one of 321 chunks)") { run_adam(false, 0.0); }
+TEST_CASE("fused Adam: L2 weight decay") { run_adam(false, 0.01); }
+TEST_CASE("fused AdamW: decoupled weight decay") { run_adam(true, 0.01); }
+
+// ---- whole-step CUDA graphs ------------------------------------------------------------------
+
+namespace {
+struct Mlp {
+  Tensor w1, b1, w2, b2;
+  explicit Mlp(Device d) {
+    w1 = random_f32({33, 13}, 11, -0.3, 0.3).to(d).set_requires_grad(true);
+    b1 = random_f32({33}, 12, -0.3, 0.3).to(d).set_requires_grad(true);
+    w2 = random_f32({5, 33}, 13, -0.3, 0.3).to(d).set_requires_grad(true);
+    b2 = random_f32({5}, 14, -0.3, 0.3).to(d).set_requires_grad(true);
+  }
+  varstar::nn::NamedTensors params() const { return {{"w1", w1}, {"b1", b1}, {"w2", w2}, {"b2", b2}}; }
+  Tensor forward(const Tensor& x) const { return varstar::linear(varstar::relu(varstar::linear(x, w1, b1)), w2, b2); }
+};
+}  // namespace
+
+TEST_CASE("CUDA graph: replayed MLP steps equal eager steps") {
+  Tensor x = random_f32({17, 13}, 21).to(kGpu);
+  std::vector<int32_t> labels(17);
+  for (int i = 0; i < 17; ++i) labels[i] = i % 5;
+  Tensor y = Tensor::from_vector(labels, {17}).to(kGpu);
+  Mlp eager(kGpu), graphed(kGpu);
+  varstar::optim::Adam adam_e(eager.params(), {}), adam_g(graphed.params(), {});
+  const int steps = 6;
+  Tensor loss_e;
+  for (int i = 0; i < steps; ++i) {
+    adam_e.zero_grad();
+    loss_e = varstar::cross_entropy(eager.forward(x), y);
+    loss_e.backward();
+    adam_e.step();
+  }
+  varstar::GraphedStep step(kGpu, [&] {
+    adam_g.zero_grad();
+    Tensor loss = varstar::cross_entropy(graphed.forward(x), y);
+    loss.backward();
+    adam_g.step();
+    return loss;
+  });
+  Tensor loss_g;
+  for (int i = 0; i < steps; ++i) loss_g = step.run();
+  CHECK(step.captured());
+  CHECK(step.graph_nodes() > 10);
+  CHECK(adam_g.steps_taken() == steps);
+  require_close(loss_e, loss_g, kGraphRelTolerance, kGraphAbsTolerance, "loss of the last step");
+  const auto pe = eager.params(), pg = graphed.params();
+  for (size_t i = 0; i < pe.size(); ++i)
+    require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
+}
+
+namespace {
+// Eager steps of one copy of `model_name` against GraphedStep on another copy
+// (same initial weights, same batch), then one more step on a new batch
+// copied into the captured input tensor.
+void graph_matches_eager(const std::string& model_name, const varstar::Shape& sample) {
+  varstar::models::ModelConfig config;
+  auto eager = varstar::models::make_model(model_name, config);
+  auto graphed = varstar::models::make_model(model_name, config);
+  eager->to(kGpu);
+  graphed->to(kGpu);
+  const int64_t batch = 8;
+  varstar::Shape shape{batch};
+  shape.insert(shape.end(), sample.begin(), sample.end());
+  Tensor x = random_f32(shape, 31).to(kGpu);
+  std::vector<int32_t> labels(batch);
+  for (int64_t i = 0; i < batch; ++i) labels[i] = static_cast<int32_t>(i % 5);
+  Tensor y = Tensor::from_vector(labels, {batch}).to(kGpu);
+  varstar::optim::Adam adam_e(eager->named_parameters(), {}), adam_g(graphed->named_parameters(), {});
+  const int steps = 5;
+  for (int i = 0; i < steps; ++i) {
+    adam_e.zero_grad();
+    varstar::cross_entropy(eager->forward(x), y).backward();
+    adam_e.step();
+  }
+  varstar::GraphedStep step(kGpu, [&] {
+    adam_g.zero_grad();
+    Tensor loss = varstar::cross_entropy(graphed->forward(x), y);
+    loss.backward();
+    adam_g.step();
+    return loss;
+  });
+  for (int i = 0; i < steps; ++i) step.run();
+  CHECK(step.captured());
+  CHECK(adam_g.steps_taken() == steps);
+  const auto pe = eager->named_parameters(), pg = graphed->named_parameters();
+  for (size_t i = 0; i < pe.size(); ++i)
+    require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
+  // New data in the same input tensor: the replay must read it.
+  x.copy_(random_f32(shape, 32).to(kGpu));
+  adam_e.zero_grad();
+  Tensor le = varstar::cross_entropy(eager->forward(x), y);
+  le.backward();
+  adam_e.step();
+  Tensor lg = step.run();
+  require_close(le, lg, kGraphRelTolerance, kGraphAbsTolerance, "loss on the new batch");
+}
+}  // namespace
+
+TEST_CASE("CUDA graph: replayed CNN-LSTM steps equal eager steps (cuDNN conv1d, LSTM, Adam)") {
+  graph_matches_eager("cnn-lstm", {1, 359});
+}
+
+TEST_CASE("CUDA graph: replayed 2D-CNN steps equal eager steps (cuDNN conv2d, max pooling, Adam)") {
+  graph_matches_eager("cnn2d", {1, 24, 24});
+}
+
+TEST_CASE("CUDA graph: a host copy or dropout inside the capture fails clearly, and the engine carries on") {
+  varstar::CudaGraph g1(kGpu);
+  CHECK_THROWS_WITH_AS(g1.capture([] { Tensor::from_vector(std::vector<float>{1.f, 2.f}, {2}, kGpu); }),
+                       doctest::Contains("captured"), varstar::Error);
+  CHECK_FALSE(g1.captured());
+  varstar::CudaGraph g2(kGpu);
+  Tensor a = random_f32({100}, 41).to(kGpu);
+  varstar::Generator gen(3);
+  CHECK_THROWS_WITH_AS(g2.capture([&] { varstar::dropout(a, 0.5, true, gen); }), doctest::Contains("dropout"),
+                       varstar::Error);
+  Tensor b = varstar::add(a, a);
+  require_close(varstar::mul_scalar(a, 2.0), b, 0.0, 0.0, "an op after a failed capture");
+}
+
+// ---- cross-entropy guard ------------------------------------------------------------------------
+
+TEST_CASE("cross_entropy on CUDA: a bad target is named with the check on, and gives NaN with it off") {
+  Tensor logits = random_f32({3, 5}, 51).to(kGpu);
+  Tensor bad = Tensor::from_vector(std::vector<int32_t>{1, 7, 2}, {3}).to(kGpu);
+  CHECK_THROWS_WITH_AS(varstar::cross_entropy(logits, bad), doctest::Contains("target 7 of sample 1"), varstar::Error);
+  varstar::set_cross_entropy_target_check(false);
+  const double loss = varstar::cross_entropy(logits, bad).item();
+  varstar::set_cross_entropy_target_check(true);
+  CHECK(std::isnan(loss));
+}
+
+// ---- more than 2^31 elements ------------------------------------------------------------------------
+
+TEST_CASE("elementwise kernels index past 2^31 elements (int64 offsets)") {
+  const int64_t n = (int64_t{1} << 31) + 4099;
+  size_t free_bytes = 0, total_bytes = 0;
+  varstar::cuda::device_memory_info(0, &free_bytes, &total_bytes);
+  const size_t needed = static_cast<size_t>(n) * 4 * 4;  // x, y, z and half of w, with room
+  if (free_bytes < needed) {
+    MESSAGE("skipped: needs " << needed / (1 << 30) << " GiB free on the GPU, " << free_bytes / (1 << 30) << " free");
+    return;
+  }
+  const auto tail = [](const Tensor& t, int64_t count) {
+    return t.slice(0, t.numel() - count, t.numel()).to_vector<float>();
+  };
+  {
+    Tensor x = Tensor::full({n}, 1.5, DType::f32, kGpu);  // fill kernel
+    // Distinct values in the last 8 elements: x[n - 8 + k] = 10 + k.
+    x.slice(0, n - 8, n).copy_(Tensor::from_vector(std::vector<float>{10, 11, 12, 13, 14, 15, 16, 17}, {8}));
+    Tensor y = varstar::mul_scalar(x, 2.0);  // affine kernel
+    CHECK(tail(y, 3) == std::vector<float>{30, 32, 34});
+    Tensor z = varstar::add(x, y);  // contiguous binary kernel
+    CHECK(tail(z, 3) == std::vector<float>{45, 48, 51});
+    y = Tensor();
+    z = Tensor();
+    // A strided gather of the odd indices (n is odd): its last four are x[n - 8], x[n - 6], x[n - 4], x[n - 2].
+    Tensor w = x.slice(0, 1, n, 2).contiguous();
+    CHECK(w.numel() == (n - 1) / 2);
+    CHECK(tail(w, 4) == std::vector<float>{10, 12, 14, 16});
+    CHECK(tail(w.slice(0, 0, w.numel() - 4), 2) == std::vector<float>{1.5f, 1.5f});
+  }
+  varstar::cuda::empty_cache(0);
+}
