@@ -191,7 +191,7 @@ void run_bench(const BenchArgs& a) {
   }
   if (a.profile != nullptr && a.profile->count() > 0) {  // profiled steps after the timed rounds (tables to stderr with --json)
     const std::string path = a.profile_path.empty() ? "varstar-profile.json" : a.profile_path;
-    const profiler::Peaks peaks{sgemm, device.is_cpu() ? profiler::measure_host_memcpy_gbps() : 0.0};
+    const profiler::Peaks peaks{peak, device.is_cpu() ? profiler::measure_host_memcpy_gbps() : 0.0};
     for (const std::string& model : a.models) {
       bench::ProfileOptions po;
       po.model = model;
