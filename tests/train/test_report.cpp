@@ -89,7 +89,7 @@ TEST_CASE("the report renders in headless Chromium with its plots and the label-
   std::vector<std::string> ids;
   for (int i = 0; i < 60; ++i) {
     labels.push_back(i % 3);
-    ids.push_back("s" + std::to_string(i));
+    ids.push_back(fmt::format("s{}", i));
     for (int t = 0; t < 32; ++t) values.push_back(std::sin(0.2f * t * (1 + i % 3)));
   }
   varstar::train::Dataset data =
