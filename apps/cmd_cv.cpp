@@ -39,7 +39,7 @@ void run_cv(varstar::app::TrainArgs& a) {
     std::printf("%s\n", nlohmann::json{{"summary", r.metrics.at("summary")}, {"out", r.out_dir},
                                        {"warning", r.metrics.at("warning")}}.dump().c_str());
   } else {
-    varstar::app::print_cv_summary(ro.title, r, thesis, data.for_fold(0).warning);
+    varstar::app::print_cv_summary(ro.title, r, thesis, data.for_fold(0).warning, ro.data_report);
   }
 }
 

@@ -77,7 +77,7 @@ void run_demo(const DemoArgs& a) {
     results.emplace_back(m.name, train::cross_validate(
                                      ro, data.folds(), [&](int k) -> const train::Dataset& { return data.for_fold(k); },
                                      progress));
-    app::print_cv_summary(ro.title, results.back().second, "", "");
+    app::print_cv_summary(ro.title, results.back().second, "", "", ro.data_report);
   }
   std::printf("\nDone. Reports (open in a browser):\n");
   for (const auto& [name, r] : results) std::printf("  %s/report.html\n", r.out_dir.c_str());

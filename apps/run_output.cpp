@@ -6,7 +6,7 @@
 namespace varstar::app {
 
 void print_cv_summary(const std::string& title, const train::RunResult& r, const std::string& thesis_result,
-                      const std::string& warning) {
+                      const std::string& warning, const nlohmann::json& data_report) {
   const auto& s = r.metrics.at("summary");
   const auto ms = [](const nlohmann::json& j, double scale) {
     return fmt::format("{:.2f} +/- {:.2f}", scale * j.at("mean").get<double>(), scale * j.at("std").get<double>());
@@ -20,6 +20,11 @@ void print_cv_summary(const std::string& title, const train::RunResult& r, const
   std::printf("  weighted recall    %s\n", ms(s.at("weighted").at("recall"), 1).c_str());
   std::printf("  weighted F1        %s\n", ms(s.at("weighted").at("f1"), 1).c_str());
   std::printf("  macro F1           %s\n", ms(s.at("macro").at("f1"), 1).c_str());
+  if (data_report.is_object() && data_report.contains("baseline"))
+    std::printf("  simple baseline    %.2f +/- %.2f %% (%s)\n",
+                100 * data_report["baseline"]["accuracy_mean"].get<double>(),
+                100 * data_report["baseline"]["accuracy_std"].get<double>(),
+                data_report["baseline"]["method"].get<std::string>().c_str());
   if (!thesis_result.empty()) std::printf("  the thesis reports: %s\n", thesis_result.c_str());
   std::printf("  report: %s/report.html\n", r.out_dir.c_str());
   if (!warning.empty()) std::printf("\n*** WARNING: %s ***\n", warning.c_str());

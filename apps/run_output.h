@@ -9,6 +9,6 @@ namespace varstar::app {
 // Per-fold accuracy, mean +/- std of the metrics, the thesis's figure when a
 // preset has one, warnings, and where the report is.
 void print_cv_summary(const std::string& title, const train::RunResult& r, const std::string& thesis_result,
-                      const std::string& warning);
+                      const std::string& warning, const nlohmann::json& data_report = nullptr);
 
 }  // namespace varstar::app

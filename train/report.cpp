@@ -187,22 +187,30 @@ std::string render_report(const ReportInput& in) {
   for (const char* avg : {"weighted", "macro"})
     for (const char* m : {"precision", "recall", "f1"})
       h += fmt::format("<tr><td class=\"l\">{} {}</td><td>{}</td></tr>", avg, m, mean_std_num(summary.at(avg).at(m)));
+  if (in.data_report.is_object() && in.data_report.contains("baseline")) {
+    const auto& b = in.data_report.at("baseline");
+    h += fmt::format("<tr><td class=\"l\">simple baseline: {}</td><td>{:.2f} &plusmn; {:.2f}%</td></tr>",
+                     html_escape(b.at("method").get<std::string>()), 100 * b.at("accuracy_mean").get<double>(),
+                     100 * b.at("accuracy_std").get<double>());
+  }
   h += "</table>";
-  double seconds = 0, samples = 0, train_seconds = 0;
+  double seconds = 0, rate_sum = 0;
+  int64_t epochs_run = 0;
   for (const auto& f : folds) {
     seconds += f.seconds;
     for (const auto& r : f.history) {
-      samples += r.samples_per_s * (r.seconds > 0 ? r.seconds : 0);
-      train_seconds += r.seconds;
+      rate_sum += r.samples_per_s;
+      ++epochs_run;
     }
   }
   h += fmt::format("<p class=\"muted\">data: {} ({} stars, {} classes, samples of shape {}); model {}; {} epochs, batch "
-                   "{}, {} lr {}; {} fold(s); time {:.0f} s; machine: {}; {}</p>",
+                   "{}, {} lr {}; {} fold(s); time {:.0f} s, training {:.0f} samples/s on average; machine: {}; {}</p>",
                    html_escape(d.name), d.size(), c, shape_str(d.sample_shape),
                    html_escape(in.config.at("train").at("model").get<std::string>()),
                    in.config.at("train").at("epochs").get<int>(), in.config.at("train").at("batch").get<int64_t>(),
                    html_escape(in.config.at("train").at("optimizer").get<std::string>()),
                    in.config.at("train").at("lr").get<double>(), folds.size(), seconds,
+                   epochs_run > 0 ? rate_sum / static_cast<double>(epochs_run) : 0.0,
                    html_escape(in.config.value("machine", std::string())),
                    html_escape(in.config.value("varstar", std::string())));
 
@@ -275,8 +283,21 @@ std::string render_report(const ReportInput& in) {
   h += "</table><p class=\"muted\">First channel of the network input. " +
        html_escape(d.description.is_object() ? d.description.value("mode", std::string()) : std::string()) + "</p>";
 
-  if (!in.data_report.is_null()) {
-    h += "<h2>Data set</h2><pre>" + html_escape(in.data_report.dump(2)) + "</pre>";
+  if (in.data_report.is_object()) {
+    const auto& r = in.data_report;
+    h += "<h2>Data set</h2>";
+    if (r.contains("cleaning_table"))
+      h += "<pre>" + html_escape(r.at("cleaning_table").get<std::string>()) + "</pre>";
+    if (r.contains("class_counts")) {
+      h += "<table><tr><th class=\"l\">class</th><th>stars</th><th>balanced weight</th></tr>";
+      for (size_t k = 0; k < r.at("classes").size(); ++k)
+        h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{:.4f}</td></tr>",
+                         html_escape(r.at("classes")[k].get<std::string>()), r.at("class_counts")[k].get<int64_t>(),
+                         r.at("class_weights")[k].get<double>());
+      h += "</table>";
+    }
+    if (r.contains("inputs"))
+      for (const auto& line : r.at("inputs")) h += "<p class=\"muted\">" + html_escape(line.get<std::string>()) + "</p>";
   }
   h += "<h2>Configuration</h2><pre>" + html_escape(in.config.dump(2)) + "</pre>";
   h += "</body></html>\n";
