@@ -3,9 +3,9 @@
 #include <fstream>
 
 #include "apps/command.h"
+#include "apps/device_choice.h"
 #include "apps/data_args.h"
 #include "data/represent/represent.h"
-#include "engine/threads.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
 #include "train/trainer.h"
@@ -20,10 +20,7 @@ struct EvaluateArgs {
 
 void run_evaluate(EvaluateArgs& a) {
   using namespace varstar;
-  set_num_threads(a.threads);
-  std::string note;
-  const Device device = resolve_device(a.device, &note);
-  if (!note.empty()) std::fprintf(stderr, "varstar: %s\n", note.c_str());
+  const Device device = app::choose_device(a.device, a.threads);
   train::LoadedModel m = train::load_model_file(a.model);
   const auto classes = m.description.at("classes").get<std::vector<std::string>>();
   data::PrepareOptions o = a.data.resolve();

@@ -4,9 +4,9 @@
 #include <fstream>
 
 #include "apps/command.h"
+#include "apps/device_choice.h"
 #include "data/represent/represent.h"
 #include "data/stars.h"
-#include "engine/threads.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
 #include "train/trainer.h"
@@ -22,10 +22,7 @@ struct PredictArgs {
 
 void run_predict(const PredictArgs& a) {
   using namespace varstar;
-  set_num_threads(a.threads);
-  std::string note;
-  const Device device = resolve_device(a.device, &note);
-  if (!note.empty()) std::fprintf(stderr, "varstar: %s\n", note.c_str());
+  const Device device = app::choose_device(a.device, a.threads);
   train::LoadedModel m = train::load_model_file(a.model);
   const auto& desc = m.description;
   const auto classes = desc.at("classes").get<std::vector<std::string>>();

@@ -21,14 +21,14 @@
 
 namespace varstar::bench {
 
-namespace {
-using Clock = std::chrono::steady_clock;
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
 }
+
+namespace {
+using Clock = std::chrono::steady_clock;
 
 void sync(Device d) {
   if (d.is_cuda()) cuda::synchronize(d.index);

@@ -47,6 +47,8 @@ StepResult bench_training_step(const StepOptions& options);
 // binary was configured from.
 std::vector<StepResult> bench_torch_step(const StepOptions& options, const std::string& python, int rounds,
                                          std::string* why);
+// Median of a list (0 when empty).
+double median(std::vector<double> values);
 // The round with the median step time.
 StepResult median_round(std::vector<StepResult> rounds);
 // Single-precision GEMM rate (GFLOP/s) of OpenBLAS on n x n matrices.

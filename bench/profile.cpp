@@ -15,12 +15,6 @@ namespace varstar::bench {
 namespace {
 using Clock = std::chrono::steady_clock;
 
-double median_of(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0.0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
-}
-
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -114,7 +108,7 @@ OverheadResult measure_overhead(const OverheadOptions& o) {
       profiler::stop();
       r.scopes_per_step = static_cast<int64_t>(profiler::session().events.size()) / std::max(o.steps_per_round, 1);
     }
-    return median_of(times);
+    return median(times);
   };
   for (int round = 0; round < o.rounds; ++round) {
     fmt::print(stderr, "\roverhead: training-step round {}/{}", round + 1, o.rounds);
@@ -128,8 +122,8 @@ OverheadResult measure_overhead(const OverheadOptions& o) {
     }
   }
   fmt::print(stderr, "\n");
-  r.step_off_ms = median_of(off_rounds);
-  r.step_on_ms = median_of(on_rounds);
+  r.step_off_ms = median(off_rounds);
+  r.step_on_ms = median(on_rounds);
 
   // (2) Tiny ops: 1-element adds, where the per-op cost shows most.
   const Tensor a = Tensor::full({1}, 1.0), b = Tensor::full({1}, 2.0);
@@ -149,8 +143,8 @@ OverheadResult measure_overhead(const OverheadOptions& o) {
     tiny_off.push_back(tiny_round(false));
     tiny_on.push_back(tiny_round(true));
   }
-  r.tiny_add_off_ns = median_of(tiny_off);
-  r.tiny_add_on_ns = median_of(tiny_on);
+  r.tiny_add_off_ns = median(tiny_off);
+  r.tiny_add_on_ns = median(tiny_on);
 
   // (3) The disabled scope alone, against the same loop without it: the whole
   // cost of the hook when the profiler is off.
@@ -167,8 +161,8 @@ OverheadResult measure_overhead(const OverheadOptions& o) {
     for (int64_t i = 0; i < n; ++i) asm volatile("" : : : "memory");
     empty_ns.push_back(ms_since(t0) * 1e6 / static_cast<double>(n));
   }
-  r.scope_off_ns = median_of(scope_ns);
-  r.empty_loop_ns = median_of(empty_ns);
+  r.scope_off_ns = median(scope_ns);
+  r.empty_loop_ns = median(empty_ns);
   return r;
 }
 

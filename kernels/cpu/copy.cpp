@@ -7,31 +7,45 @@
 
 namespace varstar::cpu {
 
+namespace {
+
+// A strided view seen as rows of its last dimension.
+struct RowGeometry {
+  int last = 0;
+  int64_t inner = 0, inner_stride = 0, rows = 0;
+  explicit RowGeometry(const StridedGeometry& g) : last(g.ndim - 1), inner(g.shape[last]), inner_stride(g.strides[last]) {
+    rows = 1;
+    for (int d = 0; d < last; ++d) rows *= g.shape[d];
+  }
+  // Offset of row r's first element in the view.
+  int64_t offset(const StridedGeometry& g, int64_t r) const {
+    int64_t off = 0;
+    for (int d = last - 1; d >= 0; --d) {
+      off += (r % g.shape[d]) * g.strides[d];
+      r /= g.shape[d];
+    }
+    return off;
+  }
+};
+
+}  // namespace
+
 template <class T>
 void copy_strided(const T* src, const StridedGeometry& g, T* dst) {
   if (g.ndim == 0) {
     dst[0] = src[0];
     return;
   }
-  const int last = g.ndim - 1;
-  const int64_t inner = g.shape[last];
-  const int64_t inner_stride = g.strides[last];
-  int64_t rows = 1;
-  for (int d = 0; d < last; ++d) rows *= g.shape[d];
-  if (inner == 0 || rows == 0) return;
-  parallel_for(rows, kParallelGrain / (inner + 1) + 1, [&](int64_t begin, int64_t end) {
+  const RowGeometry rg(g);
+  if (rg.inner == 0 || rg.rows == 0) return;
+  parallel_for(rg.rows, kParallelGrain / (rg.inner + 1) + 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
-      int64_t offset = 0, rem = r;
-      for (int d = last - 1; d >= 0; --d) {
-        offset += (rem % g.shape[d]) * g.strides[d];
-        rem /= g.shape[d];
-      }
-      const T* s = src + offset;
-      T* o = dst + r * inner;
-      if (inner_stride == 1) {
-        std::memcpy(o, s, sizeof(T) * inner);
+      const T* s = src + rg.offset(g, r);
+      T* o = dst + r * rg.inner;
+      if (rg.inner_stride == 1) {
+        std::memcpy(o, s, sizeof(T) * rg.inner);
       } else {
-        for (int64_t i = 0; i < inner; ++i) o[i] = s[i * inner_stride];
+        for (int64_t i = 0; i < rg.inner; ++i) o[i] = s[i * rg.inner_stride];
       }
     }
   });
@@ -43,21 +57,12 @@ void scatter_strided(const T* src, const StridedGeometry& g, T* dst) {
     dst[0] = src[0];
     return;
   }
-  const int last = g.ndim - 1;
-  const int64_t inner = g.shape[last];
-  const int64_t inner_stride = g.strides[last];
-  int64_t rows = 1;
-  for (int d = 0; d < last; ++d) rows *= g.shape[d];
-  if (inner == 0 || rows == 0) return;
-  for (int64_t r = 0; r < rows; ++r) {  // serial: a view may write one element from several rows
-    int64_t offset = 0, rem = r;
-    for (int d = last - 1; d >= 0; --d) {
-      offset += (rem % g.shape[d]) * g.strides[d];
-      rem /= g.shape[d];
-    }
-    T* o = dst + offset;
-    const T* s = src + r * inner;
-    for (int64_t i = 0; i < inner; ++i) o[i * inner_stride] = s[i];
+  const RowGeometry rg(g);
+  if (rg.inner == 0 || rg.rows == 0) return;
+  for (int64_t r = 0; r < rg.rows; ++r) {  // serial: a view may write one element from several rows
+    T* o = dst + rg.offset(g, r);
+    const T* s = src + r * rg.inner;
+    for (int64_t i = 0; i < rg.inner; ++i) o[i * rg.inner_stride] = s[i];
   }
 }
 
