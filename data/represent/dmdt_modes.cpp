@@ -194,7 +194,7 @@ void build_folded(const RepresentationSpec& spec, const std::vector<CatalogRow>&
   options.clip_sigma = spec.clip_sigma;
   out.sample_shape = {nb, spec.phase_bins};
   out.values.assign(static_cast<size_t>(n * nb * spec.phase_bins), 0.0f);
-  out.feature_names = shape_feature_names();
+  out.feature_names = shape_feature_names(spec.magnitudes);
   const size_t nf = out.feature_names.size();
   out.features.assign(static_cast<size_t>(n) * nf, 0.0f);
   int64_t from_model = 0;
@@ -202,7 +202,7 @@ void build_folded(const RepresentationSpec& spec, const std::vector<CatalogRow>&
   for (int64_t s = 0; s < n; ++s) {
     from_model += folded_binned(curves.curves[curve_index[s]], rows[s].period, bands, spec.phase_bins, options,
                                 &out.values[static_cast<size_t>(s * nb * spec.phase_bins)]);
-    shape_features(rows[s], &out.features[static_cast<size_t>(s) * nf]);
+    shape_features(rows[s], &out.features[static_cast<size_t>(s) * nf], spec.magnitudes);
   }
   if (progress) progress("folded light curves", n, n);
   out.description["values"] =

@@ -40,14 +40,14 @@ void catalog_convention_coefficients(const BandFourier& band, double* coeffs_out
   coeffs_out[4] = -a2 * std::sin(band.phi21);
 }
 
-const std::vector<std::string>& shape_feature_names() {
-  static const std::vector<std::string> names = {
-      "log10_period", "log10_amp_r", "log10_amp_g", "color_g_minus_r", "r21_r",
-      "cos_phi21_r",  "sin_phi21_r", "r21_g",       "cos_phi21_g",     "sin_phi21_g"};
+std::vector<std::string> shape_feature_names(bool magnitudes) {
+  std::vector<std::string> names = {"log10_period", "log10_amp_r", "log10_amp_g", "color_g_minus_r", "r21_r",
+                                    "cos_phi21_r",  "sin_phi21_r", "r21_g",       "cos_phi21_g",     "sin_phi21_g"};
+  if (magnitudes) names.insert(names.end(), {"mean_mag_r", "mean_mag_g"});
   return names;
 }
 
-void shape_features(const CatalogRow& row, float* out) {
+void shape_features(const CatalogRow& row, float* out, bool magnitudes) {
   constexpr double kMinAmp = 1e-3;     // mag; floor before the logarithm
   constexpr double kMinPeriod = 1e-4;  // days
   const BandFourier r = band_r(row), g = band_g(row);
@@ -61,6 +61,10 @@ void shape_features(const CatalogRow& row, float* out) {
   out[7] = static_cast<float>(g.r21);
   out[8] = static_cast<float>(std::cos(g.phi21));
   out[9] = static_cast<float>(std::sin(g.phi21));
+  if (magnitudes) {
+    out[10] = static_cast<float>(r.mean_mag);
+    out[11] = static_cast<float>(g.mean_mag);
+  }
 }
 
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves) {

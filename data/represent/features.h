@@ -25,10 +25,13 @@ BandFourier band_g(const CatalogRow& row);  // gmag, Amp_g, R21_g, phi21_g
 // coeffs_out: (5).
 void catalog_convention_coefficients(const BandFourier& band, double* coeffs_out);
 
-// Names and values of the extra features (harmonic-shape and folded modes).
-const std::vector<std::string>& shape_feature_names();
-// out: (shape_feature_names().size())
-void shape_features(const CatalogRow& row, float* out);
+// Names and values of the extra features (harmonic-shape and folded modes);
+// with `magnitudes`, also the mean apparent magnitudes of both bands
+// (mean_mag_r, mean_mag_g), which describe the star only when every star
+// shares one distance (one galaxy or cluster, e.g. EROS-1 LMC).
+std::vector<std::string> shape_feature_names(bool magnitudes = false);
+// out: (shape_feature_names(magnitudes).size())
+void shape_features(const CatalogRow& row, float* out, bool magnitudes = false);
 
 // Index into curves->curves of each row (by id), or -1 when absent.
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves);

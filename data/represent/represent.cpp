@@ -90,6 +90,7 @@ nlohmann::json RepresentationSpec::to_json() const {
   j["seed"] = seed;
   j["catalog_noise"] = catalog_noise;
   j["bands"] = bands;
+  if (magnitudes) j["magnitudes"] = true;  // absent when off: earlier cache keys stay valid
   return j;
 }
 
@@ -108,6 +109,7 @@ RepresentationSpec RepresentationSpec::from_json(const nlohmann::json& j) {
   spec.seed = j.value("seed", spec.seed);
   spec.catalog_noise = j.value("catalog_noise", spec.catalog_noise);
   spec.bands = j.value("bands", spec.bands);
+  spec.magnitudes = j.value("magnitudes", spec.magnitudes);
   return spec;
 }
 
@@ -118,6 +120,7 @@ std::string RepresentationSpec::to_text() const {
       mode, n_points, fit_harmonics, clip_sigma, phase_bins, dmdt_edges, dmdt_norm, image_height, image_width, seed,
       catalog_noise ? "true" : "false");
   if (!bands.empty()) text += ",bands=" + fmt::format("{}", fmt::join(bands, "+"));
+  if (magnitudes) text += ",magnitudes=true";
   return text;
 }
 
@@ -145,9 +148,9 @@ RepresentationSpec RepresentationSpec::parse(std::string_view text) {
     else if (key == "image_height") spec.image_height = parse_number<int>(key, value);
     else if (key == "image_width") spec.image_width = parse_number<int>(key, value);
     else if (key == "seed") spec.seed = parse_number<uint64_t>(key, value);
-    else if (key == "catalog_noise") {
-      VARSTAR_CHECK(value == "true" || value == "false", "catalog_noise must be true or false, got '{}'", value);
-      spec.catalog_noise = value == "true";
+    else if (key == "catalog_noise" || key == "magnitudes") {
+      VARSTAR_CHECK(value == "true" || value == "false", "{} must be true or false, got '{}'", key, value);
+      (key == "magnitudes" ? spec.magnitudes : spec.catalog_noise) = value == "true";
     } else if (key == "bands") {
       spec.bands.clear();
       std::string_view b = value;
@@ -178,6 +181,8 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
   VARSTAR_CHECK((spec.image_height == 0) == (spec.image_width == 0),
                 "image_height and image_width must be given together (got {}x{})", spec.image_height,
                 spec.image_width);
+  VARSTAR_CHECK(!spec.magnitudes || spec.mode == "harmonic-shape" || spec.mode == "folded",
+                "representation parameter magnitudes applies to harmonic-shape and folded only, not to '{}'", spec.mode);
   VARSTAR_CHECK(labels.empty() || labels.size() == rows.size(), "{} labels for {} rows", labels.size(), rows.size());
   VARSTAR_CHECK(split_of.empty() || split_of.size() == rows.size(), "{} split indices for {} rows", split_of.size(),
                 rows.size());

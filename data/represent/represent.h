@@ -33,6 +33,9 @@ struct RepresentationSpec {
   double clip_sigma = 3.0;     // iterative sigma clipping threshold (robust scale: MAD)
   // folded: phase bins per band.
   int phase_bins = 64;
+  // harmonic-shape, folded: add the mean apparent magnitudes to the features
+  // (only meaningful when all stars share one distance, e.g. one galaxy).
+  bool magnitudes = false;
   // dm-dt modes.
   std::string dmdt_edges = "thesis";   // thesis (|dm|) | mahabal (signed dm) | both
   std::string dmdt_norm = "fraction";  // fraction | max | mahabal255 | counts

@@ -54,6 +54,14 @@ TEST_CASE("spec parsing and its errors") {
   CHECK_THROWS_WITH_AS(RepresentationSpec::parse("folded:phase_bins=x"), doctest::Contains("phase_bins"),
                        varstar::Error);
   CHECK_THROWS_WITH_AS(RepresentationSpec::parse("folded:colour=1"), doctest::Contains("colour"), varstar::Error);
+  CHECK_THROWS_WITH_AS(RepresentationSpec::parse("folded:magnitudes=1"), doctest::Contains("true or false"),
+                       varstar::Error);
+  const auto m = RepresentationSpec::parse("folded:magnitudes=true");
+  CHECK(m.magnitudes);
+  CHECK(RepresentationSpec::parse(m.to_text()).magnitudes);
+  CHECK(RepresentationSpec::from_json(m.to_json()).magnitudes);
+  // Off by default and absent from the JSON then (earlier cache keys stay valid).
+  CHECK(!RepresentationSpec::parse("folded").to_json().contains("magnitudes"));
 }
 
 TEST_CASE("modes that need light curves or valid inputs say so") {
@@ -62,6 +70,10 @@ TEST_CASE("modes that need light curves or valid inputs say so") {
   row.period = 1;
   CHECK_THROWS_WITH_AS(varstar::data::build_representation(RepresentationSpec::parse("folded"), {row}, nullptr, {}, {}),
                        doctest::Contains("needs light curves"), varstar::Error);
+  CHECK_THROWS_WITH_AS(
+      varstar::data::build_representation(RepresentationSpec::parse("harmonic-thesis:magnitudes=true"), {row}, nullptr,
+                                          {}, {}),
+      doctest::Contains("magnitudes applies to"), varstar::Error);
   row.period = 0;
   CHECK_THROWS_WITH_AS(
       varstar::data::build_representation(RepresentationSpec::parse("harmonic-thesis"), {row}, nullptr, {}, {}),

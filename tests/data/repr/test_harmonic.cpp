@@ -78,6 +78,16 @@ TEST_CASE("harmonic-shape of a pure sinusoid, hand computed") {
   CHECK(batch.features[1] == doctest::Approx(std::log10(0.8)));
   CHECK(batch.features[2] == doctest::Approx(std::log10(1.2)));
   CHECK(batch.features[3] == doctest::Approx(0.6).epsilon(1e-5));
+
+  // magnitudes=true: the same features, then the mean magnitudes r and g.
+  const auto with_mags = varstar::data::build_representation(
+      varstar::data::RepresentationSpec::parse("harmonic-shape:n_points=4,magnitudes=true"), {row}, nullptr, {}, {});
+  REQUIRE(with_mags.feature_names.size() == 12);
+  CHECK(with_mags.feature_names[10] == "mean_mag_r");
+  CHECK(with_mags.features[10] == doctest::Approx(15.0));
+  CHECK(with_mags.features[11] == doctest::Approx(15.6));
+  for (int f = 0; f < 10; ++f) CHECK(with_mags.features[f] == batch.features[f]);
+  CHECK(with_mags.values == batch.values);
 }
 
 TEST_CASE("harmonic-shape second harmonic: catalog phase convention") {
