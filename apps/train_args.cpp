@@ -43,6 +43,9 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   a.add_option("--seed", config.seed, "Seed of the initialisation, shuffling and dropout")->capture_default_str();
   a.add_option("--device", config.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
   a.add_option("--threads", config.threads, "CPU threads (0: all cores)")->capture_default_str();
+  a.add_flag("--cuda-graph", config.cuda_graph,
+             "CUDA: replay each epoch's full-batch training step from a CUDA graph (Adam/AdamW; the last, smaller "
+             "batch runs eagerly)");
   a.add_option("--out", out, "Run folder (default: runs/<preset or model>-<date>-<time>)");
   a.add_flag("--resume", resume, "Continue an interrupted run in --out from its checkpoints");
   a.add_flag("--quiet", quiet, "Only warnings and the final summary");

@@ -12,6 +12,7 @@
 
 #include "data/balance.h"
 #include "engine/autograd.h"
+#include "engine/cuda_graph.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
 #include "engine/profiler.h"
@@ -52,6 +53,14 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, const mod
   }
   throw Error(fmt::format("unknown optimizer '{}': expected adam, adamw or sgd", c.optimizer));
 }
+
+// A finished step whose loss and logits are still on the device: on CUDA the
+// host reads them a few steps later, so it never waits for the GPU per step.
+struct PendingStep {
+  Tensor loss, logits;  // () and (count, classes), detached copies
+  Tensor labels;        // (count) int32 on the host
+  int64_t batch_index = 0;
+};
 
 double scheduled_lr(const TrainConfig& c, int epoch) {
   if (c.lr_schedule == "constant") return c.lr;
@@ -263,6 +272,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   const int64_t batches = (n_fit + config.batch - 1) / config.batch;
   static int64_t steps_done = 0;
   int64_t profiled_steps = 0;
+  bool use_graph = config.cuda_graph && device.is_cuda() && config.optimizer != "sgd" && !profiler::enabled();
   bool stop = false;
   for (int epoch = start_epoch; epoch <= config.epochs && !stop; ++epoch) {
     const auto t_epoch = Clock::now();
@@ -272,6 +282,52 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
     const std::vector<int64_t> order = epoch_permutation(fit, config.seed, job.fold, epoch);
     double loss_sum = 0;
     int64_t correct = 0, seen = 0;
+    std::vector<PendingStep> pending;
+    const size_t read_every = device.is_cuda() ? 8 : 1;
+    auto read_pending = [&] {
+      for (const PendingStep& p : pending) {
+        const int64_t count = p.labels.numel();
+        loss_sum += p.loss.item() * static_cast<double>(count);
+        const std::vector<float> l = p.logits.to_vector<float>();
+        const std::vector<int32_t> t = p.labels.to_vector<int32_t>();
+        const int64_t c = data.n_classes();
+        for (int64_t i = 0; i < count; ++i)
+          correct += std::max_element(l.begin() + i * c, l.begin() + (i + 1) * c) - (l.begin() + i * c) == t[i];
+        seen += count;
+        const double elapsed = std::chrono::duration<double>(Clock::now() - t_epoch).count();
+        ProgressState st;
+        st.fold = job.fold + 1;
+        st.folds = job.folds;
+        st.epoch = epoch;
+        st.epochs = config.epochs;
+        st.batch = p.batch_index + 1;
+        st.batches = batches;
+        st.loss = loss_sum / static_cast<double>(seen);
+        st.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+        st.samples_per_s = static_cast<double>(seen) / std::max(elapsed, 1e-9);
+        st.eta_seconds = elapsed / static_cast<double>(seen) *
+                         (static_cast<double>(n_fit) * (config.epochs - epoch + 1) - static_cast<double>(seen));
+        progress.update(st);
+      }
+      pending.clear();
+    };
+    // The graphed step reads its batch from these tensors; one capture per
+    // epoch, since the learning rate is part of the captured Adam launch.
+    std::unique_ptr<GraphedStep> graphed;
+    Tensor x_static, y_static, logits_static;
+    if (use_graph) {
+      graphed = std::make_unique<GraphedStep>(
+          device,
+          [&] {
+            optimizer->zero_grad();
+            logits_static = model->forward(x_static);
+            Tensor loss = cross_entropy(logits_static, y_static, class_weights);
+            loss.backward();
+            optimizer->step();
+            return loss;
+          },
+          epoch == start_epoch ? 2 : 0);
+    }
     std::future<Batch> next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), 0,
                                          std::min(n_fit, config.batch));
     for (int64_t b = 0; b < batches; ++b) {
@@ -281,9 +337,35 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
         next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), begin,
                           std::min(n_fit, begin + config.batch));
       const int64_t count = batch.y.numel();
-      const Tensor x = batch.x.to(device), y = batch.y.to(device);
       Tensor logits, loss;
-      {
+      if (use_graph && count == config.batch) {
+        if (!x_static.defined()) {
+          x_static = batch.x.to(device);
+          y_static = batch.y.to(device);
+        } else {
+          NoGradGuard no_grad;
+          x_static.copy_(batch.x.to(device));
+          y_static.copy_(batch.y.to(device));
+        }
+        const bool check_was = cross_entropy_target_check();
+        set_cross_entropy_target_check(false);  // a host read; the loader already checked the labels
+        try {
+          loss = graphed->run();
+        } catch (const Error& e) {
+          set_cross_entropy_target_check(check_was);
+          if (graphed->captured()) throw;
+          progress.message(fmt::format("varstar: CUDA graph capture failed ({}); training eagerly", e.what()), true);
+          use_graph = false;
+          graphed.reset();
+          --b;  // run this batch again, eagerly (the loader has moved on: reload it)
+          next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), (b + 1) * config.batch,
+                            std::min(n_fit, (b + 2) * config.batch));
+          continue;
+        }
+        set_cross_entropy_target_check(check_was);
+        logits = logits_static;
+      } else {
+        const Tensor x = batch.x.to(device), y = batch.y.to(device);
         std::optional<profiler::StepGuard> profiled;
         if (profiler::enabled()) profiled.emplace(fmt::format("fold {} epoch {} step {}", job.fold + 1, epoch, b + 1));
         optimizer->zero_grad();
@@ -297,29 +379,12 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
         profiler::stop();
       }
       maybe_kill(++steps_done);
-      loss_sum += loss.item() * static_cast<double>(count);
       {
-        const std::vector<float> l = logits.detach().to_vector<float>();
-        const std::vector<int32_t> t = batch.y.to_vector<int32_t>();
-        const int64_t c = data.n_classes();
-        for (int64_t i = 0; i < count; ++i)
-          correct += std::max_element(l.begin() + i * c, l.begin() + (i + 1) * c) - (l.begin() + i * c) == t[i];
+        NoGradGuard no_grad;
+        // Copies: a replay rewrites the graph's own loss and logits.
+        pending.push_back({loss.detach().clone(), logits.detach().clone(), batch.y, b});
       }
-      seen += count;
-      const double elapsed = std::chrono::duration<double>(Clock::now() - t_epoch).count();
-      ProgressState s;
-      s.fold = job.fold + 1;
-      s.folds = job.folds;
-      s.epoch = epoch;
-      s.epochs = config.epochs;
-      s.batch = b + 1;
-      s.batches = batches;
-      s.loss = loss_sum / static_cast<double>(seen);
-      s.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-      s.samples_per_s = static_cast<double>(seen) / std::max(elapsed, 1e-9);
-      s.eta_seconds = elapsed / static_cast<double>(seen) *
-                      (static_cast<double>(n_fit) * (config.epochs - epoch + 1) - static_cast<double>(seen));
-      progress.update(s);
+      if (pending.size() >= read_every || b + 1 == batches) read_pending();
     }
     EpochRecord rec;
     rec.epoch = epoch;

@@ -37,6 +37,11 @@ struct TrainConfig {
   // step and stop profiling after this many steps (0: never). Not part of the
   // configuration's identity (to_json), so a profiled run resumes an unprofiled one.
   int profile_steps = 20;
+  // CUDA: capture the training step of a full batch in a CUDA graph once per
+  // epoch (the learning rate is frozen at capture) and replay it; the last,
+  // smaller batch of an epoch runs eagerly. Adam/AdamW only. Like
+  // profile_steps, not part of the identity: the result is the same step.
+  bool cuda_graph = false;
 
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);
