@@ -40,11 +40,12 @@ StepResult bench_training_step(const StepOptions& o) {
   const bool gpu = o.device.is_cuda();
   if (gpu) cuda::set_allow_tf32(o.tf32);
   const bool target_check = cross_entropy_target_check();
-  const bool persistent_was = cuda::use_persistent_lstm();
+  const cuda::LstmKernel lstm_was = cuda::lstm_kernel();
   if (gpu) {
     set_cross_entropy_target_check(false);
-    cuda::set_use_persistent_lstm(o.persistent_lstm);
+    if (o.persistent_lstm) cuda::set_lstm_kernel(cuda::LstmKernel::persistent);
   }
+  const cuda::LstmKernel lstm_used = cuda::lstm_kernel();  // otherwise as chosen (VARSTAR_LSTM)
   models::ModelConfig config;
   config.num_classes = 5;
   auto model = models::make_model(o.model, config);
@@ -82,12 +83,13 @@ StepResult bench_training_step(const StepOptions& o) {
   }
   if (gpu) {
     set_cross_entropy_target_check(target_check);
-    cuda::set_use_persistent_lstm(persistent_was);
+    cuda::set_lstm_kernel(lstm_was);
   }
   StepResult r;
   r.model = o.model;
   r.engine = step.captured() ? "varstar graph" : "varstar";
-  if (gpu && o.persistent_lstm) r.engine += " plstm";
+  if (gpu && lstm_used == cuda::LstmKernel::persistent) r.engine += " plstm";
+  if (gpu && lstm_used == cuda::LstmKernel::sample_local) r.engine += " slstm";
   r.batch = o.batch;
   r.steps = o.steps;
   r.median_step_ms = median(times);

@@ -32,7 +32,9 @@ struct StepOptions {
   int threads = 0;     // 0: all cores
   bool graph = false;  // CUDA: capture the step in a CUDA graph after the warm-up and replay it
   bool tf32 = false;   // CUDA: allow TF32 tensor cores in cuBLAS and cuDNN (both engines)
-  bool persistent_lstm = false;  // CUDA: the persistent LSTM kernels instead of the per-step ones
+  // CUDA: the persistent LSTM kernels instead of the ones set_lstm_kernel / VARSTAR_LSTM chose
+  // (engine label " plstm"; " slstm" when that choice is the sample-local kernels).
+  bool persistent_lstm = false;
 };
 
 // Forward + backward + Adam (lr 2e-4) on random inputs of the model's shape.

@@ -9,12 +9,15 @@
 #include <string>
 
 #include "kernels/common.h"
+#include "kernels/lstm.h"
 
 namespace varstar::cuda {
 
 int device_count();                 // 0 without a usable GPU or without the backend
 std::string unavailable_reason();   // why device_count() is 0
 std::string device_name(int device);
+// Shared memory one block may opt in to, in bytes (227 KiB on H100/H200, 99 KiB on RTX 30/40/50).
+size_t max_shared_memory_per_block(int device);
 // Free and total device memory in bytes (cudaMemGetInfo).
 void device_memory_info(int device, size_t* free_bytes, size_t* total_bytes);
 
@@ -83,11 +86,20 @@ void set_use_cudnn(bool use);
 bool use_cudnn();
 bool cudnn_compiled();    // built with cuDNN
 std::string cudnn_version();  // e.g. "9.19.0", or why there is none
-// The persistent LSTM kernels (kernels/cuda/lstm_variants.h) instead of the
-// per-step ones (default off; VARSTAR_LSTM_PERSISTENT=1 turns them on).
+// Which LSTM kernels run (kernels/cuda/lstm_variants.h): per_step (default),
+// persistent or sample_local; VARSTAR_LSTM=per-step|persistent|sample-local in
+// the environment (or VARSTAR_LSTM_PERSISTENT=1) sets it. A variant that does
+// not fit a shape falls back to per_step. set_use_persistent_lstm(b): b ?
+// persistent : per_step.
+void set_lstm_kernel(LstmKernel kernel);
+LstmKernel lstm_kernel();
 void set_use_persistent_lstm(bool use);
 bool use_persistent_lstm();
 int64_t persistent_lstm_launches();
+// Samples per block of the sample-local kernels (0: automatic; 1, 2, 4), and
+// how many of them ran (forward and backward), for tests and benchmarks.
+void set_sample_local_lstm_samples(int samples);
+int64_t sample_local_lstm_launches();
 // Convolution calls that cuDNN rejected and im2col ran instead, since start.
 int64_t cudnn_fallbacks();
 

@@ -15,6 +15,7 @@ namespace {
 int device_count() { return 0; }
 std::string unavailable_reason() { return "this varstar was built without the CUDA backend"; }
 std::string device_name(int) { no_backend(); }
+size_t max_shared_memory_per_block(int) { no_backend(); }
 void device_memory_info(int, size_t*, size_t*) { no_backend(); }
 void* device_malloc(size_t, int) { no_backend(); }
 void device_free(void*, int) {}
@@ -47,9 +48,13 @@ bool use_cudnn() { return false; }
 bool cudnn_compiled() { return false; }
 std::string cudnn_version() { return "not built with CUDA"; }
 int64_t cudnn_fallbacks() { return 0; }
+void set_lstm_kernel(LstmKernel) {}
+LstmKernel lstm_kernel() { return LstmKernel::per_step; }
 void set_use_persistent_lstm(bool) {}
 bool use_persistent_lstm() { return false; }
 int64_t persistent_lstm_launches() { return 0; }
+void set_sample_local_lstm_samples(int) {}
+int64_t sample_local_lstm_launches() { return 0; }
 void set_max_grid_blocks(int64_t) {}
 
 }  // namespace varstar::cuda

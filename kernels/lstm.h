@@ -21,6 +21,9 @@ void lstm_backward(const T* dy, const T* x, const T* w_ih, const T* w_hh, const 
 }  // namespace varstar::cpu
 
 namespace varstar::cuda {
+// Which CUDA implementation lstm_forward/lstm_backward run (kernels/cuda/lstm_variants.h).
+enum class LstmKernel { per_step, persistent, sample_local };
+
 void lstm_forward(const float* x, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                   float* y, float* gates, float* cell, const LstmShape& s, cuda_stream stream);
 void lstm_backward(const float* dy, const float* x, const float* w_ih, const float* w_hh, const float* y,

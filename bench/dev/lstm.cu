@@ -5,6 +5,8 @@
 //   per-step      kernels/cuda/lstm.cu default: GEMM + fused cell kernel per step
 //   per-step/graph the same captured once in a CUDA graph (launch cost removed)
 //   persistent    one cooperative kernel for the recurrence (W_hh on-chip), units per block U
+//   sample-local  one ordinary kernel, each block runs SB whole samples with all of W_hh on chip
+//                 (no grid barrier); S1/S2/S4 forced, "auto" as the engine chooses; H 64 and 128
 //   cudnn-fma     cuDNN's LSTM (v8 RNN API), float32 FMA math
 //   cudnn-tf32    cuDNN's LSTM allowed TF32 tensor cores (PyTorch's default for cuDNN)
 // Usage: bench_dev_lstm [--quick]    (--quick: one shape, fewer repeats)
@@ -407,6 +409,23 @@ void run_shape(const LstmShape& s, int repeats, cudaStream_t stream) {
   guarded(s, "persistent U8/graph",
           [&] { engine_variant(p, "persistent U8/graph", persistent_fwd, persistent_bwd, true, repeats, stream); });
   vc::set_persistent_lstm_units(0);
+  const auto local_fwd = [&](EngineBuffers& b, cudaStream_t st) {
+    return vc::lstm_forward_sample_local(b.x.p, b.w_ih.p, b.w_hh.p, b.b_ih.p, b.b_hh.p, b.y.p, b.gates.p, b.cell.p,
+                                         p.s, st);
+  };
+  const auto local_bwd = [&](EngineBuffers& b, cudaStream_t st) {
+    return vc::lstm_backward_sample_local(b.dy.p, b.x.p, b.w_ih.p, b.w_hh.p, b.y.p, b.gates.p, b.cell.p, b.dx.p,
+                                          b.dw_ih.p, b.dw_hh.p, b.db.p, b.dgates.p, b.h_prev.p, b.state.p, p.s, st);
+  };
+  for (int samples : {1, 2, 4, 0}) {
+    std::string name = samples > 0 ? "sample-local S" : "sample-local auto";
+    if (samples > 0) name += std::to_string(samples);
+    vc::set_sample_local_lstm_samples(samples);
+    guarded(s, name, [&] { engine_variant(p, name, local_fwd, local_bwd, false, repeats, stream); });
+  }
+  vc::set_sample_local_lstm_samples(0);
+  guarded(s, "sample-local/graph",
+          [&] { engine_variant(p, "sample-local/graph", local_fwd, local_bwd, true, repeats, stream); });
 #ifdef VARSTAR_HAS_CUDNN
   for (bool tf32 : {false, true}) {
     try {

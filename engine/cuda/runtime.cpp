@@ -56,6 +56,12 @@ std::string device_name(int device) {
   return prop.name;
 }
 
+size_t max_shared_memory_per_block(int device) {
+  int bytes = 0;
+  VARSTAR_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  return static_cast<size_t>(bytes);
+}
+
 void device_memory_info(int device, size_t* free_bytes, size_t* total_bytes) {
   set_device(device);
   VARSTAR_CUDA_CHECK(cudaMemGetInfo(free_bytes, total_bytes));

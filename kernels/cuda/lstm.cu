@@ -1,4 +1,4 @@
-// CUDA LSTM layer (kernels/lstm.h), two implementations (kernels/cuda/lstm_variants.h):
+// CUDA LSTM layer (kernels/lstm.h), three implementations (kernels/cuda/lstm_variants.h):
 //   per step (default): one cuBLAS GEMM for the input projections of all
 //     steps, then per step a recurrent GEMM and one fused pointwise kernel for
 //     the gates, cell and hidden state; the backward pass mirrors it, and the
@@ -12,11 +12,24 @@
 //     hidden states (forward) or gate gradients (backward) become visible.
 //     Shared-memory rows are padded by one float (no bank conflicts); values
 //     other blocks wrote are read with __ldcg (L2, never a stale L1 line).
+//   sample-local (kernels/cuda/lstm_sample_local.cu): the same input
+//     projections, then one ordinary kernel in which block k owns SB samples
+//     and ALL of W_hh (registers + shared memory) and runs their whole
+//     recurrence with __syncthreads() only: samples are independent, so no
+//     grid barrier (which costs microseconds per step) is needed. Hidden
+//     sizes 64 and 128; the backward computes dgates the same way and leaves
+//     the weight gradients to the three GEMMs, as the persistent one does.
+// Selection: set_lstm_kernel() or VARSTAR_LSTM=per-step|persistent|sample-local
+// (VARSTAR_LSTM_PERSISTENT=1 still means persistent); a variant that does not
+// fit a shape queues nothing and the per-step kernels run instead.
 // Bench: bench/dev/lstm.cu (bench_dev_lstm), with cuDNN's LSTM for comparison.
 #include <cooperative_groups.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/lstm_variants.h"
@@ -199,7 +212,11 @@ __global__ void __launch_bounds__(kPersistentBlock)
   }
 }
 
-std::atomic<int> g_use_persistent{-1};
+// The variant lstm_forward/lstm_backward use when none was chosen (set_lstm_kernel
+// or VARSTAR_LSTM): the one line to change once a variant is measured faster.
+constexpr LstmKernel kDefaultLstmKernel = LstmKernel::per_step;
+
+std::atomic<int> g_lstm_kernel{-1};
 std::atomic<int> g_persistent_units{0};
 std::atomic<int64_t> g_persistent_launches{0};
 
@@ -241,9 +258,28 @@ Plan plan_persistent(Kernel kernel, const LstmShape& s, bool backward) {
   return plan;
 }
 
+bool env_persistent() {
+  const char* v = std::getenv("VARSTAR_LSTM_PERSISTENT");
+  return v != nullptr && v[0] == '1';
+}
+
+LstmKernel env_lstm_kernel() {
+  const char* v = std::getenv("VARSTAR_LSTM");
+  if (v != nullptr && v[0] != '\0') {
+    if (std::strcmp(v, "per-step") == 0) return LstmKernel::per_step;
+    if (std::strcmp(v, "persistent") == 0) return LstmKernel::persistent;
+    if (std::strcmp(v, "sample-local") == 0) return LstmKernel::sample_local;
+    throw std::invalid_argument(std::string("VARSTAR_LSTM must be per-step, persistent or sample-local, not '") + v +
+                                "'");
+  }
+  return env_persistent() ? LstmKernel::persistent : kDefaultLstmKernel;
+}
+}  // namespace
+
+namespace detail {
 // gates (B*S, 4H) = b_ih + b_hh + x W_ih^T.
-void input_projection(const float* x, const float* w_ih, const float* b_ih, const float* b_hh, float* gates,
-                      const LstmShape& s, cuda_stream stream) {
+void lstm_input_projection(const float* x, const float* w_ih, const float* b_ih, const float* b_hh, float* gates,
+                           const LstmShape& s, cuda_stream stream) {
   const int64_t B = s.batch, S = s.steps, I = s.input, G = 4 * s.hidden;
   if (B * S * G == 0) return;
   bias_rows_kernel<<<detail::grid_for(B * S * G, kBlock), kBlock, 0, stream>>>(gates, b_ih, b_hh, B * S, G);
@@ -252,8 +288,8 @@ void input_projection(const float* x, const float* w_ih, const float* b_ih, cons
 }
 
 // The weight and input gradients from dgates (B*S, 4H): the three large GEMMs.
-void weight_gradients(const float* x, const float* w_ih, const float* y, float* dx, float* dw_ih, float* dw_hh,
-                      float* db, const float* dgates, float* h_prev, const LstmShape& s, cuda_stream stream) {
+void lstm_weight_gradients(const float* x, const float* w_ih, const float* y, float* dx, float* dw_ih, float* dw_hh,
+                           float* db, const float* dgates, float* h_prev, const LstmShape& s, cuda_stream stream) {
   const int64_t B = s.batch, S = s.steps, I = s.input, H = s.hidden, G = 4 * H;
   if (B * S * H > 0) {
     shift_hidden_kernel<<<detail::grid_for(B * S * H, kBlock), kBlock, 0, stream>>>(y, h_prev, s);
@@ -265,28 +301,26 @@ void weight_gradients(const float* x, const float* w_ih, const float* y, float* 
   if (dx != nullptr) gemm(false, false, B * S, I, G, 1.f, dgates, G, w_ih, I, 0.f, dx, I, stream);
 }
 
-bool env_persistent() {
-  const char* v = std::getenv("VARSTAR_LSTM_PERSISTENT");
-  return v != nullptr && v[0] == '1';
-}
-}  // namespace
+}  // namespace detail
 
-void set_use_persistent_lstm(bool use) { g_use_persistent = use ? 1 : 0; }
-bool use_persistent_lstm() {
-  int v = g_use_persistent.load();
+void set_lstm_kernel(LstmKernel kernel) { g_lstm_kernel = static_cast<int>(kernel); }
+LstmKernel lstm_kernel() {
+  int v = g_lstm_kernel.load();
   if (v < 0) {
-    v = env_persistent() ? 1 : 0;
-    g_use_persistent = v;
+    v = static_cast<int>(env_lstm_kernel());
+    g_lstm_kernel = v;
   }
-  return v == 1;
+  return static_cast<LstmKernel>(v);
 }
+void set_use_persistent_lstm(bool use) { set_lstm_kernel(use ? LstmKernel::persistent : LstmKernel::per_step); }
+bool use_persistent_lstm() { return lstm_kernel() == LstmKernel::persistent; }
 void set_persistent_lstm_units(int units) { g_persistent_units = units; }
 int64_t persistent_lstm_launches() { return g_persistent_launches.load(); }
 
 void lstm_forward_per_step(const float* x, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh,
                            float* y, float* gates, float* cell, const LstmShape& s, cuda_stream stream) {
   const int64_t B = s.batch, S = s.steps, H = s.hidden, G = 4 * H;
-  input_projection(x, w_ih, b_ih, b_hh, gates, s, stream);
+  detail::lstm_input_projection(x, w_ih, b_ih, b_hh, gates, s, stream);
   if (B * H == 0) return;
   for (int64_t t = 0; t < S; ++t) {
     if (t > 0) gemm(false, true, B, G, H, 1.f, y + (t - 1) * H, S * H, w_hh, H, 1.f, gates + t * G, S * G, stream);
@@ -310,7 +344,7 @@ void lstm_backward_per_step(const float* dy, const float* x, const float* w_ih, 
       if (t > 0) gemm(false, false, B, H, G, 1.f, dgates + t * G, S * G, w_hh, H, 0.f, dh_next, H, stream);
     }
   }
-  weight_gradients(x, w_ih, y, dx, dw_ih, dw_hh, db, dgates, h_prev, s, stream);
+  detail::lstm_weight_gradients(x, w_ih, y, dx, dw_ih, dw_hh, db, dgates, h_prev, s, stream);
 }
 
 bool lstm_forward_persistent(const float* x, const float* w_ih, const float* w_hh, const float* b_ih,
@@ -318,7 +352,7 @@ bool lstm_forward_persistent(const float* x, const float* w_ih, const float* w_h
                              cuda_stream stream) {
   const Plan plan = plan_persistent(lstm_persistent_forward_kernel, s, false);
   if (!plan.ok) return false;
-  input_projection(x, w_ih, b_ih, b_hh, gates, s, stream);
+  detail::lstm_input_projection(x, w_ih, b_ih, b_hh, gates, s, stream);
   LstmShape shape = s;
   int units = plan.units;
   void* args[] = {&gates, const_cast<float**>(&w_hh), &y, &cell, &shape, &units};
@@ -343,22 +377,42 @@ bool lstm_backward_persistent(const float* dy, const float* x, const float* w_ih
                                                  dim3(plan.blocks), dim3(kPersistentBlock), args, plan.smem, stream));
   VARSTAR_CUDA_CHECK_LAUNCH("lstm_persistent_backward");
   ++g_persistent_launches;
-  weight_gradients(x, w_ih, y, dx, dw_ih, dw_hh, db, dgates, h_prev, s, stream);
+  detail::lstm_weight_gradients(x, w_ih, y, dx, dw_ih, dw_hh, db, dgates, h_prev, s, stream);
   return true;
 }
 
 void lstm_forward(const float* x, const float* w_ih, const float* w_hh, const float* b_ih, const float* b_hh, float* y,
                   float* gates, float* cell, const LstmShape& s, cuda_stream stream) {
-  if (use_persistent_lstm() && lstm_forward_persistent(x, w_ih, w_hh, b_ih, b_hh, y, gates, cell, s, stream)) return;
+  switch (lstm_kernel()) {
+    case LstmKernel::persistent:
+      if (lstm_forward_persistent(x, w_ih, w_hh, b_ih, b_hh, y, gates, cell, s, stream)) return;
+      break;
+    case LstmKernel::sample_local:
+      if (lstm_forward_sample_local(x, w_ih, w_hh, b_ih, b_hh, y, gates, cell, s, stream)) return;
+      break;
+    case LstmKernel::per_step:
+      break;
+  }
   lstm_forward_per_step(x, w_ih, w_hh, b_ih, b_hh, y, gates, cell, s, stream);
 }
 
 void lstm_backward(const float* dy, const float* x, const float* w_ih, const float* w_hh, const float* y,
                    const float* gates, const float* cell, float* dx, float* dw_ih, float* dw_hh, float* db,
                    float* dgates, float* h_prev, float* state, const LstmShape& s, cuda_stream stream) {
-  if (use_persistent_lstm() && lstm_backward_persistent(dy, x, w_ih, w_hh, y, gates, cell, dx, dw_ih, dw_hh, db,
-                                                        dgates, h_prev, state, s, stream))
-    return;
+  switch (lstm_kernel()) {
+    case LstmKernel::persistent:
+      if (lstm_backward_persistent(dy, x, w_ih, w_hh, y, gates, cell, dx, dw_ih, dw_hh, db, dgates, h_prev, state, s,
+                                   stream))
+        return;
+      break;
+    case LstmKernel::sample_local:
+      if (lstm_backward_sample_local(dy, x, w_ih, w_hh, y, gates, cell, dx, dw_ih, dw_hh, db, dgates, h_prev, state, s,
+                                     stream))
+        return;
+      break;
+    case LstmKernel::per_step:
+      break;
+  }
   lstm_backward_per_step(dy, x, w_ih, w_hh, y, gates, cell, dx, dw_ih, dw_hh, db, dgates, h_prev, state, s, stream);
 }
 

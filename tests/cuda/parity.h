@@ -85,20 +85,57 @@ inline void check_close(const varstar::Tensor& cpu, const varstar::Tensor& gpu, 
 
 using Fn = std::function<varstar::Tensor(const std::vector<varstar::Tensor>&)>;
 
-// Runs `body` with the per-step LSTM kernels and again with the persistent
-// ones, which must have run (the shapes of these tests fit them).
+// What the sample-local LSTM kernels must do with the shape of a
+// for_each_lstm_path body (one hidden size per body).
+enum class SampleLocal {
+  falls_back,    // hidden size other than 64 and 128: they queue nothing, per-step runs
+  runs,          // hidden size 64: fits every GPU
+  runs_if_room,  // hidden size 128: runs where a block may opt in to kSampleLocalH128Bytes of
+                 // shared memory (A100, H100, H200), falls back elsewhere (RTX cards: 99 KiB)
+};
+inline constexpr size_t kSampleLocalH128Bytes = 150 * 1024;
+
+// Runs `body` with the per-step LSTM kernels, the persistent ones (which must
+// have run: they fit every shape of these tests), and the sample-local ones
+// with 1, 2 and 4 samples per block, which must have run or not as `local` says.
 template <class F>
-void for_each_lstm_path(F&& body) {
+void for_each_lstm_path(SampleLocal local, F&& body) {
+  namespace vc = varstar::cuda;
+  using vc::LstmKernel;
   struct Restore {
-    bool was = varstar::cuda::use_persistent_lstm();
-    ~Restore() { varstar::cuda::set_use_persistent_lstm(was); }
+    LstmKernel was = vc::lstm_kernel();
+    ~Restore() {
+      vc::set_lstm_kernel(was);
+      vc::set_sample_local_lstm_samples(0);
+    }
   } restore;
-  for (bool persistent : {false, true}) {
-    CAPTURE(persistent);
-    varstar::cuda::set_use_persistent_lstm(persistent);
-    const int64_t launches = varstar::cuda::persistent_lstm_launches();
+  const bool local_must_run =
+      local == SampleLocal::runs ||
+      (local == SampleLocal::runs_if_room && vc::max_shared_memory_per_block(0) >= kSampleLocalH128Bytes);
+  struct Path {
+    LstmKernel kernel;
+    int samples;
+    const char* name;
+  };
+  const Path paths[] = {{LstmKernel::per_step, 0, "per-step"},
+                        {LstmKernel::persistent, 0, "persistent"},
+                        {LstmKernel::sample_local, 1, "sample-local, 1 sample per block"},
+                        {LstmKernel::sample_local, 2, "sample-local, 2 samples per block"},
+                        {LstmKernel::sample_local, 4, "sample-local, 4 samples per block"}};
+  for (const Path& path : paths) {
+    const std::string name = path.name;
+    CAPTURE(name);
+    vc::set_lstm_kernel(path.kernel);
+    vc::set_sample_local_lstm_samples(path.samples);
+    const int64_t persistent = vc::persistent_lstm_launches(), sample_local = vc::sample_local_lstm_launches();
     body();
-    if (persistent) CHECK(varstar::cuda::persistent_lstm_launches() > launches);
+    if (path.kernel == LstmKernel::persistent) CHECK(vc::persistent_lstm_launches() > persistent);
+    if (path.kernel == LstmKernel::sample_local) {
+      if (local_must_run)
+        CHECK(vc::sample_local_lstm_launches() > sample_local);
+      else
+        CHECK(vc::sample_local_lstm_launches() == sample_local);
+    }
   }
 }
 

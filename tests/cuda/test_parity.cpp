@@ -2,6 +2,7 @@
 // not multiples of 32, fixed seeds; see parity.h for the two grid sizes every
 // case runs with), and the registry test that every op has a parity case.
 // Convolutions run through cuDNN and through im2col.
+#include <cmath>
 #include <cstdlib>
 
 #include "engine/cuda_backend.h"
@@ -150,9 +151,9 @@ PARITY(dropout, "identical Philox masks on both devices") {
       },
       {random_f32({7, 131}, 52)}, {}, 0.0, 0.0);
 }
-PARITY(lstm, "B=3, T=7, I=5, H=9; per-step and persistent kernels") {
+PARITY(lstm, "B=3, T=7, I=5, H=9; every LSTM kernel (sample-local falls back)") {
   const int64_t H = 9;
-  vtest::for_each_lstm_path([&] {
+  vtest::for_each_lstm_path(vtest::SampleLocal::falls_back, [&] {
     check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
                  {random_f32({3, 7, 5}, 53), random_f32({4 * H, 5}, 54, -0.5, 0.5), random_f32({4 * H, H}, 55, -0.5, 0.5),
                   random_f32({4 * H}, 56), random_f32({4 * H}, 57)});
@@ -224,8 +225,8 @@ PARITY(dropout, "100003 elements, p = 0.9") {
       },
       {random_f32({100003}, 139)}, {}, 0.0, 0.0);
 }
-PARITY(lstm, "B=1, T=1; B=5, T=4, I=1, H=33; per-step and persistent kernels") {
-  vtest::for_each_lstm_path([] {
+PARITY(lstm, "B=1, T=1; B=5, T=4, I=1, H=33; every LSTM kernel (sample-local falls back)") {
+  vtest::for_each_lstm_path(vtest::SampleLocal::falls_back, [] {
     check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
                  {random_f32({1, 1, 3}, 140), random_f32({4 * 2, 3}, 141), random_f32({4 * 2, 2}, 142),
                   random_f32({4 * 2}, 143), random_f32({4 * 2}, 144)});
@@ -235,19 +236,44 @@ PARITY(lstm, "B=1, T=1; B=5, T=4, I=1, H=33; per-step and persistent kernels") {
                   random_f32({4 * H}, 148), random_f32({4 * H}, 149)});
   });
 }
-PARITY(lstm, "the thesis layers: B=4, T=89, 256 -> 64 and 64 -> 128; per-step and persistent kernels") {
-  vtest::for_each_lstm_path([] {
+PARITY(lstm, "the thesis layers: B=4, T=89, 256 -> 64 and 64 -> 128; every LSTM kernel") {
+  vtest::for_each_lstm_path(vtest::SampleLocal::runs, [] {
     check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
                  {random_f32({4, 89, 256}, 150), random_f32({256, 256}, 151, -0.125, 0.125),
                   random_f32({256, 64}, 152, -0.125, 0.125), random_f32({256}, 153, -0.125, 0.125),
                   random_f32({256}, 154, -0.125, 0.125)},
                  {}, 1e-3, 1e-4);
+  });
+  vtest::for_each_lstm_path(vtest::SampleLocal::runs_if_room, [] {
     check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
                  {random_f32({4, 89, 64}, 155), random_f32({512, 64}, 156, -0.088, 0.088),
                   random_f32({512, 128}, 157, -0.088, 0.088), random_f32({512}, 158, -0.088, 0.088),
                   random_f32({512}, 159, -0.088, 0.088)},
                  {}, 1e-3, 1e-4);
   });
+}
+// Sample-local kernels on the hidden sizes they take: batches that are not a
+// multiple of the samples per block (the last block holds 1 to 3 samples),
+// one sample, one step; same tolerances as the thesis layers (an indexing
+// error is off by 1e-2 or more).
+constexpr double kLstmRelTolerance = 1e-3;
+constexpr double kLstmAbsTolerance = 1e-4;
+void check_lstm_parity(int64_t B, int64_t T, int64_t I, int64_t H, uint64_t seed) {
+  CAPTURE(B);
+  CAPTURE(T);
+  CAPTURE(H);
+  const double bound = 1.0 / std::sqrt(static_cast<double>(H));
+  check_parity([](const auto& in) { return varstar::lstm(in[0], in[1], in[2], in[3], in[4]); },
+               {random_f32({B, T, I}, seed), random_f32({4 * H, I}, seed + 1, -bound, bound),
+                random_f32({4 * H, H}, seed + 2, -bound, bound), random_f32({4 * H}, seed + 3, -bound, bound),
+                random_f32({4 * H}, seed + 4, -bound, bound)},
+               {}, kLstmRelTolerance, kLstmAbsTolerance);
+}
+PARITY(lstm, "H=64 and H=128 with B=5, B=3, B=1 and T=1; every LSTM kernel (sample-local runs)") {
+  vtest::for_each_lstm_path(vtest::SampleLocal::runs, [] { check_lstm_parity(5, 6, 7, 64, 180); });
+  vtest::for_each_lstm_path(vtest::SampleLocal::runs, [] { check_lstm_parity(1, 1, 3, 64, 185); });
+  vtest::for_each_lstm_path(vtest::SampleLocal::runs_if_room, [] { check_lstm_parity(3, 5, 7, 128, 190); });
+  vtest::for_each_lstm_path(vtest::SampleLocal::runs_if_room, [] { check_lstm_parity(1, 1, 2, 128, 195); });
 }
 PARITY(batch_norm, "N=1 with a spatial axis; (N, C) input") {
   check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
