@@ -311,7 +311,7 @@ void build_cached_representation(const PrepareOptions& o, PreparedDataset& d, co
     return arrays;
   };
   say(o, fmt::format("representation {}: cache {}{}", spec.mode, cache_dir,
-                     on_gpu ? fmt::format(" (kernels on {} if it is built)", o.device.str())
+                     on_gpu ? fmt::format(" (kernels on {})", o.device.str())
                      : o.device.is_cuda() ? " (this mode is computed on the CPU)" : ""));
   const CacheLoad load = load_or_build(cache_dir, "prepared-" + spec.mode, key, description, build);
   d.cache_path = load.path;
