@@ -170,11 +170,13 @@ void run_bench(const BenchArgs& a) {
     nlohmann::json kj = nlohmann::json::array();
     for (const auto& k : rows) {
       kj.push_back({{"kernel", k.name}, {"problem", k.shape}, {"ms", k.ms}, {"gbs", k.gbs}, {"gflops", k.gflops}});
+      if (!k.note.empty()) kj.back()["note"] = k.note;
       if (a.json) continue;
       const std::string bw = k.gbs > 0 ? fmt::format("{:.0f}", k.gbs) : "", bw_pct = k.gbs > 0 ? fmt::format("{:.0f}%", 100 * k.gbs / copy) : "";
       const std::string fl = k.gflops > 0 ? fmt::format("{:.0f}", k.gflops) : "",
                         fl_pct = k.gflops > 0 ? fmt::format("{:.0f}%", 100 * k.gflops / peak) : "";
       fmt::print("{:<44} {:<24} {:>9.3f} {:>9} {:>8} {:>10} {:>8}\n", k.name, k.shape, k.ms, bw, bw_pct, fl, fl_pct);
+      if (!k.note.empty()) fmt::print("    {}\n", k.note);
     }
     report["kernels"] = kj;
   }

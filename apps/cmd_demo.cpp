@@ -8,6 +8,7 @@
 #include "apps/command.h"
 #include "apps/run_output.h"
 #include "data/sim/write.h"
+#include "engine/device.h"
 #include "train/prepared.h"
 
 namespace {
@@ -57,6 +58,7 @@ void run_demo(const DemoArgs& a) {
     o.fold_method = data::FoldMethod::stratified;
     o.zero_columns = m.zero_columns;
     o.representation = m.representation;
+    o.device = resolve_device(a.device);  // the trainer prints the fallback note
     o.out_dir = a.out + "/" + m.name + "/data";
     o.cache_dir = "varstar-data/cache";
     o.log = [&](const std::string& line) { progress.message(line); };
@@ -100,7 +102,7 @@ varstar::app::RegisterCommand reg{{"demo",
                                      app.add_option("--epochs-cnnlstm", a->epochs_cnnlstm, "Epochs of the CNN-LSTM")
                                          ->capture_default_str();
                                      app.add_option("--epochs-2dcnn", a->epochs_2dcnn, "Epochs of the 2D-CNN")->capture_default_str();
-                                     app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+                                     app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();
                                      app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
                                      app.add_flag("--quiet", a->quiet, "Only the summaries");
                                      app.callback([a] { run_demo(*a); });

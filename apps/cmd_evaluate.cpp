@@ -28,6 +28,7 @@ void run_evaluate(EvaluateArgs& a) {
   if (o.out_dir == data::PrepareOptions{}.out_dir) o.out_dir = "varstar-data/evaluate";
   if (o.cache_dir.empty()) o.cache_dir = "varstar-data/cache";
   o.folds = 2;
+  o.device = device;
   o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   train::PreparedData data(data::prepare(o), m.description.at("representation"));
   const train::Dataset& d = data.for_fold(0);
@@ -61,7 +62,7 @@ varstar::app::RegisterCommand reg{{"evaluate", "Score a trained model on a label
                                      app.add_option("--model", a->model, "model.safetensors from `varstar train`")->required();
                                      a->data.add_to(app, false, false);
                                      app.add_option("--json", a->out_json, "Also write the metrics to this JSON file");
-                                     app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+                                     app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();
                                      app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
                                      app.callback([a] { run_evaluate(*a); });
                                    }}};

@@ -40,7 +40,7 @@ void run_predict(const PredictArgs& a) {
   const data::StarsInput stars = data::read_stars(o);
   for (const auto& r : stars.reports) std::fprintf(stderr, "%s\n", r.c_str());
   const data::RepresentationBatch batch = data::build_representation(
-      spec, stars.rows, stars.curves ? &*stars.curves : nullptr, {}, {});
+      spec, stars.rows, stars.curves ? &*stars.curves : nullptr, {}, {}, {}, device);
   std::vector<std::string> ids;
   for (const auto& row : stars.rows) ids.push_back(row.id);
   const Shape shape(batch.sample_shape.begin(), batch.sample_shape.end());
@@ -87,7 +87,7 @@ varstar::app::RegisterCommand reg{{"predict", "Label stars from a catalog or lig
                                      app.add_option("--periods", a->periods, "Periods CSV id,Per[,Table2 columns] (with --lightcurves)");
                                      app.add_option("--on-bad-row", a->on_bad_row, "error | skip")->capture_default_str();
                                      app.add_option("--out", a->out, "Output CSV ('-': standard output)")->capture_default_str();
-                                     app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+                                     app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();
                                      app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
                                      app.callback([a] { run_predict(*a); });
                                    }}};

@@ -6,6 +6,7 @@
 
 #include "apps/command.h"
 #include "apps/data_args.h"
+#include "apps/device_choice.h"
 #include "data/dataset.h"
 #include "data/represent/represent.h"
 
@@ -15,11 +16,14 @@ using namespace varstar::data;
 
 struct PrepareArgs {
   varstar::app::DataArgs data;
+  std::string device = "cpu";
+  int threads = 0;
   bool quiet = false;
 };
 
 void run(const PrepareArgs& a) {
   PrepareOptions o = a.data.resolve();
+  o.device = varstar::app::choose_device(a.device, a.threads);
   if (!a.quiet) o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   const PreparedDataset d = prepare(o);
 
@@ -50,6 +54,8 @@ varstar::app::RegisterCommand reg{{"prepare",
   auto a = std::make_shared<PrepareArgs>();
   a->data.add_to(app, true, true);
   app.add_option("--out", a->data.o.out_dir, "Output directory")->capture_default_str();
+  app.add_option("--device", a->device, varstar::app::kRepresentationDeviceHelp)->capture_default_str();
+  app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
   app.add_flag("--quiet", a->quiet, "No progress lines on stderr");
   app.callback([a] { run(*a); });
 }}};

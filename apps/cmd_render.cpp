@@ -73,7 +73,7 @@ void run_render(const RenderArgs& args) {
 }
 
 varstar::app::RegisterCommand reg{
-    {"render", "Draw one star's synthesised light curve and dm-dt images as PNG and SVG", 40, [](CLI::App& app) {
+    {"render", "Draw one star's synthesised light curve and dm-dt images as PNG and SVG; runs on the CPU", 40, [](CLI::App& app) {
        auto args = std::make_shared<RenderArgs>();
        app.add_option("--star", args->star, "star ID (as in the catalog)")->required();
        app.add_option("--data", args->data, "data folder (varstar simulate's output, or id/Per/labels CSVs)")

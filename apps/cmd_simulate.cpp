@@ -31,7 +31,7 @@ void run_simulate(const SimulateArgs& args) {
 }
 
 varstar::app::RegisterCommand reg{{"simulate",
-                                   "Write the built-in SIMULATED ZTF-like data set (catalog + light curves, 10 classes)",
+                                   "Write the built-in SIMULATED ZTF-like data set (catalog + light curves, 10 classes); runs on the CPU",
                                    20, [](CLI::App& app) {
                                      auto args = std::make_shared<SimulateArgs>();
                                      app.add_option("--stars-per-class", args->stars_per_class,

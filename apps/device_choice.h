@@ -8,4 +8,10 @@
 
 namespace varstar::app {
 Device choose_device(const std::string& choice, int threads);
+
+// --device's help where the command computes representations (prepare).
+inline constexpr const char* kRepresentationDeviceHelp =
+    "cpu | cuda | cuda:N | auto. On a GPU: the dm-dt binning of dmdt-lightcurve and dmdt-catalog and the "
+    "synthesis of harmonic-* (same cache, same dm-dt images bit for bit); folded, dmdt-thesis-classpair, Fourier "
+    "fits, cleaning and folds run on the CPU. Without a usable GPU: the CPU, with one message";
 }  // namespace varstar::app

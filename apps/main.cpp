@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
                "C++/CUDA deep-learning engine."};
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
+  app.footer(
+      "GPU: train, cv, evaluate, predict, demo, bench, profile and prepare take --device cpu|cuda|cuda:N|auto (a "
+      "build or machine without a usable GPU runs on the CPU and says so once). simulate, render and models have no "
+      "GPU work and run on the CPU.");
   app.fallthrough();
 
   auto commands = varstar::app::command_registry();

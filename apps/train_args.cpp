@@ -41,7 +41,10 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   a.add_option("--patience", config.patience, "Early stopping: epochs without a better validation loss (0: off)")
       ->capture_default_str();
   a.add_option("--seed", config.seed, "Seed of the initialisation, shuffling and dropout")->capture_default_str();
-  a.add_option("--device", config.device, "cpu | cuda | cuda:N | auto")->capture_default_str();
+  a.add_option("--device", config.device,
+               "cpu | cuda | cuda:N | auto: training, and the representation's kernels where it has GPU ones (see "
+               "`varstar prepare --help`)")
+      ->capture_default_str();
   a.add_option("--threads", config.threads, "CPU threads (0: all cores)")->capture_default_str();
   a.add_flag("--cuda-graph", config.cuda_graph,
              "CUDA: replay each epoch's full-batch training step from a CUDA graph (Adam/AdamW; the last, smaller "

@@ -1,6 +1,8 @@
 // GPU ceilings and varstar's kernel throughput (see cuda_bench.h).
 #include "bench/cuda_bench.h"
 
+#include "bench/repr_bench.h"
+
 #ifdef VARSTAR_HAS_CUDA
 #include <cuda_runtime.h>
 
@@ -218,6 +220,8 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
     }
   }
   cuda::set_use_cudnn(cudnn_was);
+  // dm-dt binning against the atomicAdd ceiling, harmonic synthesis (bench/repr_bench.h).
+  for (KernelRate& r : bench_representation_kernels(device, quick)) rows.push_back(std::move(r));
   cuda::empty_cache(device);
   return rows;
 }

@@ -25,6 +25,7 @@ struct KernelRate {
   double ms = 0;      // median of the timed repeats (CUDA events)
   double gbs = 0;     // bytes moved at least / time (0 when not bandwidth-bound)
   double gflops = 0;  // for compute-bound rows (convolutions)
+  std::string note;   // further rates (pairs/s, share of a ceiling), printed under the row
 };
 std::vector<KernelRate> bench_cuda_kernels(int device, bool quick);
 

@@ -277,6 +277,13 @@ void build_cached_representation(const PrepareOptions& o, PreparedDataset& d, co
   nlohmann::json description = {{"representation", spec.to_json()}, {"rows", n}, {"classes", d.classes}};
   if (d.simulated) description["notice"] = kSimulatedDataNotice;
   if (info->uses_labels) description["warning"] = kClasspairWarning;
+  // The device is deliberately not in the key: dm-dt images are bit-identical
+  // on the CPU and a GPU, harmonic-* values differ by at most
+  // kHarmonicDeviceTolerance (an ulp or so of float32, far below anything a
+  // network or a metric can resolve), so a cache built on either device serves
+  // both instead of being rebuilt. The file records where it was computed.
+  const bool on_gpu = o.device.is_cuda() && representation_uses_gpu(spec.mode);
+  description["computed_on"] = on_gpu ? o.device.str() : "cpu";
   Progress p(o, spec.mode);
   const auto progress = [&](std::string_view stage, int64_t done, int64_t total) { p.items(stage, done, total); };
   auto build = [&] {
@@ -291,7 +298,7 @@ void build_cached_representation(const PrepareOptions& o, PreparedDataset& d, co
       for (const auto& note : b.notes) say(o, "  note: " + note);
     };
     if (!info->uses_labels) {
-      add_batch(build_representation(spec, d.rows, d.curves ? &*d.curves : nullptr, d.labels, {}, progress), "");
+      add_batch(build_representation(spec, d.rows, d.curves ? &*d.curves : nullptr, d.labels, {}, progress, o.device), "");
     } else {
       // The thesis's class-pair images depend on the split: one set per fold (train 0, test 1).
       for (size_t f = 0; f < d.folds.size(); ++f) {
@@ -303,7 +310,9 @@ void build_cached_representation(const PrepareOptions& o, PreparedDataset& d, co
     }
     return arrays;
   };
-  say(o, fmt::format("representation {}: cache {}", spec.mode, cache_dir));
+  say(o, fmt::format("representation {}: cache {}{}", spec.mode, cache_dir,
+                     on_gpu ? fmt::format(" (kernels on {})", o.device.str())
+                     : o.device.is_cuda() ? " (this mode is computed on the CPU)" : ""));
   const CacheLoad load = load_or_build(cache_dir, "prepared-" + spec.mode, key, description, build);
   d.cache_path = load.path;
   say(o, fmt::format("  {} ({})", load.path, load.rebuilt ? load.reason : "reused: inputs unchanged"));
@@ -311,7 +320,8 @@ void build_cached_representation(const PrepareOptions& o, PreparedDataset& d, co
   nlohmann::json arrays = nlohmann::json::array();
   for (const auto& e : load.cache.arrays()) arrays.push_back({{"name", e.name}, {"dtype", e.dtype}, {"shape", e.shape}});
   manifest["representation"] = {{"spec", spec.to_json()}, {"cache", load.path}, {"key", key.hex()},
-                                {"rebuilt", load.rebuilt}, {"arrays", arrays}, {"uses_labels", info->uses_labels}};
+                                {"rebuilt", load.rebuilt}, {"arrays", arrays}, {"uses_labels", info->uses_labels},
+                                {"computed_on", load.cache.description().value("computed_on", "cpu")}};
   if (info->uses_labels) manifest["representation"]["warning"] = kClasspairWarning;
 }
 

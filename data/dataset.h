@@ -32,6 +32,7 @@
 #include "data/cleaning.h"
 #include "data/folds.h"
 #include "data/lightcurve_io.h"
+#include "engine/device.h"
 
 namespace varstar::data {
 
@@ -57,6 +58,10 @@ struct PrepareOptions {
   std::string out_dir = "varstar-data/prepared";
   std::string representation;                   // "" = none, else RepresentationSpec text
   std::string cache_dir;                        // "" = out_dir + "/cache"
+  // Where the representation kernels run (build_representation's device; a
+  // usable one: resolve the user's choice with resolve_device()). Not part of
+  // the cache key: see build_cached_representation in dataset.cpp.
+  Device device = Device::cpu();
   std::function<void(const std::string&)> log;  // progress and notes, one line each (may be empty)
 };
 

@@ -9,10 +9,17 @@
 // Normalisation per image: fraction (count / pairs with dt > 0 in that band),
 // max (count / largest count), mahabal255 (floor(255 count / pairs + 0.99999),
 // Mahabal et al. 2017), counts (raw). Channels: geometry-major, band-minor.
+// The binning runs on the CPU or a GPU (device_compute.h) with identical
+// integer counts; everything else is host code shared by both, so the images
+// are bit-identical whichever device binned them. Chunks of stars are
+// pipelined: the host gathers chunk k+1 and normalises chunk k-1 while the
+// device bins chunk k.
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <numeric>
 
+#include "data/represent/device_compute.h"
 #include "data/represent/features.h"
 #include "data/represent/fourier_fit.h"
 #include "data/represent/modes.h"
@@ -26,7 +33,8 @@ namespace varstar::data::repr {
 
 namespace {
 
-constexpr int64_t kChunkStars = 512;  // stars binned per kernel call (progress granularity)
+constexpr int64_t kChunkStars = 512;      // stars binned per CPU kernel call (progress granularity)
+constexpr int64_t kGpuChunkStars = 2048;  // stars per GPU launch: thousands of blocks, one chunk in flight
 constexpr int kDefaultPoints = 150;   // dmdt-catalog: observations per band when the row has no Num_*
 
 DmdtPlan make_plan(const std::string& edges) {
@@ -89,9 +97,37 @@ void normalise(const std::string& norm, const uint32_t* counts, int size, int64_
 
 }  // namespace
 
+namespace {
+
+// Runs body(i) for i in [0, n) on OpenMP threads (dynamic schedule: the
+// results do not depend on it); the first exception is rethrown here.
+template <class F>
+void parallel_items(int64_t n, F&& body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 4)
+  for (int64_t i = 0; i < n; ++i) {
+    try {
+      body(i);
+    } catch (...) {
+#pragma omp critical(varstar_dmdt_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+// The series of one chunk of stars, star-major, band-minor.
+struct ChunkSeries {
+  int64_t first_star = 0, end_star = 0;
+  std::vector<double> t, m;        // (offsets.back())
+  std::vector<int64_t> offsets;    // (n_series + 1)
+};
+
+}  // namespace
+
 void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, const LightCurveSet* curves,
                 std::span<const int64_t> curve_index, std::span<const int32_t> bands, const RepresentationProgress& progress,
-                RepresentationBatch& out) {
+                Device device, RepresentationBatch& out) {
   const bool synthetic = curves == nullptr;
   const DmdtPlan plan = make_plan(spec.dmdt_edges);
   const bool resize = spec.image_height > 0;
@@ -107,49 +143,44 @@ void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& r
   out.sample_shape = {channels, out_h, out_w};
   out.values.assign(static_cast<size_t>(n * channels * plane), 0.0f);
 
-  std::vector<double> t, m, st, sm;
-  std::vector<int32_t> sb;
-  std::vector<int64_t> offsets;
-  std::vector<std::pair<double, double>> scratch;
-  std::vector<uint32_t> counts;
-  std::vector<int64_t> pairs;
-  std::vector<float> image(size);
-  int64_t empty_series = 0;
-  for (int64_t chunk = 0; chunk < n; chunk += kChunkStars) {
-    const int64_t end = std::min(n, chunk + kChunkStars);
-    t.clear();
-    m.clear();
-    offsets.assign(1, 0);
-    for (int64_t s = chunk; s < end; ++s) {
+  // Host side of a chunk: each selected band of each star, sorted by time
+  // (and for dmdt-catalog first synthesised), stars in parallel.
+  const auto gather = [&](int64_t first, int64_t end, ChunkSeries& c) {
+    c.first_star = first;
+    c.end_star = end;
+    const int64_t n_series = (end - first) * n_bands;
+    std::vector<std::vector<double>> ts(static_cast<size_t>(n_series)), ms(static_cast<size_t>(n_series));
+    parallel_items(end - first, [&](int64_t k) {
+      const int64_t s = first + k;
+      std::vector<std::pair<double, double>> scratch;
       if (synthetic) {
-        st.clear();
-        sm.clear();
-        sb.clear();
-        synthesise_row(rows[s], spec, st, sm, sb);
         LightCurve lc;
-        lc.time = st;
-        lc.mag = sm;
-        lc.band = sb;
-        for (int32_t b = 0; b < 2; ++b) {
-          append_band(lc, b, t, m, scratch);
-          offsets.push_back(static_cast<int64_t>(t.size()));
-        }
+        synthesise_row(rows[s], spec, lc.time, lc.mag, lc.band);
+        for (int32_t b = 0; b < 2; ++b) append_band(lc, b, ts[k * 2 + b], ms[k * 2 + b], scratch);
       } else {
         const LightCurve& lc = curves->curves[curve_index[s]];
-        for (int32_t b : bands) {
-          append_band(lc, b, t, m, scratch);
-          offsets.push_back(static_cast<int64_t>(t.size()));
-        }
+        for (int b = 0; b < n_bands; ++b) append_band(lc, bands[b], ts[k * n_bands + b], ms[k * n_bands + b], scratch);
       }
+    });
+    c.t.clear();
+    c.m.clear();
+    c.offsets.assign(1, 0);
+    for (int64_t i = 0; i < n_series; ++i) {
+      c.t.insert(c.t.end(), ts[i].begin(), ts[i].end());
+      c.m.insert(c.m.end(), ms[i].begin(), ms[i].end());
+      c.offsets.push_back(static_cast<int64_t>(c.t.size()));
     }
-    const int64_t n_series = static_cast<int64_t>(offsets.size()) - 1;
-    counts.assign(static_cast<size_t>(n_series * size), 0);
-    pairs.assign(n_series, 0);
-    cpu::dmdt_histogram_forward(plan, t.data(), m.data(), offsets.data(), n_series, counts.data(), pairs.data());
-    for (int64_t series = 0; series < n_series; ++series) {
-      const int64_t s = chunk + series / n_bands;
-      const int band = static_cast<int>(series % n_bands);
+  };
+  // Host side after binning: normalise (and resize) every image of a chunk.
+  int64_t empty_series = 0;
+  const auto finish = [&](const ChunkSeries& c, const std::vector<uint32_t>& counts, const std::vector<int64_t>& pairs) {
+    const int64_t n_series = static_cast<int64_t>(c.offsets.size()) - 1;
+    for (int64_t series = 0; series < n_series; ++series)
       if (pairs[series] == 0) ++empty_series;
+    parallel_items(n_series, [&](int64_t series) {
+      const int64_t s = c.first_star + series / n_bands;
+      const int band = static_cast<int>(series % n_bands);
+      std::vector<float> image(size);
       int o = 0;
       for (int g = 0; g < plan.n_geometries; ++g) {
         const int h = bin_count(plan.geometry[g].dm), w = bin_count(plan.geometry[g].dt);
@@ -164,9 +195,33 @@ void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& r
         }
         o += h * w;
       }
-    }
-    if (progress) progress(synthetic ? "dm-dt images (synthesised curves)" : "dm-dt images", end, n);
+    });
+    if (progress) progress(synthetic ? "dm-dt images (synthesised curves)" : "dm-dt images", c.end_star, n);
+  };
+
+  // Pipeline: while the device bins chunk k, the host normalises chunk k-1
+  // and gathers chunk k+1 (on the CPU the binning simply happens in submit()).
+  const int64_t chunk_stars = device.is_cuda() ? kGpuChunkStars : kChunkStars;
+  DmdtBinner binner(plan, device);
+  ChunkSeries current, next, previous;
+  std::vector<uint32_t> counts, previous_counts;
+  std::vector<int64_t> pairs, previous_pairs;
+  bool have_previous = false;
+  if (n > 0) gather(0, std::min(n, chunk_stars), current);
+  for (int64_t first = 0; first < n; first += chunk_stars) {
+    binner.submit(current.t, current.m, current.offsets);
+    if (have_previous) finish(previous, previous_counts, previous_pairs);
+    const int64_t next_first = first + chunk_stars;
+    if (next_first < n) gather(next_first, std::min(n, next_first + chunk_stars), next);
+    binner.collect(counts, pairs);
+    std::swap(previous, current);
+    std::swap(current, next);
+    previous_counts.swap(counts);
+    previous_pairs.swap(pairs);
+    have_previous = true;
   }
+  if (have_previous) finish(previous, previous_counts, previous_pairs);
+
   if (empty_series > 0)
     out.notes.push_back(fmt::format("{} band series had no pair with dt > 0 (their images are zero)", empty_series));
   nlohmann::json geometries = nlohmann::json::array();

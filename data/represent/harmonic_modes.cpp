@@ -7,10 +7,13 @@
 //                    phase convention, phase 0 at maximum light, (m - mean) /
 //                    peak-to-peak, 128 points over one cycle; period, amplitudes,
 //                    colour and Fourier parameters as extra features.
-// All synthesis runs through the shared batched kernel (kernels/harmonic.h).
+// All synthesis runs through the shared batched kernel (kernels/harmonic.h), on
+// the CPU or a GPU (device_compute.h); the coefficients (and harmonic-shape's
+// search for maximum light and peak-to-peak) are computed on the host.
 #include <algorithm>
 #include <cmath>
 
+#include "data/represent/device_compute.h"
 #include "data/represent/features.h"
 #include "data/represent/modes.h"
 #include "engine/error.h"
@@ -62,7 +65,8 @@ void normalise_shape(double* coeffs) {
 
 }  // namespace
 
-void build_harmonic(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, RepresentationBatch& out) {
+void build_harmonic(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, Device device,
+                    RepresentationBatch& out) {
   const int64_t n = static_cast<int64_t>(rows.size());
   const bool shape = spec.mode == "harmonic-shape";
   const bool thesis = spec.mode == "harmonic-thesis";
@@ -89,7 +93,7 @@ void build_harmonic(const RepresentationSpec& spec, const std::vector<CatalogRow
   }
   out.sample_shape = {channels, points};
   out.values.assign(static_cast<size_t>(n) * channels * points, 0.0f);
-  cpu::harmonic_synthesis_forward(coeffs.data(), n * channels, 2, phase.data(), points, out.values.data());
+  harmonic_synthesis(device, coeffs.data(), n * channels, 2, phase.data(), points, out.values.data());
 
   out.description["n_points"] = points;
   out.description["phase"] = thesis ? "linspace(0, 2, n_points): two cycles, endpoint included"

@@ -11,13 +11,14 @@
 namespace varstar::data::repr {
 
 // harmonic-thesis, harmonic-text, harmonic-shape.
-void build_harmonic(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, RepresentationBatch& out);
+void build_harmonic(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, Device device,
+                    RepresentationBatch& out);
 
 // dmdt-lightcurve (curves given) and dmdt-catalog (curves == nullptr: synthesised).
 // curve_index: (rows.size()) index into curves->curves per row.
 void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows, const LightCurveSet* curves,
                 std::span<const int64_t> curve_index, std::span<const int32_t> bands, const RepresentationProgress& progress,
-                RepresentationBatch& out);
+                Device device, RepresentationBatch& out);
 
 // dmdt-thesis-classpair.
 void build_classpair(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "data/represent/device_compute.h"
 #include "data/represent/features.h"
 #include "data/represent/fourier_fit.h"
 #include "data/represent/modes.h"
@@ -42,6 +43,10 @@ const std::vector<RepresentationInfo>& representation_names() {
        false, true},
   };
   return names;
+}
+
+bool representation_uses_gpu(std::string_view mode) {
+  return mode.starts_with("harmonic-") || mode == "dmdt-lightcurve" || mode == "dmdt-catalog";
 }
 
 namespace {
@@ -168,8 +173,10 @@ RepresentationSpec RepresentationSpec::parse(std::string_view text) {
 
 RepresentationBatch build_representation(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,
                                          const LightCurveSet* curves, std::span<const int32_t> labels,
-                                         std::span<const int32_t> split_of, const RepresentationProgress& progress) {
+                                         std::span<const int32_t> split_of, const RepresentationProgress& progress,
+                                         Device device) {
   const RepresentationInfo* info = find_mode(spec.mode);
+  if (device.is_cuda()) repr::check_representation_device(device);
   VARSTAR_CHECK(info != nullptr, "unknown representation '{}' (known: {})", spec.mode, mode_list());
   check_choice("dmdt_edges", spec.dmdt_edges, {"thesis", "mahabal", "both"});
   check_choice("dmdt_norm", spec.dmdt_norm, {"fraction", "max", "mahabal255", "counts"});
@@ -233,13 +240,13 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
                   row.period);
 
   if (spec.mode.starts_with("harmonic-")) {
-    repr::build_harmonic(spec, *use_rows, out);
+    repr::build_harmonic(spec, *use_rows, device, out);
   } else if (spec.mode == "folded") {
     repr::build_folded(spec, *use_rows, *curves, curve_index, bands, progress, out);
   } else if (spec.mode == "dmdt-lightcurve") {
-    repr::build_dmdt(spec, *use_rows, curves, curve_index, bands, progress, out);
+    repr::build_dmdt(spec, *use_rows, curves, curve_index, bands, progress, device, out);
   } else if (spec.mode == "dmdt-catalog") {
-    repr::build_dmdt(spec, *use_rows, nullptr, {}, {}, progress, out);
+    repr::build_dmdt(spec, *use_rows, nullptr, {}, {}, progress, device, out);
   } else if (spec.mode == "dmdt-thesis-classpair") {
     VARSTAR_CHECK(labels.size() == rows.size(), "dmdt-thesis-classpair needs one label per row ({} labels, {} rows)",
                   labels.size(), rows.size());

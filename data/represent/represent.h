@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "data/types.h"
+#include "engine/device.h"
 
 namespace varstar::data {
 
@@ -104,9 +105,31 @@ using RepresentationProgress = std::function<void(std::string_view stage, int64_
 //   split_of: split index per row (e.g. 0 = train, 1 = test); the class-pair
 //             mode compares a star only with stars of the same class AND the
 //             same split, as the thesis scripts did. Empty = one split.
+//   device:   where the heavy kernels run. On a CUDA device the dm-dt binning
+//             of dmdt-lightcurve and dmdt-catalog and the synthesis of the
+//             harmonic-* modes run on the GPU, many stars per launch; the
+//             rest (light-curve selection and sorting, the dmdt-catalog
+//             cadence and noise, Fourier fits, normalisation, resizing, and
+//             the folded and dmdt-thesis-classpair modes) stays on the CPU.
+//             dm-dt results are bit-identical to the CPU's (integer counts,
+//             then the same CPU normalisation); harmonic-* values agree with
+//             the CPU's within kHarmonicDeviceTolerance (the GPU's double
+//             cos/sin differ from the host's by an ulp or so before rounding
+//             to float). A CUDA device must be usable: resolve the user's
+//             choice with resolve_device() first (it falls back to the CPU
+//             with a message); an unusable one throws.
 // Throws varstar::Error on an unknown mode, a missing input, or sizes that disagree.
 RepresentationBatch build_representation(const RepresentationSpec& spec, const std::vector<CatalogRow>& rows,
                                          const LightCurveSet* curves, std::span<const int32_t> labels,
-                                         std::span<const int32_t> split_of, const RepresentationProgress& progress = {});
+                                         std::span<const int32_t> split_of, const RepresentationProgress& progress = {},
+                                         Device device = Device::cpu());
+
+// Largest |GPU - CPU| of a harmonic-* value, relative to max(1, |CPU value|):
+// four float32 ulps at 1 (the float rounding of a double that differs in its
+// last bits can flip one ulp; margin for magnitudes near a power of two).
+inline constexpr double kHarmonicDeviceTolerance = 4.0 * 1.1920928955078125e-07;
+
+// True when `mode` runs any of its work on a GPU when given a CUDA device.
+bool representation_uses_gpu(std::string_view mode);
 
 }  // namespace varstar::data
