@@ -213,8 +213,10 @@ __global__ void __launch_bounds__(kPersistentBlock)
 }
 
 // The variant lstm_forward/lstm_backward use when none was chosen (set_lstm_kernel
-// or VARSTAR_LSTM): the one line to change once a variant is measured faster.
-constexpr LstmKernel kDefaultLstmKernel = LstmKernel::per_step;
+// or VARSTAR_LSTM). sample_local: 6.5x (256 -> 64) and 3.8x (64 -> 128) faster
+// than per_step in a graph for the thesis layers on an H200 (docs/PERFORMANCE.md);
+// shapes it does not fit run per_step.
+constexpr LstmKernel kDefaultLstmKernel = LstmKernel::sample_local;
 
 std::atomic<int> g_lstm_kernel{-1};
 std::atomic<int> g_persistent_units{0};

@@ -26,7 +26,7 @@
 //               128 only; H = 128 needs ~140 KiB of shared memory per block
 //               (H100/H200/A100; not RTX cards, which fall back). Returns
 //               false, having queued nothing, when the shape does not fit.
-// The engine uses per_step unless set_lstm_kernel() chose another, or the
+// The engine uses sample_local unless set_lstm_kernel() chose another, or the
 // environment says VARSTAR_LSTM=per-step|persistent|sample-local (or the older
 // VARSTAR_LSTM_PERSISTENT=1); a variant that does not fit falls back to per_step.
 #include "kernels/common.h"
