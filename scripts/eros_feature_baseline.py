@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+# A plain feature model on EROS-1 LMC, the peer for the networks in
+# docs/RESULTS.md: per band, a 4-harmonic Fourier fit at a period (log A1,
+# R21, R31, phi21, phi31, residual ratio, std, skew, 5-95% range), then
+# scikit-learn's HistGradientBoostingClassifier, 5 stratified folds.
+# Compares the catalog period with a Lomb-Scargle period (both bands' power
+# summed, 0.005-5 cycles/d; slow: about 10 minutes on 2 cores).
+# Usage: /usr/bin/python3 scripts/eros_feature_baseline.py ../shared/data/eros1-lmc
+import os
+import sys
+os.chdir(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/eros1-lmc")
+import pandas as pd, numpy as np, time
+from scipy.signal import lombscargle
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+c=pd.read_csv('catalog.csv'); l=pd.read_csv('labels.csv'); d=c.merge(l,on='id').set_index('id')
+lc=pd.read_csv('lightcurves.csv'); lc=lc[lc.mag<24.9]
+freqs=np.arange(0.005,5,0.0002)
+t0=time.time()
+best={}
+for sid,g in lc.groupby('id'):
+    pw=0
+    for band,gb in g.groupby('band'):
+        t=gb.time.values; m=gb.mag.values-gb.mag.mean()
+        if len(t)<10: continue
+        pw=pw+lombscargle(t,m,2*np.pi*freqs,normalize=True)
+    best[sid]=1/freqs[np.argmax(pw)]
+print('LS time',time.time()-t0)
+d['Pls']=pd.Series(best)
+def fourier(P):
+    feats={}
+    for (sid,band),g in lc.groupby(['id','band']):
+        t=g.time.values; m=g.mag.values
+        ph=(t/P[sid])%1.0
+        X=np.column_stack([np.ones_like(ph)]+[f(2*np.pi*k*ph) for k in (1,2,3,4) for f in (np.cos,np.sin)])
+        coef,*_=np.linalg.lstsq(X,m,rcond=None)
+        A=[np.hypot(coef[1+2*i],coef[2+2*i]) for i in range(4)]
+        phi=[np.arctan2(-coef[2+2*i],coef[1+2*i]) for i in range(4)]
+        res=m-X@coef
+        r=feats.setdefault(sid,{})
+        r[band+'_A1']=np.log10(A[0]+1e-4); r[band+'_R21']=A[1]/(A[0]+1e-6); r[band+'_R31']=A[2]/(A[0]+1e-6)
+        p21=(phi[1]-2*phi[0])%(2*np.pi); r[band+'_c21']=np.cos(p21); r[band+'_s21']=np.sin(p21)
+        p31=(phi[2]-3*phi[0])%(2*np.pi); r[band+'_c31']=np.cos(p31); r[band+'_s31']=np.sin(p31)
+        r[band+'_resid']=np.std(res)/(np.std(m)+1e-6)
+        r[band+'_std']=np.std(m); r[band+'_skew']=pd.Series(m).skew()
+        q=np.percentile(m,[5,95]); r[band+'_amp95']=q[1]-q[0]
+    return pd.DataFrame.from_dict(feats,orient='index')
+y=d.Type.values
+cv=StratifiedKFold(5,shuffle=True,random_state=0)
+Fc=fourier(d.Per); Fl=fourier(d.Pls); F2=fourier(2*d.Pls)
+F2.columns=['x2_'+c for c in F2.columns]
+base=pd.DataFrame({'lcat':np.log10(d.Per),'lls':np.log10(d.Pls),'col':d.mag_b-d.mag_r,'mb':d.mag_b,'mr':d.mag_r},index=d.index)
+sets={'cat P shape':pd.concat([Fc,base[['lcat']]],axis=1),
+'LS P shape':pd.concat([Fl,base[['lls']]],axis=1),
+'LS P + 2P shape':pd.concat([Fl,F2,base[['lls']]],axis=1),
+'LS P + 2P shape + mags':pd.concat([Fl,F2,base[['lls','col','mb','mr']]],axis=1),
+'LS+cat+2P+mags':pd.concat([Fl,F2,Fc.add_prefix('c_'),base],axis=1)}
+for k,F in sets.items():
+    X=F.loc[d.index].fillna(0).values
+    s=cross_val_score(HistGradientBoostingClassifier(random_state=0),X,y,cv=cv)
+    print(f'{k:28s} HGB: {s.mean()*100:.2f} +/- {s.std()*100:.2f}')
