@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "bench/cuda_timing.h"
 #include "engine/cuda_backend.h"
 #include "engine/error.h"
 #include "engine/tensor.h"
@@ -31,26 +32,8 @@ namespace {
 
 constexpr int kWarmup = 3;
 
-// Median time of `run` on `stream` with CUDA events.
 double median_ms(const std::function<void()>& run, cuda_stream stream, int repeats) {
-  for (int i = 0; i < kWarmup; ++i) run();
-  cudaEvent_t a, b;
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&a));
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&b));
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    VARSTAR_CUDA_CHECK(cudaEventRecord(a, stream));
-    run();
-    VARSTAR_CUDA_CHECK(cudaEventRecord(b, stream));
-    VARSTAR_CUDA_CHECK(cudaEventSynchronize(b));
-    float ms = 0;
-    VARSTAR_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
-    t.push_back(ms);
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return median_event_ms(run, stream, kWarmup, repeats);
 }
 
 // Random float32 device tensor (values in [lo, hi)).

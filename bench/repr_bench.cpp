@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "bench/atomic_ceiling.h"
+#include "bench/cuda_timing.h"
 #include "data/represent/represent.h"
 #include "data/sim/cadence.h"
 #include "data/sim/rng.h"
@@ -33,27 +34,6 @@ namespace varstar::bench {
 namespace {
 
 constexpr int kAtomicBins = 512;  // about the dm-dt plans' sizes (242, 506, 748 counters per warp)
-
-double median_event_ms(const std::function<void()>& run, cuda_stream stream, int repeats) {
-  for (int i = 0; i < 2; ++i) run();
-  cudaEvent_t a, b;
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&a));
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&b));
-  std::vector<double> t;
-  for (int i = 0; i < repeats; ++i) {
-    VARSTAR_CUDA_CHECK(cudaEventRecord(a, stream));
-    run();
-    VARSTAR_CUDA_CHECK(cudaEventRecord(b, stream));
-    VARSTAR_CUDA_CHECK(cudaEventSynchronize(b));
-    float ms = 0;
-    VARSTAR_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
-    t.push_back(ms);
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
 
 template <class T>
 struct Buffer {
@@ -162,7 +142,7 @@ std::vector<KernelRate> bench_representation_kernels(int device, bool quick) {
     double pairs = 0, increments = 0;
     for (int64_t v : cpu_pairs) pairs += static_cast<double>(v);
     for (uint32_t v : cpu_counts) increments += v;
-    r.ms = median_event_ms(launch, s, reps);
+    r.ms = median_event_ms(launch, s, 2, reps);
     const double bytes = 16.0 * lc.t.size() + 8.0 * lc.offsets.size() + 4.0 * cpu_counts.size() + 8.0 * n_series;
     r.gbs = bytes / (r.ms * 1e6);
     const double inc_rate = increments / (r.ms * 1e-3);
@@ -215,7 +195,7 @@ std::vector<KernelRate> bench_representation_kernels(int device, bool quick) {
       rows.push_back(r);
       continue;
     }
-    r.ms = median_event_ms(launch, s, reps);
+    r.ms = median_event_ms(launch, s, 2, reps);
     r.gbs = (4.0 * n_out + 8.0 * coeffs.size() + 8.0 * phase.size()) / (r.ms * 1e6);
     r.note = fmt::format("{:.3g} points/s; validated on {} stars (largest relative difference {:.2g})",
                          static_cast<double>(n_out) / (r.ms * 1e-3), p.validate_stars, worst);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cuda_timing.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/optim.h"
 #include "kernels/philox_math.h"
@@ -44,24 +45,7 @@ std::vector<Model> models() {
 float rnd(uint64_t seed, uint64_t i) { return 2.f * varstar::philox_uniform(seed, i) - 1.f; }
 
 double median_ms(const std::function<void()>& run, cudaStream_t s, int reps) {
-  for (int i = 0; i < 3; ++i) run();
-  cudaEvent_t a, b;
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&a));
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&b));
-  std::vector<double> t;
-  for (int i = 0; i < reps; ++i) {
-    VARSTAR_CUDA_CHECK(cudaEventRecord(a, s));
-    run();
-    VARSTAR_CUDA_CHECK(cudaEventRecord(b, s));
-    VARSTAR_CUDA_CHECK(cudaEventSynchronize(b));
-    float ms = 0;
-    VARSTAR_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
-    t.push_back(ms);
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return varstar::bench::median_event_ms(run, s, 3, reps);
 }
 
 }  // namespace

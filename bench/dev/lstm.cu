@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/cuda_timing.h"
+
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/lstm_variants.h"
 #include "kernels/lstm.h"
@@ -143,25 +145,7 @@ struct Timing {
 };
 
 Timing time_it(const std::function<void()>& run, cudaStream_t stream, int warmup, int repeats) {
-  for (int i = 0; i < warmup; ++i) run();
-  VARSTAR_CUDA_CHECK(cudaStreamSynchronize(stream));
-  std::vector<double> ms;
-  cudaEvent_t a, b;
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&a));
-  VARSTAR_CUDA_CHECK(cudaEventCreate(&b));
-  for (int i = 0; i < repeats; ++i) {
-    VARSTAR_CUDA_CHECK(cudaEventRecord(a, stream));
-    run();
-    VARSTAR_CUDA_CHECK(cudaEventRecord(b, stream));
-    VARSTAR_CUDA_CHECK(cudaEventSynchronize(b));
-    float t = 0;
-    VARSTAR_CUDA_CHECK(cudaEventElapsedTime(&t, a, b));
-    ms.push_back(t);
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  std::sort(ms.begin(), ms.end());
-  return {ms[ms.size() / 2]};
+  return {varstar::bench::median_event_ms(run, stream, warmup, repeats)};
 }
 
 struct Row {
