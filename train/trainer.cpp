@@ -351,20 +351,20 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
         set_cross_entropy_target_check(false);  // a host read; the loader already checked the labels
         try {
           loss = graphed->run();
+          logits = logits_static;
         } catch (const Error& e) {
-          set_cross_entropy_target_check(check_was);
-          if (graphed->captured()) throw;
+          if (graphed->captured()) {
+            set_cross_entropy_target_check(check_was);
+            throw;
+          }
+          // A failed capture ran nothing: this batch trains eagerly below, and so do the rest.
           progress.message(fmt::format("varstar: CUDA graph capture failed ({}); training eagerly", e.what()), true);
           use_graph = false;
           graphed.reset();
-          --b;  // run this batch again, eagerly (the loader has moved on: reload it)
-          next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), (b + 1) * config.batch,
-                            std::min(n_fit, (b + 2) * config.batch));
-          continue;
         }
         set_cross_entropy_target_check(check_was);
-        logits = logits_static;
-      } else {
+      }
+      if (!loss.defined()) {
         const Tensor x = batch.x.to(device), y = batch.y.to(device);
         std::optional<profiler::StepGuard> profiled;
         if (profiler::enabled()) profiled.emplace(fmt::format("fold {} epoch {} step {}", job.fold + 1, epoch, b + 1));
