@@ -5,8 +5,6 @@
 #include "apps/command.h"
 #include "apps/run_output.h"
 #include "apps/train_args.h"
-#include "engine/device.h"
-#include "engine/threads.h"
 #include "train/prepared.h"
 #include "train/presets.h"
 
@@ -16,12 +14,7 @@ void run_cv(varstar::app::TrainArgs& a) {
   using namespace varstar;
   a.finalise();
   train::Progress progress(a.progress_mode());
-  data::PrepareOptions o = a.data.resolve();
-  // The representations run where training will (the trainer prints the
-  // fallback note once if a GPU was asked for and is not usable).
-  set_num_threads(a.config.threads);
-  o.device = resolve_device(a.config.device);
-  o.log = [&](const std::string& line) { progress.message(line); };
+  data::PrepareOptions o = a.prepare_options(progress);
   train::PreparedData data(data::prepare(o));
   const auto& p = data.prepared();
   if (p.simulated) progress.message(std::string("*** ") + data::kSimulatedDataNotice + " ***", true);

@@ -6,8 +6,6 @@
 
 #include "apps/command.h"
 #include "apps/train_args.h"
-#include "engine/device.h"
-#include "engine/threads.h"
 #include "train/prepared.h"
 
 namespace {
@@ -16,13 +14,8 @@ void run_train(varstar::app::TrainArgs& a) {
   using namespace varstar;
   a.finalise();
   train::Progress progress(a.progress_mode());
-  data::PrepareOptions o = a.data.resolve();
-  // The representations run where training will (the trainer prints the
-  // fallback note once if a GPU was asked for and is not usable).
-  set_num_threads(a.config.threads);
-  o.device = resolve_device(a.config.device);
+  data::PrepareOptions o = a.prepare_options(progress);
   o.folds = 2;  // folds are not used; prepare still writes them
-  o.log = [&](const std::string& line) { progress.message(line); };
   train::PreparedData data(data::prepare(o));
   const train::Dataset& d = data.for_fold(0);
   VARSTAR_CHECK(!d.uses_labels,

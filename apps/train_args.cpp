@@ -5,7 +5,9 @@
 #include <ctime>
 
 #include "bench/bench.h"
+#include "engine/device.h"
 #include "engine/profiler.h"
+#include "engine/threads.h"
 #include "models/models.h"
 #include "train/presets.h"
 
@@ -89,6 +91,14 @@ train::ProgressMode TrainArgs::progress_mode() const {
   if (json) return train::ProgressMode::json;
   if (quiet) return train::ProgressMode::quiet;
   return train::ProgressMode::automatic;
+}
+
+data::PrepareOptions TrainArgs::prepare_options(train::Progress& progress) const {
+  data::PrepareOptions o = data.resolve();
+  set_num_threads(config.threads);
+  o.device = resolve_device(config.device);
+  o.log = [&progress](const std::string& line) { progress.message(line); };
+  return o;
 }
 
 void TrainArgs::start_profile() const {

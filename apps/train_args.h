@@ -25,6 +25,10 @@ struct TrainArgs {
   // Applies the preset to every option the user did not give; fills defaults.
   void finalise();
   train::ProgressMode progress_mode() const;
+  // The data options with the CPU thread count applied and the representations
+  // on the training device (the trainer prints the fallback note once if a GPU
+  // was asked for and is not usable); log lines go to `progress`.
+  data::PrepareOptions prepare_options(train::Progress& progress) const;
   // A name for the run: the preset, or model + representation.
   std::string run_name() const;
   // With --profile: starts the profiler; finish_profile() prints the op table

@@ -23,11 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-bool python_ready() {
-  const std::string cmd = std::string("\"") + VARSTAR_PYTHON + "\" -c \"import sklearn, pandas, numpy\" > /dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
-}
-
 std::vector<int32_t> random_labels(size_t n, int classes, uint32_t seed, bool skewed) {
   std::mt19937 rng(seed);
   std::vector<int32_t> y(n);
@@ -48,17 +43,13 @@ std::vector<std::vector<int64_t>> tests_of(const std::vector<Fold>& folds) {
 }  // namespace
 
 std::string varstar_test_skip_reason() {
-#if VARSTAR_REQUIRE_PYTHON
-  return {};
-#else
-  if (!python_ready()) return std::string("no python3 with scikit-learn and pandas at ") + VARSTAR_PYTHON;
-  return {};
-#endif
+  return varstar::test::python_skip_reason(VARSTAR_PYTHON, VARSTAR_REQUIRE_PYTHON);
 }
 
 TEST_CASE("KFold, StratifiedKFold, the thesis balancing, class weights and RandomState equal scikit-learn/pandas/NumPy") {
-  REQUIRE_MESSAGE(python_ready(), "python3 with scikit-learn, pandas and numpy is required (VARSTAR_REQUIRE_TORCH=ON) at "
-                                      << VARSTAR_PYTHON);
+  REQUIRE_MESSAGE(varstar::test::python_ready(VARSTAR_PYTHON),
+                  "python3 with scikit-learn, pandas and numpy is required (VARSTAR_REQUIRE_TORCH=ON) at "
+                  << VARSTAR_PYTHON);
   const auto dir = varstar::test::scratch_dir("reference");
   json cases = json::array();
   // KFold: sizes that divide by 5 and that do not, the thesis's 5 x 1,000 and 10 x 1,000 sets.

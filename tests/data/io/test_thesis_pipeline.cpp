@@ -19,11 +19,6 @@ using namespace varstar::data;
 
 namespace {
 
-bool python_ready() {
-  const std::string cmd = std::string("\"") + VARSTAR_PYTHON + "\" -c \"import sklearn, pandas\" > /dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
-}
-
 std::vector<CatalogRow> boundary_catalog(int64_t n, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
@@ -61,16 +56,12 @@ std::vector<CatalogRow> boundary_catalog(int64_t n, uint32_t seed) {
 }  // namespace
 
 std::string varstar_test_skip_reason() {
-#if VARSTAR_REQUIRE_PYTHON
-  return {};
-#else
-  if (!python_ready()) return std::string("no python3 with scikit-learn and pandas at ") + VARSTAR_PYTHON;
-  return {};
-#endif
+  return varstar::test::python_skip_reason(VARSTAR_PYTHON, VARSTAR_REQUIRE_PYTHON);
 }
 
 TEST_CASE("prepare reproduces the thesis scripts' cleaning, balancing and KFold, ID for ID") {
-  REQUIRE_MESSAGE(python_ready(), "python3 with scikit-learn and pandas is required at " << VARSTAR_PYTHON);
+  REQUIRE_MESSAGE(varstar::test::python_ready(VARSTAR_PYTHON),
+                  "python3 with scikit-learn and pandas is required at " << VARSTAR_PYTHON);
   const auto dir = varstar::test::scratch_dir("thesis_pipeline");
   const std::string table = (dir / "Table2.txt").string();
   write_catalog_cds(table, boundary_catalog(60000, 2025));

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the tests in tests/data/io: a scratch directory per test
-// executable, whole-file write/read, and catching a DataError to inspect it.
+// executable, whole-file write/read, catching a DataError to inspect it, and
+// whether the Python reference stack is there.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -47,6 +48,19 @@ inline DataError catch_data_error(const std::function<void()>& f) {
   }
   FAIL("expected a DataError");
   return DataError("", 0, "", "");
+}
+
+// True when `python` imports scikit-learn, pandas and NumPy (the reference tests' peers).
+inline bool python_ready(const std::string& python) {
+  const std::string cmd = "\"" + python + "\" -c \"import sklearn, pandas, numpy\" > /dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+// varstar_test_skip_reason() of a reference test: empty when the stack is
+// there, or when it is `required` (the test then fails instead of skipping).
+inline std::string python_skip_reason(const std::string& python, bool required) {
+  if (required || python_ready(python)) return {};
+  return "no python3 with scikit-learn and pandas at " + python;
 }
 
 }  // namespace varstar::test
