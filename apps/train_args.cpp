@@ -51,6 +51,9 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   a.add_flag("--cuda-graph", config.cuda_graph,
              "CUDA: replay each epoch's full-batch training step from a CUDA graph (Adam/AdamW; the last, smaller "
              "batch runs eagerly)");
+  a.add_flag("--tf32", config.tf32,
+             "CUDA: TF32 tensor cores in the GEMMs and cuDNN convolutions (faster; products rounded to a 10-bit "
+             "mantissa, sums in float32); off by default");
   a.add_option("--out", out, "Run folder (default: runs/<preset or model>-<date>-<time>)");
   a.add_flag("--resume", resume, "Continue an interrupted run in --out from its checkpoints");
   a.add_flag("--quiet", quiet, "Only warnings and the final summary");

@@ -35,7 +35,11 @@ Dataset dataset_from_array(const data::PreparedDataset& p, const std::shared_ptr
 }  // namespace
 
 void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features) {
-  const int64_t n = d.size(), c = d.sample_shape.at(0), l = d.sample_shape.at(1);
+  VARSTAR_CHECK(d.sample_shape.size() >= 2, "feature channels need samples of shape (channels, ...), got {}",
+                shape_str(d.sample_shape));
+  const int64_t n = d.size(), c = d.sample_shape[0];
+  int64_t l = 1;  // values per channel: a sequence's length or an image's pixels
+  for (size_t i = 1; i < d.sample_shape.size(); ++i) l *= d.sample_shape[i];
   std::vector<double> mean(n_features, 0.0), sd(n_features, 0.0);
   if (d.description.contains("feature_mean")) {  // statistics of the training set (prediction)
     mean = d.description.at("feature_mean").get<std::vector<double>>();
@@ -64,7 +68,7 @@ void append_feature_channels(Dataset& d, std::span<const float> features, int64_
     }
   }
   d.values = std::shared_ptr<const float>(values, values->data());
-  d.sample_shape = {c + n_features, l};
+  d.sample_shape[0] = c + n_features;
   d.description["feature_channels"] = n_features;
 }
 
@@ -74,7 +78,7 @@ PreparedData::PreparedData(data::PreparedDataset prepared, const nlohmann::json&
   cache_ = std::make_shared<data::MappedCache>(data::MappedCache::open(prepared_.cache_path));
   if (cache_->has("x")) {
     per_fold_.push_back(dataset_from_array(prepared_, cache_, "x"));
-    if (cache_->has("features") && per_fold_[0].sample_shape.size() == 2) {
+    if (cache_->has("features")) {
       const auto& e = cache_->entry("features");
       if (trained_representation.is_object() && trained_representation.contains("feature_mean")) {
         per_fold_[0].description["feature_mean"] = trained_representation.at("feature_mean");

@@ -14,11 +14,12 @@
 
 namespace varstar::train {
 
-// Sequence samples (C, L) with per-star features (F): the features, z-scored
-// (mean and std over the set, no labels involved; or the training set's,
-// taken from d.description's feature_mean / feature_std when present), become
-// F constant channels appended to each sample, so the CNN-LSTM sees the
-// period, amplitudes and colour. Records the statistics in d.description.
+// Samples (C, ...) (sequences (C, L) or images (C, H, W)) with per-star
+// features (F): the features, z-scored (mean and std over the set, no labels
+// involved; or the training set's, taken from d.description's feature_mean /
+// feature_std when present), become F constant channels appended to each
+// sample, so the network sees the period, amplitudes and colour. Records the
+// statistics in d.description.
 void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features);
 
 class PreparedData {

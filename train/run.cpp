@@ -110,6 +110,21 @@ nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std:
           {"pooled", pooled.to_json(class_names)}};
 }
 
+std::string resume_mismatch(const RunOptions& options, const Dataset& first) {
+  const fs::path path = fs::path(options.out_dir) / "config.json";
+  if (!fs::exists(path)) return "";
+  const auto old = nlohmann::json::parse(std::ifstream(path));
+  const std::pair<const char*, nlohmann::json> now[] = {{"train", options.train.to_json()},
+                                                        {"folds", options.folds_spec},
+                                                        {"data", first.description},
+                                                        {"sample_shape", first.sample_shape}};
+  for (const auto& [key, value] : now)
+    if (old.value(key, nlohmann::json()) != value)
+      return fmt::format("was started with another {}:\n  then {}\n  now  {}", key == std::string("train") ? "configuration" : key,
+                         old.value(key, nlohmann::json()).dump(), value.dump());
+  return "";
+}
+
 RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold>& folds,
                          const DatasetForFold& data_for_fold, Progress& progress) {
   VARSTAR_CHECK(!folds.empty(), "cross-validation needs at least one fold");
@@ -142,11 +157,9 @@ RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold
                            {"machine", machine_description()},
                            {"varstar", fmt::format("{} ({})", VARSTAR_VERSION, VARSTAR_GIT_DESCRIBE)},
                            {"started", started_text}};
-  if (options.resume && fs::exists(out / "config.json")) {
-    const auto old = nlohmann::json::parse(std::ifstream(out / "config.json"));
-    if (old.at("train") != config.at("train") || old.at("folds") != config.at("folds"))
-      throw Error(fmt::format("--resume: {} was started with another configuration:\n  then {}\n  now  {}",
-                              out.string(), old.at("train").dump(), config.at("train").dump()));
+  if (options.resume) {
+    const std::string mismatch = resume_mismatch(options, first);
+    if (!mismatch.empty()) throw Error(fmt::format("--resume: {} {}", out.string(), mismatch));
   }
   write_text(out / "config.json", config.dump(2) + "\n");
   nlohmann::json folds_json = nlohmann::json::array();

@@ -43,6 +43,11 @@ using DatasetForFold = std::function<const Dataset&(int fold)>;
 RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold>& folds,
                          const DatasetForFold& data_for_fold, Progress& progress);
 
+// Why the run in options.out_dir cannot be resumed by this one (another
+// training configuration, other folds, other data or sample shape), or "" when
+// it can (or there is no run there yet). cross_validate's --resume throws with it.
+std::string resume_mismatch(const RunOptions& options, const Dataset& first);
+
 // Mean +/- std over folds of accuracy and weighted/macro precision, recall, F1.
 nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std::vector<std::string>& class_names);
 

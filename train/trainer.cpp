@@ -12,6 +12,7 @@
 
 #include "data/balance.h"
 #include "engine/autograd.h"
+#include "engine/cuda_backend.h"
 #include "engine/cuda_graph.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
@@ -104,11 +105,13 @@ nlohmann::json history_json(const std::vector<EpochRecord>& history) {
 }  // namespace
 
 nlohmann::json TrainConfig::to_json() const {
-  return {{"model", model},     {"epochs", epochs},           {"batch", batch},
+  nlohmann::json j = {{"model", model},     {"epochs", epochs},           {"batch", batch},
           {"lr", lr},           {"optimizer", optimizer},     {"weight_decay", weight_decay},
           {"lr_schedule", lr_schedule}, {"class_weights", class_weights},
           {"validation_fraction", validation_fraction}, {"patience", patience},
           {"seed", seed},       {"device", device},           {"threads", threads}};
+  if (tf32) j["tf32"] = true;  // absent when off, so older checkpoints keep their identity
+  return j;
 }
 
 TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
@@ -126,6 +129,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   c.seed = j.value("seed", c.seed);
   c.device = j.value("device", c.device);
   c.threads = j.value("threads", c.threads);
+  c.tf32 = j.value("tf32", c.tf32);
   return c;
 }
 
@@ -213,6 +217,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   const Device device = resolve_device(config.device, &note);
   if (!note.empty() && job.fold == 0) progress.message("varstar: " + note, true);
   set_num_threads(config.threads);
+  if (device.is_cuda()) cuda::set_allow_tf32(config.tf32);
 
   FoldOutcome outcome;
   outcome.fold = job.fold;

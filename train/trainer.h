@@ -42,6 +42,10 @@ struct TrainConfig {
   // smaller batch of an epoch runs eagerly. Adam/AdamW only. Like
   // profile_steps, not part of the identity: the result is the same step.
   bool cuda_graph = false;
+  // CUDA: TF32 tensor cores in cuBLAS GEMMs and cuDNN convolutions (10-bit
+  // mantissa products, float32 sums). Part of the identity when on: it changes
+  // the numbers.
+  bool tf32 = false;
 
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);

@@ -222,6 +222,12 @@ void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& r
   }
   if (have_previous) finish(previous, previous_counts, previous_pairs);
 
+  if (spec.features) {
+    out.feature_names = shape_feature_names(spec.magnitudes);
+    const size_t nf = out.feature_names.size();
+    out.features.assign(static_cast<size_t>(n) * nf, 0.0f);
+    for (int64_t s = 0; s < n; ++s) shape_features(rows[s], &out.features[static_cast<size_t>(s) * nf], spec.magnitudes);
+  }
   if (empty_series > 0)
     out.notes.push_back(fmt::format("{} band series had no pair with dt > 0 (their images are zero)", empty_series));
   nlohmann::json geometries = nlohmann::json::array();

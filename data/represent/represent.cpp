@@ -96,6 +96,7 @@ nlohmann::json RepresentationSpec::to_json() const {
   j["catalog_noise"] = catalog_noise;
   j["bands"] = bands;
   if (magnitudes) j["magnitudes"] = true;  // absent when off: earlier cache keys stay valid
+  if (features) j["features"] = true;
   return j;
 }
 
@@ -115,6 +116,7 @@ RepresentationSpec RepresentationSpec::from_json(const nlohmann::json& j) {
   spec.catalog_noise = j.value("catalog_noise", spec.catalog_noise);
   spec.bands = j.value("bands", spec.bands);
   spec.magnitudes = j.value("magnitudes", spec.magnitudes);
+  spec.features = j.value("features", spec.features);
   return spec;
 }
 
@@ -126,6 +128,7 @@ std::string RepresentationSpec::to_text() const {
       catalog_noise ? "true" : "false");
   if (!bands.empty()) text += ",bands=" + fmt::format("{}", fmt::join(bands, "+"));
   if (magnitudes) text += ",magnitudes=true";
+  if (features) text += ",features=true";
   return text;
 }
 
@@ -153,9 +156,10 @@ RepresentationSpec RepresentationSpec::parse(std::string_view text) {
     else if (key == "image_height") spec.image_height = parse_number<int>(key, value);
     else if (key == "image_width") spec.image_width = parse_number<int>(key, value);
     else if (key == "seed") spec.seed = parse_number<uint64_t>(key, value);
-    else if (key == "catalog_noise" || key == "magnitudes") {
+    else if (key == "catalog_noise" || key == "magnitudes" || key == "features") {
       VARSTAR_CHECK(value == "true" || value == "false", "{} must be true or false, got '{}'", key, value);
-      (key == "magnitudes" ? spec.magnitudes : spec.catalog_noise) = value == "true";
+      (key == "magnitudes" ? spec.magnitudes : key == "features" ? spec.features : spec.catalog_noise) =
+          value == "true";
     } else if (key == "bands") {
       spec.bands.clear();
       std::string_view b = value;
@@ -188,8 +192,15 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
   VARSTAR_CHECK((spec.image_height == 0) == (spec.image_width == 0),
                 "image_height and image_width must be given together (got {}x{})", spec.image_height,
                 spec.image_width);
-  VARSTAR_CHECK(!spec.magnitudes || spec.mode == "harmonic-shape" || spec.mode == "folded",
-                "representation parameter magnitudes applies to harmonic-shape and folded only, not to '{}'", spec.mode);
+  const bool dmdt_mode = spec.mode == "dmdt-catalog" || spec.mode == "dmdt-lightcurve";
+  VARSTAR_CHECK(!spec.features || dmdt_mode,
+                "representation parameter features applies to dmdt-catalog and dmdt-lightcurve only, not to '{}' "
+                "(harmonic-shape and folded always have them)",
+                spec.mode);
+  VARSTAR_CHECK(!spec.magnitudes || spec.mode == "harmonic-shape" || spec.mode == "folded" || spec.features,
+                "representation parameter magnitudes applies to modes with features (harmonic-shape, folded, dm-dt "
+                "modes with features=true), not to '{}'",
+                spec.mode);
   VARSTAR_CHECK(labels.empty() || labels.size() == rows.size(), "{} labels for {} rows", labels.size(), rows.size());
   VARSTAR_CHECK(split_of.empty() || split_of.size() == rows.size(), "{} split indices for {} rows", split_of.size(),
                 rows.size());
@@ -223,7 +234,8 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
     fit_options.n_harmonics = spec.fit_harmonics;
     fit_options.clip_sigma = spec.clip_sigma;
     int64_t derived = 0;
-    const bool uses_catalog_values = spec.mode != "dmdt-lightcurve";  // it bins the observations only
+    // dmdt-lightcurve bins the observations only, unless it adds the features.
+    const bool uses_catalog_values = spec.mode != "dmdt-lightcurve" || spec.features;
     for (size_t i = 0; i < rows.size() && uses_catalog_values; ++i) {
       if (!repr::row_lacks_fourier(rows[i]) || curve_index[i] < 0) continue;
       if (resolved.empty()) resolved = rows;

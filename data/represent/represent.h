@@ -37,6 +37,9 @@ struct RepresentationSpec {
   // harmonic-shape, folded: add the mean apparent magnitudes to the features
   // (only meaningful when all stars share one distance, e.g. one galaxy).
   bool magnitudes = false;
+  // dm-dt modes: also the catalog features of harmonic-shape (period,
+  // amplitudes, colour, Fourier shape), which the images alone lack.
+  bool features = false;
   // dm-dt modes.
   std::string dmdt_edges = "thesis";   // thesis (|dm|) | mahabal (signed dm) | both
   std::string dmdt_norm = "fraction";  // fraction | max | mahabal255 | counts

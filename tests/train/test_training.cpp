@@ -13,6 +13,7 @@
 
 #include "engine/random.h"
 #include "train/checkpoint.h"
+#include "train/prepared.h"
 #include "train/run.h"
 #include "train/trainer.h"
 
@@ -156,6 +157,41 @@ TEST_CASE("a corrupt or mismatched checkpoint is a clear error") {
   fs::remove_all(dir);
 }
 
+TEST_CASE("features become constant z-scored channels of sequences and images") {
+  // Two images (1, 2, 3) with values 0..5 and 10..15; one feature: 1 and 3 (mean 2, std 1).
+  std::vector<float> values(12);
+  for (int i = 0; i < 12; ++i) values[i] = static_cast<float>(i < 6 ? i : i + 4);
+  auto d = varstar::train::make_dataset("images", {"a", "b"}, {0, 1}, {"x", "y"}, {1, 2, 3}, values);
+  const std::vector<float> feature = {1.0f, 3.0f};
+  varstar::train::append_feature_channels(d, feature, 1);
+  REQUIRE(d.sample_shape == varstar::Shape{2, 2, 3});
+  for (int64_t s = 0; s < 2; ++s) {
+    for (int p = 0; p < 6; ++p) {
+      CHECK(d.sample(s)[p] == values[s * 6 + p]);            // the image, unchanged
+      CHECK(d.sample(s)[6 + p] == (s == 0 ? -1.0f : 1.0f));  // the feature plane
+    }
+  }
+  // A sequence set scored with the image set's statistics (as prediction does).
+  auto seq = varstar::train::make_dataset("sequence", {"c"}, {0}, {"x", "y"}, {1, 4}, {0, 0, 0, 0});
+  seq.description = d.description;
+  const std::vector<float> f2 = {4.0f};
+  varstar::train::append_feature_channels(seq, f2, 1);
+  REQUIRE(seq.sample_shape == varstar::Shape{2, 4});
+  for (int p = 0; p < 4; ++p) CHECK(seq.sample(0)[4 + p] == 2.0f);
+}
+
+TEST_CASE("TF32 is part of a configuration's identity only when on") {
+  auto config = toy_config(2);
+  const nlohmann::json off = config.to_json();
+  CHECK_FALSE(off.contains("tf32"));  // checkpoints written before the option still resume
+  CHECK_FALSE(varstar::train::TrainConfig::from_json(off).tf32);
+  config.tf32 = true;
+  const nlohmann::json on = config.to_json();
+  CHECK(on != off);
+  CHECK(varstar::train::TrainConfig::from_json(on).tf32);
+  CHECK(varstar::train::TrainConfig::from_json(on).to_json() == on);
+}
+
 TEST_CASE("cross-validation writes the run folder with metrics, curves and a report") {
   const fs::path dir = temp_dir("cv");
   varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
@@ -190,5 +226,13 @@ TEST_CASE("cross-validation writes the run folder with metrics, curves and a rep
   // A finished run is not overwritten by accident.
   CHECK_THROWS_WITH_AS(varstar::train::cross_validate(o, folds, [&](int) -> const Dataset& { return data; }, quiet),
                        doctest::Contains("already holds a finished run"), varstar::Error);
+  // --resume reuses its folds only for the same data: other inputs are an error, not stale results.
+  o.resume = true;
+  CHECK(varstar::train::resume_mismatch(o, data).empty());
+  Dataset other = data;
+  other.description["mode"] = "another representation";
+  CHECK(varstar::train::resume_mismatch(o, other).find("another data") != std::string::npos);
+  CHECK_THROWS_WITH_AS(varstar::train::cross_validate(o, folds, [&](int) -> const Dataset& { return other; }, quiet),
+                       doctest::Contains("was started with another data"), varstar::Error);
   fs::remove_all(dir);
 }

@@ -3,6 +3,8 @@
 // of the synthesised catalog curves).
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "data/represent/represent.h"
 #include "engine/error.h"
 
@@ -145,4 +147,42 @@ TEST_CASE("dmdt-catalog is deterministic for a seed and differs between seeds") 
       }
   CHECK(total > 1.5);  // both bands' fractions sum to ~1 each (a few pairs fall outside the edges)
   CHECK(below_1mag / total > 0.8);
+}
+
+TEST_CASE("dm-dt modes with features=true carry harmonic-shape's features, images unchanged") {
+  varstar::data::CatalogRow row;
+  row.id = "s";
+  row.period = 0.55;
+  row.rmag = 16;
+  row.gmag = 16.3;
+  row.amp_r = 0.8;
+  row.amp_g = 1.1;
+  row.r21 = row.r21_r = 0.45;
+  row.phi21 = row.phi21_r = 4.0;
+  row.num_g = 80;
+  row.num_r = 120;
+  const auto plain = varstar::data::build_representation(RepresentationSpec::parse("dmdt-catalog"), {row}, nullptr, {}, {});
+  CHECK(plain.feature_names.empty());
+  const auto with = varstar::data::build_representation(RepresentationSpec::parse("dmdt-catalog:features=true"), {row},
+                                                        nullptr, {}, {});
+  CHECK(with.values == plain.values);
+  const auto shape = varstar::data::build_representation(RepresentationSpec::parse("harmonic-shape"), {row}, nullptr,
+                                                         {}, {});
+  CHECK(with.feature_names == shape.feature_names);
+  CHECK(with.features == shape.features);
+  CHECK(with.features[0] == doctest::Approx(std::log10(0.55)));
+  // With the light curves: the features come from the catalog row as well.
+  auto set = four_point_set();
+  const auto lc = varstar::data::build_representation(
+      RepresentationSpec::parse("dmdt-lightcurve:features=true,magnitudes=true"), {row}, &set, {}, {});
+  REQUIRE(lc.feature_names.size() == 12);
+  CHECK(lc.features[10] == doctest::Approx(16.0));
+  // Spec round trip; off by default and absent from the JSON then.
+  const auto spec = RepresentationSpec::parse("dmdt-catalog:features=true");
+  CHECK(RepresentationSpec::parse(spec.to_text()).features);
+  CHECK(RepresentationSpec::from_json(spec.to_json()).features);
+  CHECK(!RepresentationSpec::parse("dmdt-catalog").to_json().contains("features"));
+  CHECK_THROWS_WITH_AS(varstar::data::build_representation(RepresentationSpec::parse("harmonic-thesis:features=true"),
+                                                           {row}, nullptr, {}, {}),
+                       doctest::Contains("features applies to"), varstar::Error);
 }
