@@ -88,7 +88,16 @@ TEST_CASE("dm-dt histograms: CUDA equals CPU exactly") {
     offsets.push_back(static_cast<int64_t>(t.size()));
     longest = std::max<int64_t>(longest, n);
   }
-  const int64_t n_series = static_cast<int64_t>(sizes.size());
+  // A flat, evenly sampled series: runs of 32 consecutive partners share one
+  // bin, so the kernel's per-warp grouping adds whole warps at once.
+  const int flat_n = 700;
+  for (int i = 0; i < flat_n; ++i) {
+    t.push_back(58000 + 0.75 * i);
+    m.push_back(15.5);
+  }
+  offsets.push_back(static_cast<int64_t>(t.size()));
+  longest = std::max<int64_t>(longest, flat_n);
+  const int64_t n_series = static_cast<int64_t>(offsets.size()) - 1;
   varstar::DmdtPlan plan;
   plan.n_geometries = 2;
   plan.geometry[0] = varstar::make_dmdt_geometry(varstar::thesis_dt_edges(), varstar::thesis_dm_edges(), true);
