@@ -3,12 +3,11 @@
 // band its own series), for the thesis |dm| plan, Mahabal's signed plan and
 // both in one pass:
 //   1 naive        one thread per row i, bins by linear scan, global atomics
-//   2 per-lane     the production design before warp aggregation: a warp per
-//                  row, lanes stride over j, per-warp shared histograms, one
-//                  shared atomic per lane (32-way on one address when the
-//                  lanes' pairs share a bin)
+//   2 per-lane     the production design: a warp per row, lanes stride over
+//                  j, per-warp shared histograms, one shared atomic per lane
+//                  (here with warp-uniform trip counts, as 3 and 4 need)
 //   3 match-any    as 2, lanes with the same bin found by __match_any_sync;
-//                  the lowest adds the group's size (what production now does)
+//                  the lowest adds the group's size
 //   4 runs         as 2, lanes compared with their left neighbour only; the
 //                  head of each run of equal bins adds the run's length
 //   5 lane-rle     a lane per row, j walked in order, the count of the current

@@ -3,7 +3,8 @@
 // (y = max(x, 0)) and relu backward (dx = y > 0 ? dy : 0).
 //   1 naive       one thread per element, one launch block per 256 elements
 //   2 production  varstar::cuda::binary_forward / unary_forward / unary_backward
-//                 (kernels/cuda/elementwise.cu: scalar grid-stride loops)
+//                 (kernels/cuda/elementwise.cu: 3's design since it won on an
+//                 H200, with a scalar grid-stride fallback for misaligned views)
 //   3 float4      grid-stride over float4 (16-byte loads and stores), scalar tail
 // All use the shared functors of kernels/elementwise_math.h, and add and relu
 // round exactly, so every variant must equal the CPU (kernels/cpu/elementwise.cpp)

@@ -3,7 +3,7 @@
 // the BatchUploader, the fused multi-tensor Adam against the CPU step, whole-
 // step CUDA graphs against eager steps (a small MLP and the thesis CNN-LSTM),
 // the capture rules, the cross-entropy NaN guard, and elementwise kernels on
-// tensors of more than 2^31 elements. Label cuda; skipped without a GPU.
+// misaligned views and on tensors of more than 2^31 elements. Label cuda; skipped without a GPU.
 #include <doctest/doctest.h>
 #include <cuda_runtime.h>
 
@@ -360,6 +360,28 @@ TEST_CASE("cross_entropy on CUDA: a bad target is named with the check on, and g
 }
 
 // ---- more than 2^31 elements ------------------------------------------------------------------------
+
+TEST_CASE("elementwise kernels: float4 and scalar paths (aligned or not, every tail length) equal the CPU") {
+  const Tensor a = random_f32({1031}, 41), b = random_f32({1031}, 42);
+  const Tensor ga = a.to(kGpu), gb = b.to(kGpu);
+  for (int64_t offset = 0; offset < 4; ++offset) {      // views 0..3 floats past a 16-byte boundary
+    for (int64_t n : {1, 2, 3, 4, 5, 7, 8, 1021}) {    // every n % 4
+      CAPTURE(offset);
+      CAPTURE(n);
+      const Tensor x = a.slice(0, offset, offset + n), y = b.slice(0, 4 - offset, 4 - offset + n);
+      const Tensor gx = ga.slice(0, offset, offset + n), gy = gb.slice(0, 4 - offset, 4 - offset + n);
+      CHECK(varstar::add(gx, gy).to_vector<float>() == varstar::add(x, y).to_vector<float>());
+      CHECK(varstar::mul(gx, gy).to_vector<float>() == varstar::mul(x, y).to_vector<float>());
+      CHECK(varstar::relu(gx).to_vector<float>() == varstar::relu(x).to_vector<float>());
+      Tensor cx = x.clone(), cgx = gx.clone();
+      cx.set_requires_grad(true);
+      cgx.set_requires_grad(true);
+      varstar::sum(varstar::mul(varstar::relu(cx), y)).backward();
+      varstar::sum(varstar::mul(varstar::relu(cgx), gy)).backward();
+      CHECK(cgx.grad().to_vector<float>() == cx.grad().to_vector<float>());
+    }
+  }
+}
 
 TEST_CASE("elementwise kernels index past 2^31 elements (int64 offsets)") {
   const int64_t n = (int64_t{1} << 31) + 4099;
