@@ -106,10 +106,23 @@ void* CachingAllocator::allocate(size_t bytes, cuda_stream stream) {
   if (active_pool_) {
     MemPool& pool = *active_pool_;
     auto it = pool.free_blocks.lower_bound(size);
+    auto shared = free_blocks_.lower_bound(std::make_pair(pool_stream_, size));
     if (it != pool.free_blocks.end() && it->first <= accept_limit(size)) {
       block.size = it->first;
       ptr = it->second;
       pool.free_blocks.erase(it);
+      ++stats_.cache_hits;
+    } else if (shared != free_blocks_.end() && shared->first.first == pool_stream_ &&
+               shared->first.second <= accept_limit(size)) {
+      // A cached block of the capture stream (e.g. from an earlier graph's
+      // retired pool) joins this pool: without this, a graph recaptured every
+      // epoch took new device memory each time (reserved grew to the card's
+      // limit, and a capture failed for want of memory).
+      block.size = shared->first.second;
+      ptr = shared->second;
+      free_blocks_.erase(shared);
+      pool.bytes += block.size;
+      stats_.pool_bytes += block.size;
       ++stats_.cache_hits;
     } else {
       ptr = device_malloc_locked(size);

@@ -10,9 +10,12 @@
 // recorded on those streams at release time have completed.
 //
 // Graph capture: while a MemPool is active (begin_pool), every allocation is
-// served from the pool and every block released goes to the pool, never to
-// the shared cache; a captured CUDA graph keeps its pool alive so that replays
-// find the same addresses, and nobody else is given them meanwhile.
+// served from the pool (its own free blocks first, then free blocks of the
+// capture stream taken over from the shared cache, then cudaMalloc) and every
+// block released goes to the pool, never to the shared cache; a captured CUDA
+// graph keeps its pool alive so that replays find the same addresses, and
+// nobody else is given them meanwhile. A retired pool's free blocks return to
+// the shared cache, so the next graph on that stream reuses them.
 //
 // One allocator per device; all calls are thread-safe. This header does not
 // include cuda_runtime.h.

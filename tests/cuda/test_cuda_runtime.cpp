@@ -277,6 +277,35 @@ TEST_CASE("CUDA graph: replayed MLP steps equal eager steps") {
     require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
 }
 
+TEST_CASE("CUDA graph: a step recaptured every epoch reuses the retired graphs' memory") {
+  // As the trainer does (the learning rate is part of the capture): one new
+  // GraphedStep per epoch. Device memory must stop growing after the first.
+  Tensor x = random_f32({32, 13}, 23).to(kGpu);
+  std::vector<int32_t> labels(32);
+  for (int i = 0; i < 32; ++i) labels[i] = i % 5;
+  Tensor y = Tensor::from_vector(labels, {32}).to(kGpu);
+  Mlp model(kGpu);
+  varstar::optim::Adam adam(model.params(), {});
+  std::vector<size_t> reserved, mallocs;
+  for (int epoch = 0; epoch < 6; ++epoch) {
+    varstar::GraphedStep step(kGpu, [&] {
+      adam.zero_grad();
+      Tensor loss = varstar::cross_entropy(model.forward(x), y);
+      loss.backward();
+      adam.step();
+      return loss;
+    });
+    for (int i = 0; i < 3; ++i) step.run();
+    CHECK(step.captured());
+    varstar::cuda::synchronize(0);
+    const auto stats = varstar::cuda::device_memory_stats(0);
+    reserved.push_back(stats.bytes_reserved);
+    mallocs.push_back(stats.device_mallocs);
+  }
+  CHECK(reserved.back() == reserved[2]);
+  CHECK(mallocs.back() == mallocs[2]);
+}
+
 namespace {
 // Eager steps of one copy of `model_name` against GraphedStep on another copy
 // (same initial weights, same batch), then one more step on a new batch
