@@ -55,7 +55,9 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
              "CUDA: TF32 tensor cores in the GEMMs and cuDNN convolutions (faster; products rounded to a 10-bit "
              "mantissa, sums in float32); off by default");
   a.add_option("--out", out, "Run folder (default: runs/<preset or model>-<date>-<time>)");
-  a.add_flag("--resume", resume, "Continue an interrupted run in --out from its checkpoints");
+  a.add_flag("--resume", resume,
+             "Continue an interrupted run in --out from its checkpoints (same configuration, folds and data; else an "
+             "error)");
   a.add_flag("--quiet", quiet, "Only warnings and the final summary");
   a.add_flag("--json", json, "One JSON object per epoch and a JSON summary on stdout");
   a.add_option("--profile", profile, "Profile the first training steps; write a Chrome trace (Perfetto) to this file");
