@@ -5,12 +5,27 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <functional>
 #include <vector>
 
 #include "kernels/cuda/check.cuh"
 
 namespace varstar::bench {
+
+// The start of every bench/dev program: `quick` is whether its one option,
+// `--quick`, was given; false (after printing "SKIPPED: no usable GPU") when
+// there is no GPU, and the program then exits with 77.
+inline bool dev_bench_start(int argc, char** argv, bool& quick) {
+  quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    std::printf("SKIPPED: no usable GPU\n");
+    return false;
+  }
+  return true;
+}
 
 // Runs `run` `warmup` times untimed, then `repeats` times, each between two
 // events recorded on `stream`; returns the median in milliseconds.

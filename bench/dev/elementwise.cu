@@ -136,12 +136,8 @@ std::vector<Variant> variants() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::printf("SKIPPED: no usable GPU\n");
-    return 77;
-  }
+  bool quick = false;
+  if (!varstar::bench::dev_bench_start(argc, argv, quick)) return 77;
   cudaStream_t st;
   VARSTAR_CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
   const int reps = quick ? 10 : 50;

@@ -428,12 +428,8 @@ void run_shape(const LstmShape& s, int repeats, cudaStream_t stream) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    std::printf("SKIPPED: no usable GPU\n");
-    return 77;
-  }
+  bool quick = false;
+  if (!varstar::bench::dev_bench_start(argc, argv, quick)) return 77;
   cudaDeviceProp prop{};
   VARSTAR_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
 #ifdef VARSTAR_HAS_CUDNN

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <string>
 
 #include "data/represent/represent.h"
 #include "engine/error.h"
@@ -31,6 +32,23 @@ varstar::data::LightCurveSet four_point_set() {
   lc.band.push_back(0);
   set.curves.push_back(lc);
   return set;
+}
+
+// A catalog row with an RR Lyrae-like period and amplitudes in both bands.
+varstar::data::CatalogRow rr_lyrae_like_row(const std::string& id) {
+  varstar::data::CatalogRow row;
+  row.id = id;
+  row.period = 0.55;
+  row.rmag = 16;
+  row.gmag = 16.3;
+  row.amp_r = 0.8;
+  row.amp_g = 1.1;
+  row.r21 = row.r21_r = 0.45;
+  row.phi21 = row.phi21_r = 4.0;
+  row.num_g = 80;
+  row.num_r = 120;
+  row.ra_deg = 210;
+  return row;
 }
 
 }  // namespace
@@ -117,18 +135,7 @@ TEST_CASE("dmdt-lightcurve: per-band images, fraction and mahabal255 normalisati
 }
 
 TEST_CASE("dmdt-catalog is deterministic for a seed and differs between seeds") {
-  varstar::data::CatalogRow row;
-  row.id = "cat1";
-  row.period = 0.55;
-  row.rmag = 16;
-  row.gmag = 16.3;
-  row.amp_r = 0.8;
-  row.amp_g = 1.1;
-  row.r21 = row.r21_r = 0.45;
-  row.phi21 = row.phi21_r = 4.0;
-  row.num_g = 80;
-  row.num_r = 120;
-  row.ra_deg = 210;
+  const varstar::data::CatalogRow row = rr_lyrae_like_row("cat1");
   const auto a = varstar::data::build_representation(RepresentationSpec::parse("dmdt-catalog"), {row}, nullptr, {}, {});
   const auto b = varstar::data::build_representation(RepresentationSpec::parse("dmdt-catalog"), {row}, nullptr, {}, {});
   const auto c =
@@ -150,17 +157,7 @@ TEST_CASE("dmdt-catalog is deterministic for a seed and differs between seeds") 
 }
 
 TEST_CASE("dm-dt modes with features=true carry harmonic-shape's features, images unchanged") {
-  varstar::data::CatalogRow row;
-  row.id = "s";
-  row.period = 0.55;
-  row.rmag = 16;
-  row.gmag = 16.3;
-  row.amp_r = 0.8;
-  row.amp_g = 1.1;
-  row.r21 = row.r21_r = 0.45;
-  row.phi21 = row.phi21_r = 4.0;
-  row.num_g = 80;
-  row.num_r = 120;
+  const varstar::data::CatalogRow row = rr_lyrae_like_row("s");  // the id of four_point_set()
   const auto plain = varstar::data::build_representation(RepresentationSpec::parse("dmdt-catalog"), {row}, nullptr, {}, {});
   CHECK(plain.feature_names.empty());
   const auto with = varstar::data::build_representation(RepresentationSpec::parse("dmdt-catalog:features=true"), {row},
