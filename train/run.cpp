@@ -114,14 +114,16 @@ std::string resume_mismatch(const RunOptions& options, const Dataset& first) {
   const fs::path path = fs::path(options.out_dir) / "config.json";
   if (!fs::exists(path)) return "";
   const auto old = nlohmann::json::parse(std::ifstream(path));
-  const std::pair<const char*, nlohmann::json> now[] = {{"train", options.train.to_json()},
+  const std::pair<std::string, nlohmann::json> now[] = {{"train", options.train.to_json()},
                                                         {"folds", options.folds_spec},
                                                         {"data", first.description},
                                                         {"sample_shape", first.sample_shape}};
-  for (const auto& [key, value] : now)
-    if (old.value(key, nlohmann::json()) != value)
-      return fmt::format("was started with another {}:\n  then {}\n  now  {}", key == std::string("train") ? "configuration" : key,
-                         old.value(key, nlohmann::json()).dump(), value.dump());
+  for (const auto& [key, value] : now) {
+    const nlohmann::json then = old.value(key, nlohmann::json());
+    if (then != value)
+      return fmt::format("was started with another {}:\n  then {}\n  now  {}", key == "train" ? "configuration" : key,
+                         then.dump(), value.dump());
+  }
   return "";
 }
 

@@ -105,11 +105,19 @@ nlohmann::json history_json(const std::vector<EpochRecord>& history) {
 }  // namespace
 
 nlohmann::json TrainConfig::to_json() const {
-  nlohmann::json j = {{"model", model},     {"epochs", epochs},           {"batch", batch},
-          {"lr", lr},           {"optimizer", optimizer},     {"weight_decay", weight_decay},
-          {"lr_schedule", lr_schedule}, {"class_weights", class_weights},
-          {"validation_fraction", validation_fraction}, {"patience", patience},
-          {"seed", seed},       {"device", device},           {"threads", threads}};
+  nlohmann::json j = {{"model", model},
+                      {"epochs", epochs},
+                      {"batch", batch},
+                      {"lr", lr},
+                      {"optimizer", optimizer},
+                      {"weight_decay", weight_decay},
+                      {"lr_schedule", lr_schedule},
+                      {"class_weights", class_weights},
+                      {"validation_fraction", validation_fraction},
+                      {"patience", patience},
+                      {"seed", seed},
+                      {"device", device},
+                      {"threads", threads}};
   if (tf32) j["tf32"] = true;  // absent when off, so older checkpoints keep their identity
   return j;
 }

@@ -222,12 +222,7 @@ void build_dmdt(const RepresentationSpec& spec, const std::vector<CatalogRow>& r
   }
   if (have_previous) finish(previous, previous_counts, previous_pairs);
 
-  if (spec.features) {
-    out.feature_names = shape_feature_names(spec.magnitudes);
-    const size_t nf = out.feature_names.size();
-    out.features.assign(static_cast<size_t>(n) * nf, 0.0f);
-    for (int64_t s = 0; s < n; ++s) shape_features(rows[s], &out.features[static_cast<size_t>(s) * nf], spec.magnitudes);
-  }
+  if (spec.features) add_shape_features(rows, spec.magnitudes, out);
   if (empty_series > 0)
     out.notes.push_back(fmt::format("{} band series had no pair with dt > 0 (their images are zero)", empty_series));
   nlohmann::json geometries = nlohmann::json::array();
@@ -255,16 +250,12 @@ void build_folded(const RepresentationSpec& spec, const std::vector<CatalogRow>&
   options.clip_sigma = spec.clip_sigma;
   out.sample_shape = {nb, spec.phase_bins};
   out.values.assign(static_cast<size_t>(n * nb * spec.phase_bins), 0.0f);
-  out.feature_names = shape_feature_names(spec.magnitudes);
-  const size_t nf = out.feature_names.size();
-  out.features.assign(static_cast<size_t>(n) * nf, 0.0f);
+  add_shape_features(rows, spec.magnitudes, out);
   int64_t from_model = 0;
 #pragma omp parallel for schedule(dynamic, 8) reduction(+ : from_model)
-  for (int64_t s = 0; s < n; ++s) {
+  for (int64_t s = 0; s < n; ++s)
     from_model += folded_binned(curves.curves[curve_index[s]], rows[s].period, bands, spec.phase_bins, options,
                                 &out.values[static_cast<size_t>(s * nb * spec.phase_bins)]);
-    shape_features(rows[s], &out.features[static_cast<size_t>(s) * nf], spec.magnitudes);
-  }
   if (progress) progress("folded light curves", n, n);
   out.description["values"] =
       "per band: median of (m - mean) / amplitude in each phase bin, phase 0 at maximum light of the band with most "

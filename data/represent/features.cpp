@@ -67,6 +67,13 @@ void shape_features(const CatalogRow& row, float* out, bool magnitudes) {
   }
 }
 
+void add_shape_features(const std::vector<CatalogRow>& rows, bool magnitudes, RepresentationBatch& batch) {
+  batch.feature_names = shape_feature_names(magnitudes);
+  const size_t nf = batch.feature_names.size();
+  batch.features.assign(rows.size() * nf, 0.0f);
+  for (size_t s = 0; s < rows.size(); ++s) shape_features(rows[s], &batch.features[s * nf], magnitudes);
+}
+
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves) {
   std::unordered_map<std::string_view, int64_t> by_id;
   by_id.reserve(curves.curves.size());

@@ -32,6 +32,8 @@ void catalog_convention_coefficients(const BandFourier& band, double* coeffs_out
 std::vector<std::string> shape_feature_names(bool magnitudes = false);
 // out: (shape_feature_names(magnitudes).size())
 void shape_features(const CatalogRow& row, float* out, bool magnitudes = false);
+// Sets batch.feature_names and batch.features: shape_features of every row.
+void add_shape_features(const std::vector<CatalogRow>& rows, bool magnitudes, RepresentationBatch& batch);
 
 // Index into curves->curves of each row (by id), or -1 when absent.
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves);

@@ -101,10 +101,7 @@ void build_harmonic(const RepresentationSpec& spec, const std::vector<CatalogRow
   if (shape) {
     out.description["channels"] = {"r", "g"};
     out.description["values"] = "(m - mean) / peak-to-peak of the two-harmonic model, phase 0 at maximum light";
-    out.feature_names = shape_feature_names(spec.magnitudes);
-    out.features.assign(static_cast<size_t>(n) * out.feature_names.size(), 0.0f);
-    for (int64_t s = 0; s < n; ++s)
-      shape_features(rows[s], &out.features[static_cast<size_t>(s) * out.feature_names.size()], spec.magnitudes);
+    add_shape_features(rows, spec.magnitudes, out);
   } else {
     out.description["channels"] = {"r"};
     out.description["values"] = "raw r magnitudes: rmag + two harmonics (A1 = Amp_r/2, A2 = A1*R21, phi2 = phi21)";

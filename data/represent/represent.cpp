@@ -158,8 +158,8 @@ RepresentationSpec RepresentationSpec::parse(std::string_view text) {
     else if (key == "seed") spec.seed = parse_number<uint64_t>(key, value);
     else if (key == "catalog_noise" || key == "magnitudes" || key == "features") {
       VARSTAR_CHECK(value == "true" || value == "false", "{} must be true or false, got '{}'", key, value);
-      (key == "magnitudes" ? spec.magnitudes : key == "features" ? spec.features : spec.catalog_noise) =
-          value == "true";
+      bool& flag = key == "magnitudes" ? spec.magnitudes : key == "features" ? spec.features : spec.catalog_noise;
+      flag = value == "true";
     } else if (key == "bands") {
       spec.bands.clear();
       std::string_view b = value;

@@ -97,6 +97,19 @@ void* CachingAllocator::device_malloc_locked(size_t size) {
   return ptr;
 }
 
+void* CachingAllocator::cached_or_new_locked(cuda_stream stream, size_t size, size_t& block_size) {
+  auto it = free_blocks_.lower_bound(std::make_pair(stream, size));
+  if (it == free_blocks_.end() || it->first.first != stream || it->first.second > accept_limit(size)) {
+    block_size = size;
+    return device_malloc_locked(size);
+  }
+  block_size = it->first.second;
+  void* ptr = it->second;
+  free_blocks_.erase(it);
+  ++stats_.cache_hits;
+  return ptr;
+}
+
 void* CachingAllocator::allocate(size_t bytes, cuda_stream stream) {
   const size_t size = round_size(bytes);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -106,44 +119,25 @@ void* CachingAllocator::allocate(size_t bytes, cuda_stream stream) {
   if (active_pool_) {
     MemPool& pool = *active_pool_;
     auto it = pool.free_blocks.lower_bound(size);
-    auto shared = free_blocks_.lower_bound(std::make_pair(pool_stream_, size));
     if (it != pool.free_blocks.end() && it->first <= accept_limit(size)) {
       block.size = it->first;
       ptr = it->second;
       pool.free_blocks.erase(it);
       ++stats_.cache_hits;
-    } else if (shared != free_blocks_.end() && shared->first.first == pool_stream_ &&
-               shared->first.second <= accept_limit(size)) {
+    } else {
       // A cached block of the capture stream (e.g. from an earlier graph's
-      // retired pool) joins this pool: without this, a graph recaptured every
-      // epoch took new device memory each time (reserved grew to the card's
-      // limit, and a capture failed for want of memory).
-      block.size = shared->first.second;
-      ptr = shared->second;
-      free_blocks_.erase(shared);
+      // retired pool) joins this pool before new memory is taken: otherwise a
+      // graph recaptured every epoch took new device memory each time
+      // (reserved grew to the card's limit, and a capture failed for want of memory).
+      ptr = cached_or_new_locked(pool_stream_, size, block.size);
       pool.bytes += block.size;
       stats_.pool_bytes += block.size;
-      ++stats_.cache_hits;
-    } else {
-      ptr = device_malloc_locked(size);
-      block.size = size;
-      pool.bytes += size;
-      stats_.pool_bytes += size;
     }
     block.stream = pool_stream_;
     block.pool = active_pool_;
   } else {
     if (!pending_.empty() && !detail::graph_capture_active()) process_pending_locked(false);
-    auto it = free_blocks_.lower_bound(std::make_pair(stream, size));
-    if (it != free_blocks_.end() && it->first.first == stream && it->first.second <= accept_limit(size)) {
-      block.size = it->first.second;
-      ptr = it->second;
-      free_blocks_.erase(it);
-      ++stats_.cache_hits;
-    } else {
-      ptr = device_malloc_locked(size);
-      block.size = size;
-    }
+    ptr = cached_or_new_locked(stream, size, block.size);
     block.stream = stream;
   }
   stats_.bytes_in_use += block.size;

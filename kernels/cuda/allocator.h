@@ -84,6 +84,10 @@ class CachingAllocator {
   void* device_malloc_locked(size_t size);
   void process_pending_locked(bool wait);
   void free_cached_locked();
+  // The smallest cached block of `stream` that fits `size` (within the
+  // accepted slack), taken off the shared free list (a cache hit), else new
+  // device memory; block_size is what the block holds.
+  void* cached_or_new_locked(cuda_stream stream, size_t size, size_t& block_size);
   void* event_locked();
 
   int device_;
