@@ -23,10 +23,23 @@ void check_gradient(const Tensor& g, const Shape& shape, DType dtype, Device dev
                 dtype_name(dtype), shape_str(shape), device.str());
 }
 
-void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
+// True when `g` is the only handle on its memory: no other Tensor shares its
+// TensorImpl, no other TensorImpl (view, saved tensor, caller's tensor) its
+// Storage, and it covers that Storage exactly (contiguous, all its bytes, so
+// from offset 0).
+bool sole_owner(const Tensor& g) {
+  return g.impl_ptr().use_count() == 1 && g.impl().storage.use_count() == 1 && g.is_contiguous() &&
+         g.nbytes() == g.impl().storage->bytes();
+}
+
+// Adds `g` to leaf.grad. The first gradient a leaf receives becomes its grad
+// without a copy when `g` is the sole owner of its memory (the caller moved
+// in the backward pass's last handle); otherwise it is cloned, since g may
+// alias another gradient, a saved tensor or the caller's seed.
+void accumulate_leaf(TensorImpl& leaf, Tensor g) {
   VARSTAR_PROFILE_OP("accumulate_grad", profiler::Direction::backward, g);
   if (!leaf.grad) {
-    leaf.grad = g.clone().detach().impl_ptr();  // own the memory: g may alias another gradient
+    leaf.grad = (sole_owner(g) ? g : g.clone()).detach().impl_ptr();  // a fresh impl either way
     return;
   }
   Tensor acc(leaf.grad);
@@ -87,7 +100,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   NoGradGuard no_grad;
   g_last_backward_nodes = 0;
   if (root.is_leaf()) {
-    accumulate_leaf(root.impl(), grad);
+    accumulate_leaf(root.impl(), grad);  // a copy of the caller's handle: never taken over
     return;
   }
 
@@ -138,6 +151,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       VARSTAR_PROFILE_OP(node->op, profiler::Direction::backward, grads);
       input_grads = node->backward(grads);
     }
+    grads.clear();  // a gradient passed on unchanged or as a view is now held by input_grads alone
     VARSTAR_CHECK(input_grads.size() == node->inputs.size(),
                   "internal: backward of '{}' returned {} gradients for {} inputs", node->op, input_grads.size(),
                   node->inputs.size());
@@ -149,7 +163,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
       if (e.leaf) {
         if (g.defined()) {
           check_gradient(g, e.leaf->shape, e.leaf->dtype, e.leaf->storage->device(), node->op, i);
-          accumulate_leaf(*e.leaf, g);
+          accumulate_leaf(*e.leaf, std::move(input_grads[i]));  // last use: its handle count is now exact
         }
         continue;
       }
