@@ -74,6 +74,37 @@ void add_shape_features(const std::vector<CatalogRow>& rows, bool magnitudes, Re
   for (size_t s = 0; s < rows.size(); ++s) shape_features(rows[s], &batch.features[s * nf], magnitudes);
 }
 
+void append_skewness(const LightCurveSet& curves, std::span<const int64_t> curve_index,
+                     std::span<const int32_t> bands, RepresentationBatch& batch) {
+  const size_t old_width = batch.feature_names.size(), width = old_width + bands.size();
+  const size_t n = curve_index.size();
+  VARSTAR_CHECK(batch.features.size() == n * old_width, "append_skewness: {} feature values for {} rows of {}",
+                batch.features.size(), n, old_width);
+  std::vector<float> features(n * width, 0.0f);
+  for (size_t s = 0; s < n; ++s) {
+    std::copy_n(&batch.features[s * old_width], old_width, &features[s * width]);
+    if (curve_index[s] < 0) continue;
+    const LightCurve& c = curves.curves[curve_index[s]];
+    for (size_t b = 0; b < bands.size(); ++b) {
+      double count = 0, sum = 0;
+      for (size_t i = 0; i < c.mag.size(); ++i)
+        if (c.band[i] == bands[b]) count += 1, sum += c.mag[i];
+      if (count < 3) continue;
+      const double mean = sum / count;
+      double m2 = 0, m3 = 0;
+      for (size_t i = 0; i < c.mag.size(); ++i)
+        if (c.band[i] == bands[b]) {
+          const double d = c.mag[i] - mean;
+          m2 += d * d, m3 += d * d * d;
+        }
+      m2 /= count, m3 /= count;
+      if (m2 > 0) features[s * width + old_width + b] = static_cast<float>(m3 / std::pow(m2, 1.5));
+    }
+  }
+  for (int32_t b : bands) batch.feature_names.push_back("skew_" + curves.band_names[b]);
+  batch.features = std::move(features);
+}
+
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves) {
   std::unordered_map<std::string_view, int64_t> by_id;
   by_id.reserve(curves.curves.size());

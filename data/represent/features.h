@@ -35,6 +35,12 @@ void shape_features(const CatalogRow& row, float* out, bool magnitudes = false);
 // Sets batch.feature_names and batch.features: shape_features of every row.
 void add_shape_features(const std::vector<CatalogRow>& rows, bool magnitudes, RepresentationBatch& batch);
 
+// Appends one feature per band in `bands`, "skew_<band name>": the sample
+// skewness of the band's magnitudes in the row's curve (curve_index[row] into
+// curves.curves); 0 without a curve, with fewer than 3 points or no spread.
+void append_skewness(const LightCurveSet& curves, std::span<const int64_t> curve_index,
+                     std::span<const int32_t> bands, RepresentationBatch& batch);
+
 // Index into curves->curves of each row (by id), or -1 when absent.
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves);
 // Band indices (into curves.band_names) the spec selects; throws when a named band is absent.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "engine/error.h"
@@ -315,6 +316,69 @@ CatalogRow derive_catalog_row(const CatalogRow& base, const LightCurve& curve, s
     fill(bands[0], true);
   }
   return row;
+}
+
+PeriodMultiple find_period_multiple(const LightCurve& curve, double period, std::span<const int32_t> bands,
+                                    const PeriodMultipleOptions& options) {
+  VARSTAR_CHECK(options.max_multiple >= 1 && options.n_harmonics >= 1 && options.tolerance >= 1.0,
+                "find_period_multiple: max_multiple {} and n_harmonics {} must be >= 1, tolerance {} >= 1",
+                options.max_multiple, options.n_harmonics, options.tolerance);
+  PeriodMultiple out;
+  if (!(period > 0) || !std::isfinite(period)) return out;
+  const int p = 2 * options.n_harmonics + 1;
+  const double t_ref = first_time(curve);
+  std::vector<double> t, m, e, w, ata, atb, row(p);
+  std::vector<double> chi2(options.max_multiple, 0.0);
+  bool fitted = false;
+  for (const int32_t band : bands) {
+    band_points(curve, band, t, m, e);
+    if (t.size() < static_cast<size_t>(3 * p)) continue;
+    fitted = true;
+    w.resize(t.size());
+    for (size_t i = 0; i < t.size(); ++i) w[i] = 1.0 / (e[i] * e[i] + kErrorFloor * kErrorFloor);
+    for (int k = 1; k <= options.max_multiple; ++k) {
+      const double frequency = k / period;
+      auto basis = [&](size_t i) {
+        const double phase = frac((t[i] - t_ref) * frequency);
+        row[0] = 1.0;
+        for (int h = 1; h <= options.n_harmonics; ++h) {
+          row[2 * h - 1] = std::cos(kTwoPi * h * phase);
+          row[2 * h] = std::sin(kTwoPi * h * phase);
+        }
+      };
+      ata.assign(static_cast<size_t>(p) * p, 0.0);
+      atb.assign(p, 0.0);
+      for (size_t i = 0; i < t.size(); ++i) {
+        basis(i);
+        for (int a = 0; a < p; ++a) {
+          atb[a] += w[i] * row[a] * m[i];
+          for (int b = 0; b <= a; ++b) ata[a * p + b] += w[i] * row[a] * row[b];
+        }
+      }
+      for (int a = 0; a < p; ++a)
+        for (int b = a + 1; b < p; ++b) ata[a * p + b] = ata[b * p + a];
+      if (!cholesky_solve(ata, atb, p)) {  // e.g. every point at one phase: this k cannot be judged
+        chi2[k - 1] = std::numeric_limits<double>::infinity();
+        continue;
+      }
+      double rss = 0;
+      for (size_t i = 0; i < t.size(); ++i) {
+        basis(i);
+        double model = 0;
+        for (int a = 0; a < p; ++a) model += atb[a] * row[a];
+        rss += w[i] * (m[i] - model) * (m[i] - model);
+      }
+      chi2[k - 1] += rss;
+    }
+  }
+  if (!fitted) return out;
+  const int best = static_cast<int>(std::min_element(chi2.begin(), chi2.end()) - chi2.begin()) + 1;
+  if (!std::isfinite(chi2[best - 1])) return out;
+  out.multiple = best;
+  for (int k = 2 * best; k <= options.max_multiple; k += best)
+    if (chi2[k - 1] <= options.tolerance * chi2[best - 1]) out.multiple = k;
+  out.chi2 = std::move(chi2);
+  return out;
 }
 
 int64_t folded_binned(const LightCurve& curve, double period, std::span<const int32_t> bands, int n_bins,

@@ -56,6 +56,29 @@ FourierFit fit_fourier(std::span<const double> t, std::span<const double> m, std
 // The fit's model at `phase` (cycles from t_ref).
 double fourier_model(const FourierFit& fit, double phase);
 
+// A catalog period that is an unknown integer multiple of the true one (EROS-1
+// as the RAMP challenge published it: each period times a hidden integer 1-9).
+// A curve of frequency f fits a Fourier series at f and almost as well at its
+// subharmonics f/2, f/3, ..., but not at other multiples of 1 / period. So:
+// fit n_harmonics harmonics (weighted least squares, no clipping, every band
+// its own coefficients) at each k / period, k = 1..max_multiple; take the k
+// of least weighted residual, then its largest multiple whose residual is
+// within `tolerance` of that least one (the best k may be a subharmonic).
+struct PeriodMultipleOptions {
+  int max_multiple = 10;
+  int n_harmonics = 3;
+  double tolerance = 1.05;
+};
+
+struct PeriodMultiple {
+  int multiple = 1;          // the true period is period / multiple
+  std::vector<double> chi2;  // (max_multiple) weighted residual sum of squares at k / period; empty: no band could be fitted
+};
+
+// Bands with fewer than 3 points per parameter are left out; none left: multiple 1.
+PeriodMultiple find_period_multiple(const LightCurve& curve, double period, std::span<const int32_t> bands,
+                                    const PeriodMultipleOptions& options);
+
 // Catalog row of a light-curve star: `base` (id, period, type, ...) with the
 // Fourier columns filled from fits of the selected bands. bands[0] fills the
 // g columns and bands[1] the r columns (one band: it fills the r columns).

@@ -79,6 +79,40 @@ void check_choice(std::string_view key, const std::string& value, std::initializ
   throw Error(fmt::format("representation parameter {}: '{}' is not one of {}", key, value, fmt::join(allowed, ", ")));
 }
 
+// Divides each light-curve star's period by the multiple its curve fits best
+// (spec.period_multiples, repr::find_period_multiple). Returns which rows
+// changed; the note and the description say how many, per multiple.
+std::vector<char> divide_period_multiples(const RepresentationSpec& spec, std::vector<CatalogRow>& rows,
+                                          const LightCurveSet& curves, const std::vector<int64_t>& curve_index,
+                                          std::span<const int32_t> bands, RepresentationBatch& out) {
+  repr::PeriodMultipleOptions options;
+  options.max_multiple = spec.period_multiples;
+  const int64_t n = static_cast<int64_t>(rows.size());
+  std::vector<int> multiple(rows.size(), 0);  // 0: no light curve, not searched
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int64_t i = 0; i < n; ++i)
+    if (curve_index[i] >= 0)
+      multiple[i] = repr::find_period_multiple(curves.curves[curve_index[i]], rows[i].period, bands, options).multiple;
+  std::vector<int64_t> stars_with(spec.period_multiples + 1, 0);
+  std::vector<char> changed(rows.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    ++stars_with[multiple[i]];
+    if (multiple[i] > 1) {
+      rows[i].period /= multiple[i];
+      changed[i] = 1;
+    }
+  }
+  std::vector<std::string> parts;
+  for (int k = 2; k <= spec.period_multiples; ++k)
+    if (stars_with[k] > 0) parts.push_back(fmt::format("/{}: {}", k, stars_with[k]));
+  const int64_t searched = n - stars_with[0];
+  out.notes.push_back(fmt::format("period search (period_multiples={}): {} of {} stars' periods divided ({})",
+                                  spec.period_multiples, searched - stars_with[1], searched,
+                                  parts.empty() ? "none" : fmt::format("{}", fmt::join(parts, ", "))));
+  out.description["period_divided_by"] = stars_with;  // [k]: stars whose period was divided by k; [0]: not searched
+  return changed;
+}
+
 }  // namespace
 
 nlohmann::json RepresentationSpec::to_json() const {
@@ -97,6 +131,8 @@ nlohmann::json RepresentationSpec::to_json() const {
   j["bands"] = bands;
   if (magnitudes) j["magnitudes"] = true;  // absent when off: earlier cache keys stay valid
   if (features) j["features"] = true;
+  if (skewness) j["skewness"] = true;
+  if (period_multiples != 1) j["period_multiples"] = period_multiples;
   return j;
 }
 
@@ -117,6 +153,8 @@ RepresentationSpec RepresentationSpec::from_json(const nlohmann::json& j) {
   spec.bands = j.value("bands", spec.bands);
   spec.magnitudes = j.value("magnitudes", spec.magnitudes);
   spec.features = j.value("features", spec.features);
+  spec.skewness = j.value("skewness", spec.skewness);
+  spec.period_multiples = j.value("period_multiples", spec.period_multiples);
   return spec;
 }
 
@@ -129,6 +167,8 @@ std::string RepresentationSpec::to_text() const {
   if (!bands.empty()) text += ",bands=" + fmt::format("{}", fmt::join(bands, "+"));
   if (magnitudes) text += ",magnitudes=true";
   if (features) text += ",features=true";
+  if (skewness) text += ",skewness=true";
+  if (period_multiples != 1) text += fmt::format(",period_multiples={}", period_multiples);
   return text;
 }
 
@@ -156,9 +196,13 @@ RepresentationSpec RepresentationSpec::parse(std::string_view text) {
     else if (key == "image_height") spec.image_height = parse_number<int>(key, value);
     else if (key == "image_width") spec.image_width = parse_number<int>(key, value);
     else if (key == "seed") spec.seed = parse_number<uint64_t>(key, value);
-    else if (key == "catalog_noise" || key == "magnitudes" || key == "features") {
+    else if (key == "period_multiples") spec.period_multiples = parse_number<int>(key, value);
+    else if (key == "catalog_noise" || key == "magnitudes" || key == "features" || key == "skewness") {
       VARSTAR_CHECK(value == "true" || value == "false", "{} must be true or false, got '{}'", key, value);
-      bool& flag = key == "magnitudes" ? spec.magnitudes : key == "features" ? spec.features : spec.catalog_noise;
+      bool& flag = key == "magnitudes"  ? spec.magnitudes
+                   : key == "features"  ? spec.features
+                   : key == "skewness"  ? spec.skewness
+                                        : spec.catalog_noise;
       flag = value == "true";
     } else if (key == "bands") {
       spec.bands.clear();
@@ -201,6 +245,18 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
                 "representation parameter magnitudes applies to modes with features (harmonic-shape, folded, dm-dt "
                 "modes with features=true), not to '{}'",
                 spec.mode);
+  VARSTAR_CHECK(spec.period_multiples >= 1 && spec.period_multiples <= kMaxPeriodMultiples,
+                "period_multiples must be in [1, {}], got {}", kMaxPeriodMultiples, spec.period_multiples);
+  VARSTAR_CHECK(spec.period_multiples == 1 || curves != nullptr,
+                "representation parameter period_multiples searches the light curves: give --lightcurves");
+  VARSTAR_CHECK(spec.period_multiples == 1 || spec.mode != "dmdt-lightcurve" || spec.features,
+                "representation parameter period_multiples: dmdt-lightcurve uses the period only with features=true");
+  VARSTAR_CHECK(!spec.skewness || spec.mode == "harmonic-shape" || spec.mode == "folded" || spec.features,
+                "representation parameter skewness applies to modes with features (harmonic-shape, folded, dm-dt "
+                "modes with features=true), not to '{}'",
+                spec.mode);
+  VARSTAR_CHECK(!spec.skewness || curves != nullptr,
+                "representation parameter skewness is measured on the light curves: give --lightcurves");
   VARSTAR_CHECK(labels.empty() || labels.size() == rows.size(), "{} labels for {} rows", labels.size(), rows.size());
   VARSTAR_CHECK(split_of.empty() || split_of.size() == rows.size(), "{} split indices for {} rows", split_of.size(),
                 rows.size());
@@ -234,12 +290,18 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
     fit_options.n_harmonics = spec.fit_harmonics;
     fit_options.clip_sigma = spec.clip_sigma;
     int64_t derived = 0;
+    std::vector<char> period_changed(rows.size(), 0);
+    if (spec.period_multiples > 1) {
+      resolved = rows;
+      period_changed = divide_period_multiples(spec, resolved, *curves, curve_index, bands, out);
+    }
     // dmdt-lightcurve bins the observations only, unless it adds the features.
     const bool uses_catalog_values = spec.mode != "dmdt-lightcurve" || spec.features;
     for (size_t i = 0; i < rows.size() && uses_catalog_values; ++i) {
-      if (!repr::row_lacks_fourier(rows[i]) || curve_index[i] < 0) continue;
+      // A changed period invalidates the row's Fourier columns: fit them again.
+      if ((!repr::row_lacks_fourier(rows[i]) && !period_changed[i]) || curve_index[i] < 0) continue;
       if (resolved.empty()) resolved = rows;
-      resolved[i] = repr::derive_catalog_row(rows[i], curves->curves[curve_index[i]], bands, fit_options);
+      resolved[i] = repr::derive_catalog_row(resolved[i], curves->curves[curve_index[i]], bands, fit_options);
       ++derived;
       if (progress && derived % 1000 == 0) progress("fourier fits", derived, static_cast<int64_t>(rows.size()));
     }
@@ -266,6 +328,7 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
   } else {
     throw Error(fmt::format("representation '{}' is not implemented yet", spec.mode));
   }
+  if (spec.skewness) repr::append_skewness(*curves, curve_index, bands, out);
   out.description["sample_shape"] = out.sample_shape;
   out.description["feature_names"] = out.feature_names;
   out.description["uses_labels"] = out.uses_labels;

@@ -40,6 +40,14 @@ struct RepresentationSpec {
   // dm-dt modes: also the catalog features of harmonic-shape (period,
   // amplitudes, colour, Fourier shape), which the images alone lack.
   bool features = false;
+  // Modes with features, stars with light curves: one more feature per band,
+  // the skewness of its magnitudes (eclipses skew them faint, pulsations with a
+  // fast rise skew them bright).
+  bool skewness = false;
+  // Light-curve stars: the catalog period may be this many times the true
+  // one; each star's period becomes period / k for the k = 1..period_multiples
+  // its curve fits best (repr::find_period_multiple). 1: periods as given.
+  int period_multiples = 1;
   // dm-dt modes.
   std::string dmdt_edges = "thesis";   // thesis (|dm|) | mahabal (signed dm) | both
   std::string dmdt_norm = "fraction";  // fraction | max | mahabal255 | counts
@@ -62,6 +70,8 @@ struct RepresentationSpec {
   // The inverse of to_json(); missing keys keep their defaults.
   static RepresentationSpec from_json(const nlohmann::json& j);
 };
+
+inline constexpr int kMaxPeriodMultiples = 100;
 
 struct RepresentationBatch {
   std::string mode;
