@@ -327,7 +327,7 @@ PeriodMultiple find_period_multiple(const LightCurve& curve, double period, std:
   if (!(period > 0) || !std::isfinite(period)) return out;
   const int p = 2 * options.n_harmonics + 1;
   const double t_ref = first_time(curve);
-  std::vector<double> t, m, e, w, ata, atb, row(p);
+  std::vector<double> t, m, e, w, ata, atb, basis;
   std::vector<double> chi2(options.max_multiple, 0.0);
   bool fitted = false;
   for (const int32_t band : bands) {
@@ -336,20 +336,22 @@ PeriodMultiple find_period_multiple(const LightCurve& curve, double period, std:
     fitted = true;
     w.resize(t.size());
     for (size_t i = 0; i < t.size(); ++i) w[i] = 1.0 / (e[i] * e[i] + kErrorFloor * kErrorFloor);
+    basis.resize(t.size() * p);
     for (int k = 1; k <= options.max_multiple; ++k) {
       const double frequency = k / period;
-      auto basis = [&](size_t i) {
+      for (size_t i = 0; i < t.size(); ++i) {
+        double* row = &basis[i * p];
         const double phase = frac((t[i] - t_ref) * frequency);
         row[0] = 1.0;
         for (int h = 1; h <= options.n_harmonics; ++h) {
           row[2 * h - 1] = std::cos(kTwoPi * h * phase);
           row[2 * h] = std::sin(kTwoPi * h * phase);
         }
-      };
+      }
       ata.assign(static_cast<size_t>(p) * p, 0.0);
       atb.assign(p, 0.0);
       for (size_t i = 0; i < t.size(); ++i) {
-        basis(i);
+        const double* row = &basis[i * p];
         for (int a = 0; a < p; ++a) {
           atb[a] += w[i] * row[a] * m[i];
           for (int b = 0; b <= a; ++b) ata[a * p + b] += w[i] * row[a] * row[b];
@@ -363,7 +365,7 @@ PeriodMultiple find_period_multiple(const LightCurve& curve, double period, std:
       }
       double rss = 0;
       for (size_t i = 0; i < t.size(); ++i) {
-        basis(i);
+        const double* row = &basis[i * p];
         double model = 0;
         for (int a = 0; a < p; ++a) model += atb[a] * row[a];
         rss += w[i] * (m[i] - model) * (m[i] - model);

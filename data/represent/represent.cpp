@@ -241,7 +241,8 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
                 "representation parameter features applies to dmdt-catalog and dmdt-lightcurve only, not to '{}' "
                 "(harmonic-shape and folded always have them)",
                 spec.mode);
-  VARSTAR_CHECK(!spec.magnitudes || spec.mode == "harmonic-shape" || spec.mode == "folded" || spec.features,
+  const bool has_features = spec.mode == "harmonic-shape" || spec.mode == "folded" || spec.features;
+  VARSTAR_CHECK(!spec.magnitudes || has_features,
                 "representation parameter magnitudes applies to modes with features (harmonic-shape, folded, dm-dt "
                 "modes with features=true), not to '{}'",
                 spec.mode);
@@ -251,7 +252,7 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
                 "representation parameter period_multiples searches the light curves: give --lightcurves");
   VARSTAR_CHECK(spec.period_multiples == 1 || spec.mode != "dmdt-lightcurve" || spec.features,
                 "representation parameter period_multiples: dmdt-lightcurve uses the period only with features=true");
-  VARSTAR_CHECK(!spec.skewness || spec.mode == "harmonic-shape" || spec.mode == "folded" || spec.features,
+  VARSTAR_CHECK(!spec.skewness || has_features,
                 "representation parameter skewness applies to modes with features (harmonic-shape, folded, dm-dt "
                 "modes with features=true), not to '{}'",
                 spec.mode);
