@@ -34,6 +34,7 @@ Usage: eros_network_ablation.py CACHE VARIANT [FOLDS] [EPOCHS]
 Prints one line per fold and the mean +/- sd (population) over the folds run.
 """
 import json
+import os
 import struct
 import sys
 import time
@@ -45,6 +46,9 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 from torch import nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
+import torch_models  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -73,30 +77,22 @@ def piecewise_linear(z, n_bins):
     return np.hstack(columns)
 
 
-class CnnLstm(nn.Module):
+class AblationCnnLstm(torch_models.CnnLstm):
+    """The reference Table 2 network (tests/reference/torch_models.py) with the
+    features either as constant channels or joined to the last LSTM state, and
+    optional dropout before each fully connected layer."""
+
     def __init__(self, curve_channels, n_features, length, n_classes, branch, dropout):
-        super().__init__()
+        super().__init__(n_classes, curve_channels + (0 if branch else n_features))
+        if branch:
+            self.fc1 = nn.Linear(128 + n_features, 1024)
         self.branch, self.dropout, self.length = branch, dropout, length
-        self.conv1 = nn.Conv1d(curve_channels + (0 if branch else n_features), 64, 3, padding=1)
-        self.conv2 = nn.Conv1d(64, 128, 3, padding=1)
-        self.conv3 = nn.Conv1d(128, 256, 5, padding=2)
-        self.conv4 = nn.Conv1d(256, 256, 5, padding=2)
-        self.lstm1 = nn.LSTM(256, 64, batch_first=True)
-        self.lstm2 = nn.LSTM(64, 128, batch_first=True)
-        self.fc1 = nn.Linear(128 + (n_features if branch else 0), 1024)
-        self.fc2 = nn.Linear(1024, 512)
-        self.fc3 = nn.Linear(512, n_classes)
 
     def forward(self, x, f):
-        if not self.branch:
-            x = torch.cat([x, f[:, :, None].expand(-1, -1, self.length)], 1)
-        h = F.max_pool1d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
-        h = F.max_pool1d(F.relu(self.conv4(F.relu(self.conv3(h)))), 2)
-        h, _ = self.lstm1(h.permute(0, 2, 1))
-        h, _ = self.lstm2(h)
-        h = h[:, -1]
         if self.branch:
-            h = torch.cat([h, f], 1)
+            h = torch.cat([self.last_state(x), f], 1)
+        else:
+            h = self.last_state(torch.cat([x, f[:, :, None].expand(-1, -1, self.length)], 1))
         h = F.relu(self.fc1(F.dropout(h, self.dropout, self.training)))
         h = F.relu(self.fc2(F.dropout(h, self.dropout, self.training)))
         return self.fc3(F.dropout(h, self.dropout, self.training))
@@ -120,7 +116,7 @@ def train_member(x, feats, y, train, test, seed, epochs, branch, dropout, noise)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     n_classes = int(y.max()) + 1
-    model = CnnLstm(x.shape[1], feats.shape[1], x.shape[2], n_classes, branch, dropout)
+    model = AblationCnnLstm(x.shape[1], feats.shape[1], x.shape[2], n_classes, branch, dropout)
     opt = torch.optim.AdamW(model.parameters(), 1e-3, weight_decay=0.05)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
     counts = np.bincount(y[train], minlength=n_classes)
@@ -157,29 +153,26 @@ def main():
     y = arrays["labels"].astype(np.int64)
     feats = arrays["features"].astype(np.float64)
     feats = (feats - feats.mean(0)) / np.where(feats.std(0) > 0, feats.std(0), 1.0)
+    if variant in FEATURE_PEERS:
+        def predict(train, test):
+            return FEATURE_PEERS[variant]().fit(feats[train], y[train]).predict(feats[test])
+    else:
+        branch, dropout, noise, ple_bins, members = VARIANTS[variant]
+        if ple_bins:
+            feats = np.hstack([feats, piecewise_linear(feats, ple_bins)])
+        feats = feats.astype(np.float32)
+
+        def predict(train, test):
+            return sum(train_member(x, feats, y, train, test, 42 + m, epochs, branch, dropout, noise)
+                       for m in range(members)).argmax(1)
     splits = list(StratifiedKFold(5, shuffle=True, random_state=42).split(x, y))
     accuracies = []
-    if variant in FEATURE_PEERS:
-        for fold in folds:
-            train, test = splits[fold]
-            model = FEATURE_PEERS[variant]().fit(feats[train], y[train])
-            accuracies.append(100 * float((model.predict(feats[test]) == y[test]).mean()))
-            print(f"{variant} fold {fold}: {accuracies[-1]:.2f}%", flush=True)
-        print(f"{variant}: {np.mean(accuracies):.2f} +/- {np.std(accuracies):.2f}% over folds {folds}")
-        return
-    branch, dropout, noise, ple_bins, members = VARIANTS[variant]
-    if ple_bins:
-        feats = np.hstack([feats, piecewise_linear(feats, ple_bins)])
-    feats = feats.astype(np.float32)
     for fold in folds:
         start = time.time()
         train, test = splits[fold]
-        probs = sum(train_member(x, feats, y, train, test, 42 + m, epochs, branch, dropout, noise)
-                    for m in range(members))
-        accuracies.append(100 * float((probs.argmax(1) == y[test]).mean()))
+        accuracies.append(100 * float((predict(train, test) == y[test]).mean()))
         print(f"{variant} fold {fold}: {accuracies[-1]:.2f}% ({time.time() - start:.0f} s)", flush=True)
     print(f"{variant}: {np.mean(accuracies):.2f} +/- {np.std(accuracies):.2f}% over folds {folds}")
-
 
 if __name__ == "__main__":
     main()

@@ -24,7 +24,8 @@ class CnnLstm(nn.Module):
         self.fc2 = nn.Linear(1024, 512)
         self.fc3 = nn.Linear(512, num_classes)
 
-    def forward(self, x):
+    def last_state(self, x):
+        """The convolutions and LSTMs: the last time step of lstm2, (B, 128)."""
         h = F.relu(self.conv1(x))
         h = F.relu(self.conv2(h))
         h = F.max_pool1d(h, 2)
@@ -34,7 +35,10 @@ class CnnLstm(nn.Module):
         h = h.permute(0, 2, 1)
         h, _ = self.lstm1(h)
         h, _ = self.lstm2(h)
-        h = h[:, -1, :]
+        return h[:, -1, :]
+
+    def forward(self, x):
+        h = self.last_state(x)
         h = F.relu(self.fc1(h))
         h = F.relu(self.fc2(h))
         return self.fc3(h)
