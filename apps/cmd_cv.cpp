@@ -15,7 +15,7 @@ void run_cv(varstar::app::TrainArgs& a) {
   a.finalise();
   train::Progress progress(a.progress_mode());
   data::PrepareOptions o = a.prepare_options(progress);
-  train::PreparedData data(data::prepare(o));
+  train::PreparedData data(data::prepare(o), nullptr, a.config.feature_bins);
   const auto& p = data.prepared();
   if (p.simulated) progress.message(std::string("*** ") + data::kSimulatedDataNotice + " ***", true);
   if (progress.mode() != train::ProgressMode::quiet && progress.mode() != train::ProgressMode::json)

@@ -14,33 +14,40 @@ namespace {
 
 struct EvaluateArgs {
   varstar::app::DataArgs data;
-  std::string model, out_json, device = "cpu";
+  std::vector<std::string> models;
+  std::string out_json, device = "cpu";
   int threads = 0;
 };
 
 void run_evaluate(EvaluateArgs& a) {
   using namespace varstar;
   const Device device = app::choose_device(a.device, a.threads);
-  train::LoadedModel m = train::load_model_file(a.model);
-  const auto classes = m.description.at("classes").get<std::vector<std::string>>();
+  std::vector<train::LoadedModel> members = train::load_model_files(a.models);
+  const std::string model_text = fmt::format("{}", fmt::join(a.models, " + "));
+  const nlohmann::json& description = members.front().description;
+  const auto classes = description.at("classes").get<std::vector<std::string>>();
   data::PrepareOptions o = a.data.resolve();
-  o.representation = data::RepresentationSpec::from_json(m.description.at("representation")).to_text();
+  o.representation = data::RepresentationSpec::from_json(description.at("representation")).to_text();
   if (o.out_dir == data::PrepareOptions{}.out_dir) o.out_dir = "varstar-data/evaluate";
   if (o.cache_dir.empty()) o.cache_dir = "varstar-data/cache";
   o.folds = 2;
   o.device = device;
   o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  train::PreparedData data(data::prepare(o), m.description.at("representation"));
+  train::PreparedData data(data::prepare(o), description.at("representation"));
   const train::Dataset& d = data.for_fold(0);
   VARSTAR_CHECK(d.class_names == classes, "the model knows classes [{}], the labelled set has [{}]; use --classes",
                 fmt::join(classes, ", "), fmt::join(d.class_names, ", "));
-  m.model->to(device);
   std::vector<int64_t> rows(static_cast<size_t>(d.size()));
   for (int64_t i = 0; i < d.size(); ++i) rows[i] = i;
-  const train::Predictions p = train::predict(*m.model, d, rows, device, true);
+  std::vector<train::Predictions> parts;
+  for (auto& m : members) {
+    m.model->to(device);
+    parts.push_back(train::predict(*m.model, d, rows, device, true));
+  }
+  const train::Predictions p = train::average_predictions(parts, d, true);
   const train::ClassificationReport r = train::classification_report(d.labels, p.predicted, d.n_classes());
   if (!d.warning.empty()) std::printf("*** WARNING: %s ***\n", d.warning.c_str());
-  std::printf("%s on %lld stars: accuracy %.2f%%, weighted F1 %.4f, macro F1 %.4f, loss %.4f\n", a.model.c_str(),
+  std::printf("%s on %lld stars: accuracy %.2f%%, weighted F1 %.4f, macro F1 %.4f, loss %.4f\n", model_text.c_str(),
               static_cast<long long>(d.size()), 100 * r.accuracy, r.weighted_f1, r.macro_f1, p.loss);
   std::printf("%-8s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
   for (int32_t c = 0; c < r.n_classes; ++c)
@@ -48,7 +55,7 @@ void run_evaluate(EvaluateArgs& a) {
                 static_cast<long long>(r.support[c]));
   if (!a.out_json.empty()) {
     nlohmann::json j = r.to_json(classes);
-    j["model"] = a.model;
+    j["model"] = a.models.size() == 1 ? nlohmann::json(a.models.front()) : nlohmann::json(a.models);
     j["loss"] = p.loss;
     if (!d.warning.empty()) j["warning"] = d.warning;
     std::ofstream(a.out_json) << j.dump(2) << "\n";
@@ -59,7 +66,10 @@ varstar::app::RegisterCommand reg{{"evaluate", "Score a trained model on a label
                                    [](CLI::App& app) {
                                      auto a = std::make_shared<EvaluateArgs>();
                                      a->data.per_class = "all";
-                                     app.add_option("--model", a->model, "model.safetensors from `varstar train`")->required();
+                                     app.add_option("--model", a->models,
+                                                    "model.safetensors from `varstar train`; repeat it for an "
+                                                    "ensemble (probabilities averaged)")
+                                         ->required();
                                      a->data.add_to(app, false, false);
                                      app.add_option("--json", a->out_json, "Also write the metrics to this JSON file");
                                      app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();

@@ -14,7 +14,7 @@
 namespace {
 
 struct PredictArgs {
-  std::string model;
+  std::vector<std::string> models;
   std::string catalog, lightcurves, periods, catalog_format = "auto", on_bad_row = "error", out = "-";
   std::string device = "cpu";
   int threads = 0;
@@ -23,14 +23,15 @@ struct PredictArgs {
 void run_predict(const PredictArgs& a) {
   using namespace varstar;
   const Device device = app::choose_device(a.device, a.threads);
-  train::LoadedModel m = train::load_model_file(a.model);
-  const auto& desc = m.description;
+  std::vector<train::LoadedModel> members = train::load_model_files(a.models);
+  const std::string model_text = fmt::format("{}", fmt::join(a.models, " + "));
+  const auto& desc = members.front().description;
   const auto classes = desc.at("classes").get<std::vector<std::string>>();
   const data::RepresentationSpec spec = data::RepresentationSpec::from_json(desc.at("representation"));
   for (const auto& info : data::representation_names())
     if (info.name == spec.mode && info.uses_labels)
       throw Error(fmt::format("{} was trained on '{}', which is built from the labels of the stars it classifies: it "
-                              "cannot label new stars", a.model, spec.mode));
+                              "cannot label new stars", model_text, spec.mode));
   data::PrepareOptions o;
   o.catalog = a.catalog;
   o.lightcurves = a.lightcurves;
@@ -50,14 +51,18 @@ void run_predict(const PredictArgs& a) {
     d.description = desc.at("representation");  // the training set's feature statistics
     train::append_feature_channels(d, batch.features, static_cast<int64_t>(batch.feature_names.size()));
   }
-  VARSTAR_CHECK(d.sample_shape == m.model->sample_shape(),
-                "{}: the model takes samples of shape {}, the representation gives {}", a.model,
-                shape_str(m.model->sample_shape()), shape_str(d.sample_shape));
-  m.model->to(device);
+  VARSTAR_CHECK(d.sample_shape == members.front().model->sample_shape(),
+                "{}: the model takes samples of shape {}, the representation gives {}", model_text,
+                shape_str(members.front().model->sample_shape()), shape_str(d.sample_shape));
   std::vector<int64_t> rows(ids.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
-  const train::Predictions p = train::predict(*m.model, d, rows, device, false);
-  std::string csv = fmt::format("# varstar predict: model {} ({}), representation {}\n", a.model,
+  std::vector<train::Predictions> parts;
+  for (auto& m : members) {
+    m.model->to(device);
+    parts.push_back(train::predict(*m.model, d, rows, device, false));
+  }
+  const train::Predictions p = train::average_predictions(parts, d, false);
+  std::string csv = fmt::format("# varstar predict: model {} ({}), representation {}\n", model_text,
                                 desc.at("model").get<std::string>(), spec.mode);
   csv += "id,predicted";
   for (const auto& c : classes) csv += ",p_" + c;
@@ -79,7 +84,9 @@ void run_predict(const PredictArgs& a) {
 varstar::app::RegisterCommand reg{{"predict", "Label stars from a catalog or light-curve CSV with a trained model", 60,
                                    [](CLI::App& app) {
                                      auto a = std::make_shared<PredictArgs>();
-                                     app.add_option("--model", a->model, "model.safetensors from `varstar train` or a cv fold")
+                                     app.add_option("--model", a->models,
+                                                    "model.safetensors from `varstar train` or a cv fold; repeat it "
+                                                    "for an ensemble (probabilities averaged)")
                                          ->required();
                                      app.add_option("--catalog", a->catalog, "Catalog (CDS Table2 or CSV) of the stars to classify");
                                      app.add_option("--catalog-format", a->catalog_format, "auto | cds | csv")->capture_default_str();

@@ -16,6 +16,9 @@ void print_cv_summary(const std::string& title, const train::RunResult& r, const
     std::printf("  fold %d  accuracy %6.2f%%  weighted F1 %.4f  (%zu epochs, %.0f s)\n", f.fold + 1,
                 100 * f.test.accuracy, f.test.weighted_f1, f.history.size(), f.seconds);
   std::printf("  accuracy           %s %%\n", ms(s.at("accuracy"), 100).c_str());
+  if (s.contains("ensemble"))
+    std::printf("  each member alone  %s %% (ensembles of %d networks)\n",
+                ms(s.at("ensemble").at("member_accuracy"), 100).c_str(), s.at("ensemble").at("members").get<int>());
   std::printf("  weighted precision %s\n", ms(s.at("weighted").at("precision"), 1).c_str());
   std::printf("  weighted recall    %s\n", ms(s.at("weighted").at("recall"), 1).c_str());
   std::printf("  weighted F1        %s\n", ms(s.at("weighted").at("f1"), 1).c_str());

@@ -42,6 +42,16 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
       ->capture_default_str();
   a.add_option("--patience", config.patience, "Early stopping: epochs without a better validation loss (0: off)")
       ->capture_default_str();
+  a.add_option("--feature-bins", config.feature_bins,
+               "Representations with per-star features: also encode each feature piecewise-linearly in this many "
+               "quantile bins of the set (up to that many more input channels per feature; the edges are saved with "
+               "the model); 0: z-scored features only")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
+  a.add_option("--ensemble", config.ensemble,
+               "Networks per fold, member m trained with --seed + m; predictions average their class probabilities")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   a.add_option("--seed", config.seed, "Seed of the initialisation, shuffling and dropout")->capture_default_str();
   a.add_option("--device", config.device,
                "cpu | cuda | cuda:N | auto: training, and the representation's kernels where it has GPU ones (see "

@@ -110,4 +110,17 @@ LoadedModel load_model_file(const std::string& path) {
   return out;
 }
 
+std::vector<LoadedModel> load_model_files(const std::vector<std::string>& paths) {
+  VARSTAR_CHECK(!paths.empty(), "no model file given");
+  std::vector<LoadedModel> out;
+  for (const auto& path : paths) {
+    out.push_back(load_model_file(path));
+    for (const char* key : {"model", "classes", "sample_shape", "representation"})
+      if (out.back().description.value(key, nlohmann::json()) != out.front().description.value(key, nlohmann::json()))
+        throw DataError(path, 0, "", fmt::format("has another {} than {}, so the two cannot form one ensemble", key,
+                                                 paths.front()));
+  }
+  return out;
+}
+
 }  // namespace varstar::train

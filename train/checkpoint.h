@@ -32,6 +32,10 @@ struct LoadedModel {
   nlohmann::json description;  // "model", "classes", "sample_shape", "representation", ...
 };
 LoadedModel load_model_file(const std::string& path);
+// The model files of one ensemble (or a single one): the same network,
+// classes and representation (feature statistics included), else a
+// DataError naming the first file that differs and what.
+std::vector<LoadedModel> load_model_files(const std::vector<std::string>& paths);
 
 // Copies named tensors into a module's parameters and buffers, checking that
 // every name is present with the right shape. `prefix` selects keys.

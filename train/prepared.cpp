@@ -34,18 +34,43 @@ Dataset dataset_from_array(const data::PreparedDataset& p, const std::shared_ptr
 
 }  // namespace
 
-void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features) {
+std::vector<double> quantile_edges(std::vector<double> column, int bins) {
+  VARSTAR_CHECK(!column.empty() && bins >= 1, "quantile edges need values and at least one bin");
+  std::sort(column.begin(), column.end());
+  const size_t n = column.size();
+  std::vector<double> edges;
+  for (int k = 0; k <= bins; ++k) {
+    const double pos = static_cast<double>(k) / bins * static_cast<double>(n - 1);
+    const size_t lo = std::min(static_cast<size_t>(pos), n - 1);
+    const double frac = pos - static_cast<double>(lo);
+    const double q = lo + 1 < n ? column[lo] + frac * (column[lo + 1] - column[lo]) : column[lo];
+    if (edges.empty() || q > edges.back()) edges.push_back(q);
+  }
+  return edges;
+}
+
+void piecewise_linear(double z, std::span<const double> edges, float* out) {
+  for (size_t k = 0; k + 1 < edges.size(); ++k)
+    out[k] = static_cast<float>(std::clamp((z - edges[k]) / (edges[k + 1] - edges[k]), 0.0, 1.0));
+}
+
+void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features, int feature_bins) {
   VARSTAR_CHECK(d.sample_shape.size() >= 2, "feature channels need samples of shape (channels, ...), got {}",
                 shape_str(d.sample_shape));
+  VARSTAR_CHECK(feature_bins >= 0, "feature bins must be >= 0, got {}", feature_bins);
   const int64_t n = d.size(), c = d.sample_shape[0];
   int64_t l = 1;  // values per channel: a sequence's length or an image's pixels
   for (size_t i = 1; i < d.sample_shape.size(); ++i) l *= d.sample_shape[i];
   std::vector<double> mean(n_features, 0.0), sd(n_features, 0.0);
+  std::vector<std::vector<double>> edges;
+  const auto z_score = [&](int64_t i, int64_t f) { return (features[i * n_features + f] - mean[f]) / sd[f]; };
   if (d.description.contains("feature_mean")) {  // statistics of the training set (prediction)
     mean = d.description.at("feature_mean").get<std::vector<double>>();
     sd = d.description.at("feature_std").get<std::vector<double>>();
-    VARSTAR_CHECK(static_cast<int64_t>(mean.size()) == n_features, "{} features, the model was trained with {}",
-                  n_features, mean.size());
+    edges = d.description.value("feature_edges", edges);
+    VARSTAR_CHECK(static_cast<int64_t>(mean.size()) == n_features && static_cast<int64_t>(sd.size()) == n_features &&
+                      (edges.empty() || static_cast<int64_t>(edges.size()) == n_features),
+                  "{} features, the model was trained with {}", n_features, mean.size());
   } else {
     for (int64_t i = 0; i < n; ++i)
       for (int64_t f = 0; f < n_features; ++f) mean[f] += features[i * n_features + f] / static_cast<double>(n);
@@ -54,25 +79,45 @@ void append_feature_channels(Dataset& d, std::span<const float> features, int64_
         const double dv = features[i * n_features + f] - mean[f];
         sd[f] += dv * dv / static_cast<double>(n);
       }
-    for (double& v : sd) v = v > 0 ? std::sqrt(v) : 1.0;
+    for (int64_t f = 0; f < n_features; ++f) {  // a constant feature's spread is rounding: score it 0
+      sd[f] = std::sqrt(sd[f]);
+      if (sd[f] <= 1e-12 * std::abs(mean[f]) || sd[f] == 0) sd[f] = 1.0;
+    }
     d.description["feature_mean"] = mean;
     d.description["feature_std"] = sd;
-  }
-  auto values = std::make_shared<std::vector<float>>(static_cast<size_t>(n * (c + n_features) * l));
-  for (int64_t i = 0; i < n; ++i) {
-    float* dst = values->data() + i * (c + n_features) * l;
-    std::copy(d.sample(i), d.sample(i) + c * l, dst);
-    for (int64_t f = 0; f < n_features; ++f) {
-      const float z = static_cast<float>((features[i * n_features + f] - mean[f]) / sd[f]);
-      std::fill(dst + (c + f) * l, dst + (c + f + 1) * l, z);
+    if (feature_bins > 0) {
+      std::vector<double> column(static_cast<size_t>(n));
+      for (int64_t f = 0; f < n_features; ++f) {
+        for (int64_t i = 0; i < n; ++i) column[i] = z_score(i, f);
+        edges.push_back(quantile_edges(column, feature_bins));
+      }
+      d.description["feature_bins"] = feature_bins;
+      d.description["feature_edges"] = edges;
     }
   }
+  int64_t encoded = 0;  // piecewise-linear channels
+  for (const auto& e : edges) encoded += static_cast<int64_t>(e.size()) - 1;
+  const int64_t added = n_features + encoded, channels = c + added;
+  auto values = std::make_shared<std::vector<float>>(static_cast<size_t>(n * channels * l));
+  std::vector<float> row(static_cast<size_t>(added));
+  for (int64_t i = 0; i < n; ++i) {
+    float* out = row.data();
+    for (int64_t f = 0; f < n_features; ++f) *out++ = static_cast<float>(z_score(i, f));
+    for (int64_t f = 0; f < static_cast<int64_t>(edges.size()); ++f) {
+      piecewise_linear(z_score(i, f), edges[f], out);
+      out += static_cast<int64_t>(edges[f].size()) - 1;
+    }
+    float* dst = values->data() + i * channels * l;
+    std::copy(d.sample(i), d.sample(i) + c * l, dst);
+    for (int64_t a = 0; a < added; ++a) std::fill(dst + (c + a) * l, dst + (c + a + 1) * l, row[a]);
+  }
   d.values = std::shared_ptr<const float>(values, values->data());
-  d.sample_shape[0] = c + n_features;
-  d.description["feature_channels"] = n_features;
+  d.sample_shape[0] = channels;
+  d.description["feature_channels"] = added;
 }
 
-PreparedData::PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation)
+PreparedData::PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation,
+                           int feature_bins)
     : prepared_(std::move(prepared)) {
   VARSTAR_CHECK(!prepared_.cache_path.empty(), "the prepared data set has no representation (give --representation)");
   cache_ = std::make_shared<data::MappedCache>(data::MappedCache::open(prepared_.cache_path));
@@ -80,16 +125,19 @@ PreparedData::PreparedData(data::PreparedDataset prepared, const nlohmann::json&
     per_fold_.push_back(dataset_from_array(prepared_, cache_, "x"));
     if (cache_->has("features")) {
       const auto& e = cache_->entry("features");
-      if (trained_representation.is_object() && trained_representation.contains("feature_mean")) {
-        per_fold_[0].description["feature_mean"] = trained_representation.at("feature_mean");
-        per_fold_[0].description["feature_std"] = trained_representation.at("feature_std");
-      }
-      append_feature_channels(per_fold_[0], cache_->f32("features"), e.shape.at(1));
+      if (trained_representation.is_object())
+        for (const char* key : {"feature_mean", "feature_std", "feature_edges"})
+          if (trained_representation.contains(key)) per_fold_[0].description[key] = trained_representation.at(key);
+      append_feature_channels(per_fold_[0], cache_->f32("features"), e.shape.at(1), feature_bins);
+      return;
     }
   } else {
     for (size_t f = 0; f < prepared_.folds.size(); ++f)
       per_fold_.push_back(dataset_from_array(prepared_, cache_, fmt::format("x_fold{}", f + 1)));
   }
+  VARSTAR_CHECK(feature_bins == 0, "feature bins ({}) need a representation with per-star features (harmonic-shape, "
+                "folded, or a dm-dt mode with features=true); '{}' has none", feature_bins,
+                per_fold_[0].description.value("mode", std::string("?")));
 }
 
 const Dataset& PreparedData::for_fold(int fold) const {

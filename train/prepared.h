@@ -14,20 +14,35 @@
 
 namespace varstar::train {
 
+// Quantile bin edges of one column: NumPy's default (linear interpolation)
+// quantiles at k / bins, k = 0..bins, with repeated values kept once, so a
+// column with many ties has fewer bins and a constant one none.
+std::vector<double> quantile_edges(std::vector<double> column, int bins);
+
+// Piecewise-linear encoding (Gorishniy et al. 2022) of z in the bins between
+// consecutive edges: per bin, clamp((z - lo) / (hi - lo), 0, 1). A value
+// below the first edge encodes as zeros, one above the last as ones.
+void piecewise_linear(double z, std::span<const double> edges, float* out);
+
 // Samples (C, ...) (sequences (C, L) or images (C, H, W)) with per-star
 // features (F): the features, z-scored (mean and std over the set, no labels
-// involved; or the training set's, taken from d.description's feature_mean /
-// feature_std when present), become F constant channels appended to each
-// sample, so the network sees the period, amplitudes and colour. Records the
-// statistics in d.description.
-void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features);
+// involved), become F constant channels appended to each sample, so the
+// network sees the period, amplitudes and colour. With feature_bins > 0 each
+// z-score also gets its piecewise-linear encoding in feature_bins quantile
+// bins of the set (up to feature_bins more channels per feature). Records
+// the statistics in d.description (feature_mean, feature_std, feature_edges);
+// when d.description already has them (the training set's, for prediction)
+// they are used instead, and feature_bins is ignored.
+void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features, int feature_bins = 0);
 
 class PreparedData {
  public:
   // `prepared` must come from data::prepare with a representation.
   // `trained_representation`: the representation description stored with a
-  // trained model (its feature statistics are reused), or null for training.
-  explicit PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation = nullptr);
+  // trained model (its feature statistics and bin edges are reused), or null
+  // for training. `feature_bins`: see append_feature_channels (training only).
+  explicit PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation = nullptr,
+                        int feature_bins = 0);
   const Dataset& for_fold(int fold) const;
   const data::PreparedDataset& prepared() const { return prepared_; }
   const std::vector<data::Fold>& folds() const { return prepared_.folds; }

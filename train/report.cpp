@@ -184,6 +184,10 @@ std::string render_report(const ReportInput& in) {
 
   h += "<h2>Summary</h2><table><tr><th class=\"l\">metric (test folds)</th><th>mean &plusmn; std</th></tr>";
   h += "<tr><td class=\"l\">accuracy</td><td>" + mean_std_pct(summary.at("accuracy")) + "</td></tr>";
+  if (summary.contains("ensemble"))
+    h += fmt::format("<tr><td class=\"l\">each of the {} ensemble members alone</td><td>{}</td></tr>",
+                     summary.at("ensemble").at("members").get<int>(),
+                     mean_std_pct(summary.at("ensemble").at("member_accuracy")));
   for (const char* avg : {"weighted", "macro"})
     for (const char* m : {"precision", "recall", "f1"})
       h += fmt::format("<tr><td class=\"l\">{} {}</td><td>{}</td></tr>", avg, m, mean_std_num(summary.at(avg).at(m)));
@@ -225,7 +229,10 @@ std::string render_report(const ReportInput& in) {
   }
   h += "</table>";
 
-  h += "<h2>Loss and accuracy per epoch</h2><div class=\"charts\">";
+  h += "<h2>Loss and accuracy per epoch</h2>";
+  if (summary.contains("ensemble"))
+    h += "<p class=\"muted\">Curves of ensemble member 1 in each fold; the fold's accuracy above is the ensemble's.</p>";
+  h += "<div class=\"charts\">";
   for (const auto& f : folds) {
     std::vector<double> ep, tl, vl, sl, ta, va, sa;
     for (const auto& r : f.history) {

@@ -57,10 +57,17 @@ bool load_finished_fold(const fs::path& path, const Dataset& data, FoldOutcome& 
   out.test_predictions.predicted = p.at("predicted").get<std::vector<int32_t>>();
   out.test_predictions.probabilities = p.at("probabilities").get<std::vector<float>>();
   out.test_predictions.loss = p.at("loss").get<double>();
+  out.member_accuracy = j.value("member_accuracy", out.member_accuracy);
   std::vector<int32_t> truth;
   for (int64_t r : out.test_predictions.rows) truth.push_back(data.labels.at(r));
   out.test = classification_report(truth, out.test_predictions.predicted, data.n_classes());
   return true;
+}
+
+void write_fold_result(const fs::path& path, const FoldOutcome& outcome, const Dataset& data) {
+  nlohmann::json j = outcome.to_json(data.class_names);
+  j["predictions"] = predictions_json(outcome.test_predictions);
+  write_text(path, j.dump() + "\n");
 }
 
 }  // namespace
@@ -103,11 +110,16 @@ nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std:
           predicted.push_back(j);
         }
   const ClassificationReport pooled = classification_report(truth, predicted, std::max(c, 1));
-  return {{"folds", folds.size()},
-          {"accuracy", ms(acc)},
-          {"weighted", {{"precision", ms(wp)}, {"recall", ms(wr)}, {"f1", ms(wf)}}},
-          {"macro", {{"precision", ms(mp)}, {"recall", ms(mr)}, {"f1", ms(mf)}}},
-          {"pooled", pooled.to_json(class_names)}};
+  nlohmann::json j = {{"folds", folds.size()},
+                      {"accuracy", ms(acc)},
+                      {"weighted", {{"precision", ms(wp)}, {"recall", ms(wr)}, {"f1", ms(wf)}}},
+                      {"macro", {{"precision", ms(mp)}, {"recall", ms(mr)}, {"f1", ms(mf)}}},
+                      {"pooled", pooled.to_json(class_names)}};
+  std::vector<double> member_acc;  // every ensemble member alone, over all folds
+  for (const auto& f : folds) member_acc.insert(member_acc.end(), f.member_accuracy.begin(), f.member_accuracy.end());
+  if (!member_acc.empty())
+    j["ensemble"] = {{"members", folds.front().member_accuracy.size()}, {"member_accuracy", ms(member_acc)}};
+  return j;
 }
 
 std::string resume_mismatch(const RunOptions& options, const Dataset& first) {
@@ -178,19 +190,37 @@ RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold
       progress.message(fmt::format("fold {}/{}: already finished, accuracy {:.2f}% (from {})", k + 1, n_folds,
                                    100 * outcome.test.accuracy, (dir / "result.json").string()));
     } else {
-      FoldJob job;
-      job.fold = k;
-      job.folds = n_folds;
-      job.train_rows = folds[k].train;
-      job.test_rows = folds[k].test;
-      job.checkpoint_dir = dir.string();
-      job.resume = options.resume;
-      outcome = train_fold(options.train, data, job, progress);
-      nlohmann::json j = outcome.to_json(data.class_names);
-      j["predictions"] = predictions_json(outcome.test_predictions);
-      write_text(dir / "result.json", j.dump() + "\n");
-      progress.message(fmt::format("fold {}/{}: test accuracy {:.2f}%, weighted F1 {:.4f} ({})", k + 1, n_folds,
-                                   100 * outcome.test.accuracy, outcome.test.weighted_f1, format_duration(outcome.seconds)));
+      const int n_members = options.train.ensemble;
+      std::vector<FoldOutcome> members;
+      for (int m = 0; m < n_members; ++m) {
+        const fs::path member_dir = n_members == 1 ? dir : dir / fmt::format("member{}", m + 1);
+        FoldOutcome member;
+        if (n_members > 1 && options.resume && load_finished_fold(member_dir / "result.json", data, member)) {
+          progress.message(fmt::format("fold {}/{}: member {}/{} already finished", k + 1, n_folds, m + 1, n_members));
+        } else {
+          TrainConfig config = options.train;
+          config.seed += static_cast<uint64_t>(m);
+          config.ensemble = 1;
+          if (n_members > 1)
+            progress.message(fmt::format("fold {}/{}: ensemble member {}/{} (seed {})", k + 1, n_folds, m + 1,
+                                         n_members, config.seed));
+          FoldJob job;
+          job.fold = k;
+          job.folds = n_folds;
+          job.train_rows = folds[k].train;
+          job.test_rows = folds[k].test;
+          job.checkpoint_dir = member_dir.string();
+          job.resume = options.resume;
+          member = train_fold(config, data, job, progress);
+          if (n_members > 1) write_fold_result(member_dir / "result.json", member, data);
+        }
+        members.push_back(std::move(member));
+      }
+      outcome = n_members == 1 ? std::move(members[0]) : combine_members(members, data);
+      write_fold_result(dir / "result.json", outcome, data);
+      progress.message(fmt::format("fold {}/{}: test accuracy {:.2f}%, weighted F1 {:.4f} ({}){}", k + 1, n_folds,
+                                   100 * outcome.test.accuracy, outcome.test.weighted_f1, format_duration(outcome.seconds),
+                                   n_members == 1 ? "" : fmt::format(", an ensemble of {}", n_members)));
     }
     result.folds.push_back(std::move(outcome));
   }

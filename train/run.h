@@ -7,6 +7,8 @@
 //   predictions.csv  class probabilities of every test star
 //   metrics.json     per-fold and mean +/- std metrics, confusion matrices
 //   checkpoints/fold<k>/  last.safetensors (resume), model.safetensors (final), result.json
+//                         (with an ensemble: per member in fold<k>/member<m>/, and
+//                         the fold's combined result.json)
 //   report.html      one self-contained page with curves, confusion matrix, examples
 // A run whose inputs used the labels of the test stars says so in every file.
 #include <functional>

@@ -119,6 +119,8 @@ nlohmann::json TrainConfig::to_json() const {
                       {"device", device},
                       {"threads", threads}};
   if (tf32) j["tf32"] = true;  // absent when off, so older checkpoints keep their identity
+  if (feature_bins > 0) j["feature_bins"] = feature_bins;  // likewise
+  if (ensemble > 1) j["ensemble"] = ensemble;
   return j;
 }
 
@@ -138,6 +140,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   c.device = j.value("device", c.device);
   c.threads = j.value("threads", c.threads);
   c.tf32 = j.value("tf32", c.tf32);
+  c.feature_bins = j.value("feature_bins", c.feature_bins);
+  c.ensemble = j.value("ensemble", c.ensemble);
   return c;
 }
 
@@ -165,8 +169,52 @@ EpochRecord EpochRecord::from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json FoldOutcome::to_json(const std::vector<std::string>& class_names) const {
-  return {{"fold", fold},     {"best_epoch", best_epoch}, {"seconds", seconds}, {"resumed", resumed},
-          {"test", test.to_json(class_names)}, {"history", history_json(history)}};
+  nlohmann::json j = {{"fold", fold},     {"best_epoch", best_epoch}, {"seconds", seconds}, {"resumed", resumed},
+                      {"test", test.to_json(class_names)}, {"history", history_json(history)}};
+  if (!member_accuracy.empty()) j["member_accuracy"] = member_accuracy;
+  return j;
+}
+
+Predictions average_predictions(const std::vector<Predictions>& members, const Dataset& data, bool with_loss) {
+  VARSTAR_CHECK(!members.empty(), "an ensemble needs at least one member");
+  Predictions p;
+  p.rows = members[0].rows;
+  const int64_t n = static_cast<int64_t>(p.rows.size()), c = data.n_classes();
+  p.probabilities.assign(static_cast<size_t>(n * c), 0.0f);
+  for (const auto& m : members) {
+    VARSTAR_CHECK(m.rows == p.rows && m.probabilities.size() == p.probabilities.size(),
+                  "ensemble members predicted different rows");
+    for (size_t i = 0; i < p.probabilities.size(); ++i)
+      p.probabilities[i] += m.probabilities[i] / static_cast<float>(members.size());
+  }
+  double loss_sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* pi = p.probabilities.data() + i * c;
+    p.predicted.push_back(static_cast<int32_t>(std::max_element(pi, pi + c) - pi));
+    if (with_loss) loss_sum -= std::log(std::max(static_cast<double>(pi[data.labels.at(p.rows[i])]), 1e-30));
+  }
+  p.loss = with_loss && n > 0 ? loss_sum / static_cast<double>(n) : 0.0;
+  return p;
+}
+
+FoldOutcome combine_members(const std::vector<FoldOutcome>& members, const Dataset& data) {
+  VARSTAR_CHECK(!members.empty(), "an ensemble needs at least one member");
+  FoldOutcome out;
+  out.fold = members[0].fold;
+  out.history = members[0].history;
+  out.best_epoch = members[0].best_epoch;
+  std::vector<Predictions> parts;
+  for (const auto& m : members) {
+    parts.push_back(m.test_predictions);
+    out.seconds += m.seconds;
+    out.resumed = out.resumed || m.resumed;
+    out.member_accuracy.push_back(m.test.accuracy);
+  }
+  out.test_predictions = average_predictions(parts, data, true);
+  std::vector<int32_t> truth;
+  for (int64_t r : out.test_predictions.rows) truth.push_back(data.labels.at(r));
+  out.test = classification_report(truth, out.test_predictions.predicted, data.n_classes());
+  return out;
 }
 
 std::vector<int64_t> epoch_permutation(const std::vector<int64_t>& rows, uint64_t seed, int fold, int epoch) {

@@ -30,6 +30,12 @@ struct TrainConfig {
   bool class_weights = false;  // weight the loss by balanced class weights of the training rows
   double validation_fraction = 0.0;  // > 0: hold out this share of the training rows (stratified)
   int patience = 0;            // > 0 (needs a validation split): stop after this many epochs without a better validation loss
+  // Per-star features: also encode each piecewise-linearly in this many
+  // quantile bins (train::append_feature_channels); 0: z-scores only.
+  int feature_bins = 0;
+  // Networks per fold: member m (0-based) trains with seed + m, and the
+  // fold's predictions are their averaged class probabilities.
+  int ensemble = 1;
   uint64_t seed = 42;
   std::string device = "cpu";  // cpu | cuda | cuda:N | auto
   int threads = 0;             // CPU threads, 0: all cores
@@ -77,8 +83,20 @@ struct FoldOutcome {
   Predictions test_predictions;
   double seconds = 0;
   bool resumed = false;
+  // An ensemble's fold: each member's own test accuracy (the history and
+  // best_epoch above are member 1's); empty for a single network.
+  std::vector<double> member_accuracy;
   nlohmann::json to_json(const std::vector<std::string>& class_names) const;
 };
+
+// The predictions of an ensemble from its members' on the same rows: the
+// mean class probabilities, their argmax, and (with_loss) the cross-entropy
+// of the mean.
+Predictions average_predictions(const std::vector<Predictions>& members, const Dataset& data, bool with_loss);
+
+// One fold's outcome from its ensemble members': average_predictions and
+// the report on them; history and best epoch from members[0], seconds summed.
+FoldOutcome combine_members(const std::vector<FoldOutcome>& members, const Dataset& data);
 
 struct FoldJob {
   int fold = 0, folds = 1;

@@ -180,6 +180,117 @@ TEST_CASE("features become constant z-scored channels of sequences and images") 
   for (int p = 0; p < 4; ++p) CHECK(seq.sample(0)[4 + p] == 2.0f);
 }
 
+TEST_CASE("quantile edges are NumPy's linear quantiles, each value once") {
+  using varstar::train::quantile_edges;
+  // np.quantile([3, 1, 4, 1, 5, 9, 2, 6], np.linspace(0, 1, 5))
+  CHECK(quantile_edges({3, 1, 4, 1, 5, 9, 2, 6}, 4) == std::vector<double>{1, 1.75, 3.5, 5.25, 9});
+  CHECK(quantile_edges({0, 0, 0, 0, 0, 1, 2, 3, 4}, 4) == std::vector<double>{0, 2, 4});  // ties: fewer bins
+  CHECK(quantile_edges({7, 7, 7}, 8) == std::vector<double>{7});                           // constant: none
+  CHECK_THROWS_AS(quantile_edges({}, 4), varstar::Error);
+}
+
+TEST_CASE("the piecewise-linear encoding fills the bins below a value and part of its own") {
+  const std::vector<double> edges = {0, 1, 3};
+  const auto encode = [&](double z) {
+    std::vector<float> out(2);
+    varstar::train::piecewise_linear(z, edges, out.data());
+    return out;
+  };
+  CHECK(encode(-1) == std::vector<float>{0, 0});
+  CHECK(encode(0.5) == std::vector<float>{0.5f, 0});
+  CHECK(encode(2) == std::vector<float>{1, 0.5f});
+  CHECK(encode(5) == std::vector<float>{1, 1});
+}
+
+TEST_CASE("feature bins add each feature's piecewise-linear channels, with edges that travel to new stars") {
+  // Nine sequences (1, 2); feature 0 is 0..8, feature 1 is constant.
+  std::vector<std::string> ids;
+  std::vector<float> features;
+  for (int i = 0; i < 9; ++i) {
+    ids.push_back(fmt::format("s{}", i));
+    features.insert(features.end(), {static_cast<float>(i), 5.0f});
+  }
+  auto d = varstar::train::make_dataset("seq", ids, std::vector<int32_t>(9, 0), {"x"}, {1, 2}, std::vector<float>(18, 0));
+  varstar::train::append_feature_channels(d, features, 2, 4);
+  // 1 curve + 2 z-scores + 4 bins of feature 0 + none of the constant feature 1.
+  REQUIRE(d.sample_shape == varstar::Shape{7, 2});
+  CHECK(d.description.at("feature_channels") == 6);
+  const double sd = std::sqrt(60.0 / 9);  // population std of 0..8
+  const auto edges = d.description.at("feature_edges").get<std::vector<std::vector<double>>>();
+  REQUIRE(edges.size() == 2);
+  CHECK(edges[1].size() == 1);
+  REQUIRE(edges[0].size() == 5);
+  for (int k = 0; k <= 4; ++k) CHECK(edges[0][k] == doctest::Approx((2 * k - 4) / sd));
+  const float* star3 = d.sample(3);  // z = -1 / sd: bins [1, 0.5, 0, 0]
+  const std::vector<float> expected = {0, -1 / static_cast<float>(sd), 0, 1, 0.5f, 0, 0};
+  for (int ch = 0; ch < 7; ++ch)
+    for (int t = 0; t < 2; ++t) {
+      INFO("channel ", ch, " step ", t);
+      CHECK(star3[ch * 2 + t] == doctest::Approx(expected[ch]).epsilon(1e-6));
+    }
+  // New stars, encoded with the set's statistics after a JSON round trip (as
+  // the model file stores them); bins are ignored there. Beyond the edges: all
+  // zeros or all ones.
+  auto fresh = varstar::train::make_dataset("new", {"lo", "hi"}, {0, 0}, {"x"}, {1, 2}, std::vector<float>(4, 0));
+  fresh.description = nlohmann::json::parse(d.description.dump());
+  const std::vector<float> new_features = {-3, 5, 20, 5};
+  varstar::train::append_feature_channels(fresh, new_features, 2, 0);
+  REQUIRE(fresh.sample_shape == d.sample_shape);
+  for (int k = 0; k < 4; ++k) {
+    CHECK(fresh.sample(0)[(3 + k) * 2] == 0.0f);
+    CHECK(fresh.sample(1)[(3 + k) * 2] == 1.0f);
+  }
+  // The model's statistics must describe these features.
+  auto wrong = varstar::train::make_dataset("new", {"a"}, {0}, {"x"}, {1, 2}, std::vector<float>(2, 0));
+  wrong.description = d.description;
+  CHECK_THROWS_WITH_AS(varstar::train::append_feature_channels(wrong, std::vector<float>{1, 2, 3}, 3),
+                       doctest::Contains("3 features, the model was trained with 2"), varstar::Error);
+}
+
+TEST_CASE("a model trained with feature bins predicts from its saved edges as it did in training") {
+  const fs::path dir = temp_dir("model_bins");
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const Dataset raw = toy_data();
+  std::vector<float> features;  // the class with noise, and the first value of the curve
+  varstar::Generator gen(3);
+  for (int64_t i = 0; i < raw.size(); ++i)
+    features.insert(features.end(), {static_cast<float>(raw.labels[i] + gen.next_uniform()), raw.sample(i)[0]});
+  Dataset data = raw;
+  varstar::train::append_feature_channels(data, features, 2, 8);
+  auto config = toy_config(2);
+  config.feature_bins = 8;
+  const auto job = toy_job(dir.string(), false);
+  const auto outcome = varstar::train::train_fold(config, data, job, quiet);
+  auto loaded = varstar::train::load_model_file((dir / "model.safetensors").string());
+  // The test stars alone, encoded from the model file's description.
+  std::vector<std::string> ids;
+  std::vector<int32_t> labels;
+  std::vector<float> values, test_features;
+  for (int64_t r : job.test_rows) {
+    ids.push_back(raw.ids[r]);
+    labels.push_back(raw.labels[r]);
+    values.insert(values.end(), raw.sample(r), raw.sample(r) + raw.sample_size());
+    test_features.insert(test_features.end(), features.begin() + 2 * r, features.begin() + 2 * r + 2);
+  }
+  auto fresh = varstar::train::make_dataset("unseen", ids, labels, raw.class_names, raw.sample_shape, values);
+  fresh.description = loaded.description.at("representation");
+  varstar::train::append_feature_channels(fresh, test_features, 2);
+  REQUIRE(fresh.sample_shape == loaded.model->sample_shape());
+  std::vector<int64_t> rows(ids.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+  const auto p = varstar::train::predict(*loaded.model, fresh, rows, varstar::Device::cpu(), true);
+  CHECK(p.probabilities == outcome.test_predictions.probabilities);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("feature bins are part of a configuration's identity only when on") {
+  auto config = toy_config(2);
+  const nlohmann::json off = config.to_json();
+  CHECK_FALSE(off.contains("feature_bins"));
+  config.feature_bins = 8;
+  CHECK(varstar::train::TrainConfig::from_json(config.to_json()).feature_bins == 8);
+}
+
 TEST_CASE("TF32 is part of a configuration's identity only when on") {
   auto config = toy_config(2);
   const nlohmann::json off = config.to_json();
@@ -234,5 +345,79 @@ TEST_CASE("cross-validation writes the run folder with metrics, curves and a rep
   CHECK(varstar::train::resume_mismatch(o, other).find("another data") != std::string::npos);
   CHECK_THROWS_WITH_AS(varstar::train::cross_validate(o, folds, [&](int) -> const Dataset& { return other; }, quiet),
                        doctest::Contains("was started with another data"), varstar::Error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("an ensemble's fold averages its members, each the single run of its seed") {
+  const fs::path dir = temp_dir("ensemble");
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const Dataset data = toy_data();
+  const auto folds = varstar::data::kfold(data.size(), 2, true, 42);
+  const auto run = [&](const std::string& name, int ensemble, uint64_t seed, bool resume = false) {
+    varstar::train::RunOptions o;
+    o.train = toy_config(2);
+    o.train.ensemble = ensemble;
+    o.train.seed = seed;
+    o.out_dir = (dir / name).string();
+    o.resume = resume;
+    o.max_folds = 1;
+    o.write_report = ensemble > 1;
+    return varstar::train::cross_validate(o, folds, [&](int) -> const Dataset& { return data; }, quiet);
+  };
+  const auto a = run("seed11", 1, 11), b = run("seed12", 1, 12), e = run("both", 2, 11);
+  const auto& fa = a.folds[0].test_predictions;
+  const auto& fb = b.folds[0].test_predictions;
+  const auto& fe = e.folds[0].test_predictions;
+  REQUIRE(e.folds[0].member_accuracy.size() == 2);
+  CHECK(e.folds[0].member_accuracy[0] == a.folds[0].test.accuracy);
+  CHECK(e.folds[0].member_accuracy[1] == b.folds[0].test.accuracy);
+  REQUIRE(fe.probabilities.size() == fa.probabilities.size());
+  CHECK(fa.probabilities != fb.probabilities);  // the seeds differ
+  for (size_t i = 0; i < fe.probabilities.size(); ++i)
+    CHECK(fe.probabilities[i] == fa.probabilities[i] / 2.0f + fb.probabilities[i] / 2.0f);
+  CHECK(e.metrics.at("summary").at("ensemble").at("members") == 2);
+  CHECK_FALSE(a.metrics.at("summary").contains("ensemble"));
+  std::stringstream html;
+  html << std::ifstream(dir / "both" / "report.html").rdbuf();
+  CHECK(html.str().find("each of the 2 ensemble members alone") != std::string::npos);
+  // Resuming after a kill between the members' results and the fold's: the
+  // finished member is read back, the other continues from its checkpoint.
+  fs::remove(dir / "both" / "metrics.json");
+  fs::remove(dir / "both" / "checkpoints" / "fold1" / "result.json");
+  fs::remove(dir / "both" / "checkpoints" / "fold1" / "member2" / "result.json");
+  const auto resumed = run("both", 2, 11, true);
+  CHECK(resumed.folds[0].test_predictions.probabilities == fe.probabilities);
+  CHECK(resumed.folds[0].member_accuracy == e.folds[0].member_accuracy);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("averaged predictions: mean probabilities, their argmax and the cross-entropy of the mean") {
+  auto d = varstar::train::make_dataset("two", {"a", "b"}, {0, 1}, {"x", "y"}, {1, 1}, {0, 0});
+  varstar::train::Predictions p, q;
+  p.rows = q.rows = {0, 1};
+  p.probabilities = {0.9f, 0.1f, 0.6f, 0.4f};
+  q.probabilities = {0.3f, 0.7f, 0.2f, 0.8f};
+  const auto m = varstar::train::average_predictions({p, q}, d, true);
+  CHECK(m.probabilities[0] == doctest::Approx(0.6));
+  CHECK(m.probabilities[3] == doctest::Approx(0.6));
+  CHECK(m.predicted == std::vector<int32_t>{0, 1});
+  CHECK(m.loss == doctest::Approx(-std::log(0.6)));
+  q.rows = {1, 0};
+  CHECK_THROWS_WITH_AS(varstar::train::average_predictions({p, q}, d, false), doctest::Contains("different rows"),
+                       varstar::Error);
+}
+
+TEST_CASE("model files form an ensemble only with the same network, classes and representation") {
+  const fs::path dir = temp_dir("ensemble_files");
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const Dataset data = toy_data();
+  std::unique_ptr<varstar::models::Model> model;
+  varstar::train::train_fold(toy_config(1), data, toy_job("", false), quiet, &model);
+  const std::string p1 = (dir / "a.safetensors").string(), p2 = (dir / "b.safetensors").string();
+  varstar::train::save_model_file(p1, *model, {{"classes", data.class_names}, {"representation", {{"mode", "x"}}}});
+  varstar::train::save_model_file(p2, *model, {{"classes", data.class_names}, {"representation", {{"mode", "y"}}}});
+  CHECK(varstar::train::load_model_files({p1, p1}).size() == 2);
+  CHECK_THROWS_WITH_AS(varstar::train::load_model_files({p1, p2}), doctest::Contains("another representation"),
+                       varstar::DataError);
   fs::remove_all(dir);
 }
