@@ -15,7 +15,8 @@ void run_cv(varstar::app::TrainArgs& a) {
   a.finalise();
   train::Progress progress(a.progress_mode());
   data::PrepareOptions o = a.prepare_options(progress);
-  train::PreparedData data(data::prepare(o), nullptr, a.config.feature_bins);
+  train::PreparedData data(data::prepare(o), nullptr, a.config.feature_bins,
+                           train::parse_feature_statistics(a.feature_statistics));
   const auto& p = data.prepared();
   if (p.simulated) progress.message(std::string("*** ") + data::kSimulatedDataNotice + " ***", true);
   if (progress.mode() != train::ProgressMode::quiet && progress.mode() != train::ProgressMode::json)

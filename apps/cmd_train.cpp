@@ -16,7 +16,8 @@ void run_train(varstar::app::TrainArgs& a) {
   train::Progress progress(a.progress_mode());
   data::PrepareOptions o = a.prepare_options(progress);
   o.folds = 2;  // folds are not used; prepare still writes them
-  train::PreparedData data(data::prepare(o), nullptr, a.config.feature_bins);
+  train::PreparedData data(data::prepare(o), nullptr, a.config.feature_bins,
+                           train::FeatureStatistics::all_stars);  // every star is a training star
   const train::Dataset& d = data.for_fold(0);
   VARSTAR_CHECK(!d.uses_labels,
                 "representation '{}' is built from the labels of the stars being classified, so a model trained on it "
@@ -33,9 +34,7 @@ void run_train(varstar::app::TrainArgs& a) {
   std::vector<train::EpochRecord> last_epochs;
   a.start_profile();
   for (int m = 0; m < n_members; ++m) {
-    train::TrainConfig config = a.config;
-    config.seed += static_cast<uint64_t>(m);
-    config.ensemble = 1;
+    train::TrainConfig config = a.config.member(m);
     train::FoldJob job;
     for (int64_t i = 0; i < d.size(); ++i) job.train_rows.push_back(i);
     job.checkpoint_dir = n_members == 1 ? a.out : fmt::format("{}/member{}", a.out, m + 1);

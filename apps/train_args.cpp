@@ -48,6 +48,13 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
                "the model); 0: z-scored features only")
       ->capture_default_str()
       ->check(CLI::Range(0, 64));
+  if (with_folds)
+    a.add_option("--feature-statistics", feature_statistics,
+                 "Per-star features are z-scored and binned with the statistics of each fold's training rows "
+                 "('training': nothing of the test stars reaches the inputs) or of all stars ('all': test folds "
+                 "included, no labels; transductive)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"training", "all"}));
   a.add_option("--ensemble", config.ensemble,
                "Networks per fold, member m trained with --seed + m; predictions average their class probabilities")
       ->capture_default_str()

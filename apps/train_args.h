@@ -14,6 +14,7 @@ struct TrainArgs {
   DataArgs data;
   train::TrainConfig config;
   std::string preset;
+  std::string feature_statistics = "training";  // cv: training | all (train::parse_feature_statistics)
   std::string out;  // run folder; default runs/<name>-<time>
   bool resume = false;
   bool quiet = false;

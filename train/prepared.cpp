@@ -54,7 +54,14 @@ void piecewise_linear(double z, std::span<const double> edges, float* out) {
     out[k] = static_cast<float>(std::clamp((z - edges[k]) / (edges[k + 1] - edges[k]), 0.0, 1.0));
 }
 
-void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features, int feature_bins) {
+FeatureStatistics parse_feature_statistics(std::string_view text) {
+  if (text == "training") return FeatureStatistics::training_rows;
+  if (text == "all") return FeatureStatistics::all_stars;
+  throw Error(fmt::format("feature statistics must be 'training' or 'all', got '{}'", text));
+}
+
+void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features, int feature_bins,
+                             std::span<const int64_t> fit_rows) {
   VARSTAR_CHECK(d.sample_shape.size() >= 2, "feature channels need samples of shape (channels, ...), got {}",
                 shape_str(d.sample_shape));
   VARSTAR_CHECK(feature_bins >= 0, "feature bins must be >= 0, got {}", feature_bins);
@@ -72,12 +79,16 @@ void append_feature_channels(Dataset& d, std::span<const float> features, int64_
                       (edges.empty() || static_cast<int64_t>(edges.size()) == n_features),
                   "{} features, the model was trained with {}", n_features, mean.size());
   } else {
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t f = 0; f < n_features; ++f) mean[f] += features[i * n_features + f] / static_cast<double>(n);
-    for (int64_t i = 0; i < n; ++i)
+    std::vector<int64_t> rows(fit_rows.begin(), fit_rows.end());
+    if (rows.empty())
+      for (int64_t i = 0; i < n; ++i) rows.push_back(i);
+    const double m = static_cast<double>(rows.size());
+    for (int64_t i : rows)
+      for (int64_t f = 0; f < n_features; ++f) mean[f] += features[i * n_features + f] / m;
+    for (int64_t i : rows)
       for (int64_t f = 0; f < n_features; ++f) {
         const double dv = features[i * n_features + f] - mean[f];
-        sd[f] += dv * dv / static_cast<double>(n);
+        sd[f] += dv * dv / m;
       }
     for (int64_t f = 0; f < n_features; ++f) {  // a constant feature's spread is rounding: score it 0
       sd[f] = std::sqrt(sd[f]);
@@ -85,10 +96,11 @@ void append_feature_channels(Dataset& d, std::span<const float> features, int64_
     }
     d.description["feature_mean"] = mean;
     d.description["feature_std"] = sd;
+    d.description["feature_statistics_rows"] = rows.size();
     if (feature_bins > 0) {
-      std::vector<double> column(static_cast<size_t>(n));
+      std::vector<double> column(rows.size());
       for (int64_t f = 0; f < n_features; ++f) {
-        for (int64_t i = 0; i < n; ++i) column[i] = z_score(i, f);
+        for (size_t r = 0; r < rows.size(); ++r) column[r] = z_score(rows[r], f);
         edges.push_back(quantile_edges(column, feature_bins));
       }
       d.description["feature_bins"] = feature_bins;
@@ -117,18 +129,30 @@ void append_feature_channels(Dataset& d, std::span<const float> features, int64_
 }
 
 PreparedData::PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation,
-                           int feature_bins)
+                           int feature_bins, FeatureStatistics statistics)
     : prepared_(std::move(prepared)) {
   VARSTAR_CHECK(!prepared_.cache_path.empty(), "the prepared data set has no representation (give --representation)");
   cache_ = std::make_shared<data::MappedCache>(data::MappedCache::open(prepared_.cache_path));
   if (cache_->has("x")) {
     per_fold_.push_back(dataset_from_array(prepared_, cache_, "x"));
     if (cache_->has("features")) {
-      const auto& e = cache_->entry("features");
-      if (trained_representation.is_object())
+      const int64_t n_features = cache_->entry("features").shape.at(1);
+      const std::span<const float> features = cache_->f32("features");
+      Dataset shared = std::move(per_fold_[0]);
+      per_fold_.clear();
+      const bool trained = trained_representation.is_object() && trained_representation.contains("feature_mean");
+      if (trained) {
         for (const char* key : {"feature_mean", "feature_std", "feature_edges"})
-          if (trained_representation.contains(key)) per_fold_[0].description[key] = trained_representation.at(key);
-      append_feature_channels(per_fold_[0], cache_->f32("features"), e.shape.at(1), feature_bins);
+          if (trained_representation.contains(key)) shared.description[key] = trained_representation.at(key);
+      } else if (statistics == FeatureStatistics::training_rows && !prepared_.folds.empty()) {
+        for (const auto& fold : prepared_.folds) {
+          per_fold_.push_back(shared);
+          append_feature_channels(per_fold_.back(), features, n_features, feature_bins, fold.train);
+        }
+        return;
+      }
+      append_feature_channels(shared, features, n_features, feature_bins);
+      per_fold_.push_back(std::move(shared));
       return;
     }
   } else {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/cache.h"
@@ -25,15 +26,24 @@ std::vector<double> quantile_edges(std::vector<double> column, int bins);
 void piecewise_linear(double z, std::span<const double> edges, float* out);
 
 // Samples (C, ...) (sequences (C, L) or images (C, H, W)) with per-star
-// features (F): the features, z-scored (mean and std over the set, no labels
-// involved), become F constant channels appended to each sample, so the
-// network sees the period, amplitudes and colour. With feature_bins > 0 each
-// z-score also gets its piecewise-linear encoding in feature_bins quantile
-// bins of the set (up to feature_bins more channels per feature). Records
-// the statistics in d.description (feature_mean, feature_std, feature_edges);
-// when d.description already has them (the training set's, for prediction)
-// they are used instead, and feature_bins is ignored.
-void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features, int feature_bins = 0);
+// features (F): the features, z-scored (mean and std over the rows
+// `fit_rows`, or all rows when empty; no labels involved), become F constant
+// channels appended to each sample, so the network sees the period,
+// amplitudes and colour. With feature_bins > 0 each z-score also gets its
+// piecewise-linear encoding in feature_bins quantile bins of those rows (up
+// to feature_bins more channels per feature). Records the statistics in
+// d.description (feature_mean, feature_std, feature_edges,
+// feature_statistics_rows); when d.description already has them (the
+// training set's, for prediction) they are used instead, and feature_bins
+// and fit_rows are ignored.
+void append_feature_channels(Dataset& d, std::span<const float> features, int64_t n_features, int feature_bins = 0,
+                             std::span<const int64_t> fit_rows = {});
+
+// Whose statistics z-score and bin the features of a cross-validation fold:
+// its training rows (nothing of the test stars reaches the inputs), or all
+// stars of the set (test folds included: transductive, as varstar did before).
+enum class FeatureStatistics { training_rows, all_stars };
+FeatureStatistics parse_feature_statistics(std::string_view text);  // "training" | "all"
 
 class PreparedData {
  public:
@@ -41,8 +51,9 @@ class PreparedData {
   // `trained_representation`: the representation description stored with a
   // trained model (its feature statistics and bin edges are reused), or null
   // for training. `feature_bins`: see append_feature_channels (training only).
+  // `statistics`: training_rows gives every fold its own encoded data set.
   explicit PreparedData(data::PreparedDataset prepared, const nlohmann::json& trained_representation = nullptr,
-                        int feature_bins = 0);
+                        int feature_bins = 0, FeatureStatistics statistics = FeatureStatistics::training_rows);
   const Dataset& for_fold(int fold) const;
   const data::PreparedDataset& prepared() const { return prepared_; }
   const std::vector<data::Fold>& folds() const { return prepared_.folds; }

@@ -198,9 +198,7 @@ RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold
         if (n_members > 1 && options.resume && load_finished_fold(member_dir / "result.json", data, member)) {
           progress.message(fmt::format("fold {}/{}: member {}/{} already finished", k + 1, n_folds, m + 1, n_members));
         } else {
-          TrainConfig config = options.train;
-          config.seed += static_cast<uint64_t>(m);
-          config.ensemble = 1;
+          TrainConfig config = options.train.member(m);
           if (n_members > 1)
             progress.message(fmt::format("fold {}/{}: ensemble member {}/{} (seed {})", k + 1, n_folds, m + 1,
                                          n_members, config.seed));

@@ -104,6 +104,13 @@ nlohmann::json history_json(const std::vector<EpochRecord>& history) {
 
 }  // namespace
 
+TrainConfig TrainConfig::member(int m) const {
+  TrainConfig c = *this;
+  c.seed += static_cast<uint64_t>(m);
+  c.ensemble = 1;
+  return c;
+}
+
 nlohmann::json TrainConfig::to_json() const {
   nlohmann::json j = {{"model", model},
                       {"epochs", epochs},

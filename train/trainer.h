@@ -53,6 +53,8 @@ struct TrainConfig {
   // the numbers.
   bool tf32 = false;
 
+  // The configuration of ensemble member m: seed + m, one network.
+  TrainConfig member(int m) const;
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);
 };

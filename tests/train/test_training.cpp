@@ -11,6 +11,8 @@
 #include <sstream>
 #include <sys/wait.h>
 
+#include "data/catalog_io.h"
+#include "data/sim/simulate.h"
 #include "engine/random.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
@@ -419,5 +421,45 @@ TEST_CASE("model files form an ensemble only with the same network, classes and 
   CHECK(varstar::train::load_model_files({p1, p1}).size() == 2);
   CHECK_THROWS_WITH_AS(varstar::train::load_model_files({p1, p2}), doctest::Contains("another representation"),
                        varstar::DataError);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("in cross-validation each fold's features are scored with its training rows' statistics") {
+  const fs::path dir = temp_dir("fold_statistics");
+  varstar::sim::SimOptions so;
+  so.stars_per_class = 30;
+  const varstar::sim::SimulatedData sim = varstar::sim::simulate(so);
+  fs::create_directories(dir / "builtin");
+  varstar::data::write_catalog_cds((dir / "builtin" / "Table2.txt").string(), sim.rows, {});
+  varstar::data::PrepareOptions o;
+  o.builtin_dir = (dir / "builtin").string();
+  o.out_dir = (dir / "out").string();
+  o.classes = "5";
+  o.per_class = 20;
+  o.folds = 3;
+  o.representation = "harmonic-shape:n_points=16";
+  const varstar::data::PreparedDataset prepared = varstar::data::prepare(o);
+  using varstar::train::FeatureStatistics;
+  const varstar::train::PreparedData per_fold(prepared, nullptr, 4, FeatureStatistics::training_rows);
+  const varstar::train::PreparedData pooled(prepared, nullptr, 4, FeatureStatistics::all_stars);
+  const auto cache = varstar::data::MappedCache::open(prepared.cache_path);
+  const std::span<const float> features = cache.f32("features");
+  const int64_t n_features = cache.entry("features").shape.at(1);
+  CHECK(pooled.for_fold(0).description.at("feature_statistics_rows") == prepared.rows.size());
+  for (int k = 0; k < 3; ++k) {
+    const Dataset& d = per_fold.for_fold(k);
+    const auto& train = prepared.folds[k].train;
+    CHECK(d.description.at("feature_statistics_rows") == train.size());
+    double mean = 0;  // feature 0 over the training rows
+    for (int64_t r : train) mean += features[r * n_features] / static_cast<double>(train.size());
+    CHECK(d.description.at("feature_mean")[0].get<double>() == doctest::Approx(mean).epsilon(1e-12));
+    CHECK(d.description.at("feature_mean") != pooled.for_fold(0).description.at("feature_mean"));
+    // A test star's feature channel is scored with the fold's statistics.
+    const int64_t star = prepared.folds[k].test.front();
+    const double sd = d.description.at("feature_std")[0].get<double>();
+    CHECK(d.sample(star)[2 * 16] == doctest::Approx((features[star * n_features] - mean) / sd).epsilon(1e-5));
+  }
+  CHECK_THROWS_WITH_AS(varstar::train::parse_feature_statistics("test"), doctest::Contains("'training' or 'all'"),
+                       varstar::Error);
   fs::remove_all(dir);
 }
