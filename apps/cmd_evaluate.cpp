@@ -39,12 +39,7 @@ void run_evaluate(EvaluateArgs& a) {
                 fmt::join(classes, ", "), fmt::join(d.class_names, ", "));
   std::vector<int64_t> rows(static_cast<size_t>(d.size()));
   for (int64_t i = 0; i < d.size(); ++i) rows[i] = i;
-  std::vector<train::Predictions> parts;
-  for (auto& m : members) {
-    m.model->to(device);
-    parts.push_back(train::predict(*m.model, d, rows, device, true));
-  }
-  const train::Predictions p = train::average_predictions(parts, d, true);
+  const train::Predictions p = train::predict_ensemble(members, d, rows, device, true);
   const train::ClassificationReport r = train::classification_report(d.labels, p.predicted, d.n_classes());
   if (!d.warning.empty()) std::printf("*** WARNING: %s ***\n", d.warning.c_str());
   std::printf("%s on %lld stars: accuracy %.2f%%, weighted F1 %.4f, macro F1 %.4f, loss %.4f\n", model_text.c_str(),

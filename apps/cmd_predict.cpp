@@ -56,12 +56,7 @@ void run_predict(const PredictArgs& a) {
                 shape_str(members.front().model->sample_shape()), shape_str(d.sample_shape));
   std::vector<int64_t> rows(ids.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
-  std::vector<train::Predictions> parts;
-  for (auto& m : members) {
-    m.model->to(device);
-    parts.push_back(train::predict(*m.model, d, rows, device, false));
-  }
-  const train::Predictions p = train::average_predictions(parts, d, false);
+  const train::Predictions p = train::predict_ensemble(members, d, rows, device, false);
   std::string csv = fmt::format("# varstar predict: model {} ({}), representation {}\n", model_text,
                                 desc.at("model").get<std::string>(), spec.mode);
   csv += "id,predicted";

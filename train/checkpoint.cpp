@@ -123,4 +123,14 @@ std::vector<LoadedModel> load_model_files(const std::vector<std::string>& paths)
   return out;
 }
 
+Predictions predict_ensemble(std::vector<LoadedModel>& members, const Dataset& data, const std::vector<int64_t>& rows,
+                             Device device, bool with_loss) {
+  std::vector<Predictions> parts;
+  for (auto& m : members) {
+    m.model->to(device);
+    parts.push_back(predict(*m.model, data, rows, device, with_loss));
+  }
+  return average_predictions(parts, data, with_loss);
+}
+
 }  // namespace varstar::train

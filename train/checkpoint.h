@@ -17,6 +17,7 @@
 
 #include "engine/optim.h"
 #include "models/models.h"
+#include "train/trainer.h"
 
 namespace varstar::train {
 
@@ -36,6 +37,9 @@ LoadedModel load_model_file(const std::string& path);
 // classes and representation (feature statistics included), else a
 // DataError naming the first file that differs and what.
 std::vector<LoadedModel> load_model_files(const std::vector<std::string>& paths);
+// The members' averaged predictions of `rows` (train::predict per member, moved to `device`).
+Predictions predict_ensemble(std::vector<LoadedModel>& members, const Dataset& data, const std::vector<int64_t>& rows,
+                             Device device, bool with_loss);
 
 // Copies named tensors into a module's parameters and buffers, checking that
 // every name is present with the right shape. `prefix` selects keys.

@@ -58,9 +58,7 @@ bool load_finished_fold(const fs::path& path, const Dataset& data, FoldOutcome& 
   out.test_predictions.probabilities = p.at("probabilities").get<std::vector<float>>();
   out.test_predictions.loss = p.at("loss").get<double>();
   out.member_accuracy = j.value("member_accuracy", out.member_accuracy);
-  std::vector<int32_t> truth;
-  for (int64_t r : out.test_predictions.rows) truth.push_back(data.labels.at(r));
-  out.test = classification_report(truth, out.test_predictions.predicted, data.n_classes());
+  out.test = report_on(out.test_predictions, data);
   return true;
 }
 

@@ -182,6 +182,12 @@ nlohmann::json FoldOutcome::to_json(const std::vector<std::string>& class_names)
   return j;
 }
 
+ClassificationReport report_on(const Predictions& p, const Dataset& data) {
+  std::vector<int32_t> truth;
+  for (int64_t r : p.rows) truth.push_back(data.labels.at(r));
+  return classification_report(truth, p.predicted, data.n_classes());
+}
+
 Predictions average_predictions(const std::vector<Predictions>& members, const Dataset& data, bool with_loss) {
   VARSTAR_CHECK(!members.empty(), "an ensemble needs at least one member");
   Predictions p;
@@ -218,9 +224,7 @@ FoldOutcome combine_members(const std::vector<FoldOutcome>& members, const Datas
     out.member_accuracy.push_back(m.test.accuracy);
   }
   out.test_predictions = average_predictions(parts, data, true);
-  std::vector<int32_t> truth;
-  for (int64_t r : out.test_predictions.rows) truth.push_back(data.labels.at(r));
-  out.test = classification_report(truth, out.test_predictions.predicted, data.n_classes());
+  out.test = report_on(out.test_predictions, data);
   return out;
 }
 
@@ -532,9 +536,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   outcome.best_epoch = best_epoch;
   if (!job.test_rows.empty()) {
     outcome.test_predictions = predict(*model, data, job.test_rows, device, true);
-    std::vector<int32_t> truth;
-    for (int64_t r : job.test_rows) truth.push_back(data.labels[r]);
-    outcome.test = classification_report(truth, outcome.test_predictions.predicted, data.n_classes());
+    outcome.test = report_on(outcome.test_predictions, data);
   }
   if (!job.checkpoint_dir.empty())
     save_model_file(job.checkpoint_dir + "/model.safetensors", *model,

@@ -91,6 +91,9 @@ struct FoldOutcome {
   nlohmann::json to_json(const std::vector<std::string>& class_names) const;
 };
 
+// The classification report of predictions against the data set's labels.
+ClassificationReport report_on(const Predictions& p, const Dataset& data);
+
 // The predictions of an ensemble from its members' on the same rows: the
 // mean class probabilities, their argmax, and (with_loss) the cross-entropy
 // of the mean.
