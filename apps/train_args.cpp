@@ -36,6 +36,10 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
       ->capture_default_str();
   a.add_option("--weight-decay", config.weight_decay, "Weight decay")->capture_default_str();
   a.add_option("--lr-schedule", config.lr_schedule, "constant | cosine")->capture_default_str();
+  a.add_option("--lr-warmup", config.lr_warmup,
+               "Epochs over which the learning rate rises linearly, step by step, to the scheduled rate (0: none)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   a.add_flag("--class-weights", config.class_weights, "Weight the loss by balanced class weights of the training rows");
   a.add_option("--validation-fraction", config.validation_fraction,
                "Hold out this share of the training rows (stratified) for validation / early stopping")

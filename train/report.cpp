@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/error.h"
+#include "train/run.h"
 
 namespace varstar::train {
 
@@ -198,6 +199,8 @@ std::string render_report(const ReportInput& in) {
                      100 * b.at("accuracy_std").get<double>());
   }
   h += "</table>";
+  for (const std::string& w : weak_member_warnings(summary))
+    h += "<div class=\"banner warn weak-member\">" + html_escape(w) + "</div>";
   double seconds = 0, rate_sum = 0;
   int64_t epochs_run = 0;
   for (const auto& f : folds) {

@@ -70,6 +70,19 @@ void write_fold_result(const fs::path& path, const FoldOutcome& outcome, const D
 
 }  // namespace
 
+std::vector<std::string> weak_member_warnings(const nlohmann::json& summary) {
+  std::vector<std::string> out;
+  if (!summary.contains("ensemble")) return out;
+  for (const auto& w : summary.at("ensemble").value("weak_members", nlohmann::json::array())) {
+    const int fold = w.at("fold").get<int>(), member = w.at("member").get<int>();
+    out.push_back(fmt::format("fold {} member {} reached {:.2f}%, its best sibling {:.2f}%: it may not have learned "
+                              "(its epochs: checkpoints/fold{}/member{}/result.json)",
+                              fold, member, 100 * w.at("accuracy").get<double>(),
+                              100 * w.at("best_other").get<double>(), fold, member));
+  }
+  return out;
+}
+
 std::string machine_description() {
   std::string cpu = "unknown CPU";
   std::ifstream info("/proc/cpuinfo");
@@ -80,6 +93,19 @@ std::string machine_description() {
     }
   return fmt::format("{}, {} hardware threads, varstar using {} thread(s)", cpu, std::thread::hardware_concurrency(),
                      num_threads());
+}
+
+std::vector<WeakMember> weak_members(const std::vector<FoldOutcome>& folds) {
+  std::vector<WeakMember> weak;
+  for (const auto& f : folds)
+    for (size_t m = 0; m < f.member_accuracy.size(); ++m) {
+      double best_other = -1;
+      for (size_t o = 0; o < f.member_accuracy.size(); ++o)
+        if (o != m) best_other = std::max(best_other, f.member_accuracy[o]);
+      if (best_other >= 0 && f.member_accuracy[m] < best_other - kWeakMemberMargin)
+        weak.push_back({f.fold, static_cast<int>(m), f.member_accuracy[m], best_other});
+    }
+  return weak;
 }
 
 nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std::vector<std::string>& class_names) {
@@ -115,8 +141,15 @@ nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std:
                       {"pooled", pooled.to_json(class_names)}};
   std::vector<double> member_acc;  // every ensemble member alone, over all folds
   for (const auto& f : folds) member_acc.insert(member_acc.end(), f.member_accuracy.begin(), f.member_accuracy.end());
-  if (!member_acc.empty())
-    j["ensemble"] = {{"members", folds.front().member_accuracy.size()}, {"member_accuracy", ms(member_acc)}};
+  if (!member_acc.empty()) {
+    nlohmann::json weak = nlohmann::json::array();
+    for (const WeakMember& w : weak_members(folds))
+      weak.push_back(
+          {{"fold", w.fold + 1}, {"member", w.member + 1}, {"accuracy", w.accuracy}, {"best_other", w.best_other}});
+    j["ensemble"] = {{"members", folds.front().member_accuracy.size()},
+                     {"member_accuracy", ms(member_acc)},
+                     {"weak_members", weak}};
+  }
   return j;
 }
 

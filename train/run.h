@@ -50,8 +50,22 @@ RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold
 // it can (or there is no run there yet). cross_validate's --resume throws with it.
 std::string resume_mismatch(const RunOptions& options, const Dataset& first);
 
-// Mean +/- std over folds of accuracy and weighted/macro precision, recall, F1.
+// Ensemble members whose test accuracy is more than kWeakMemberMargin below
+// the best of their fold's other members: most likely networks that never
+// learned, which the fold's average hides.
+inline constexpr double kWeakMemberMargin = 0.10;
+struct WeakMember {
+  int fold = 0, member = 0;  // 0-based
+  double accuracy = 0, best_other = 0;
+};
+std::vector<WeakMember> weak_members(const std::vector<FoldOutcome>& folds);
+
+// Mean +/- std over folds of accuracy and weighted/macro precision, recall,
+// F1; for ensembles also the members alone and the weak ones (1-based).
 nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std::vector<std::string>& class_names);
+
+// One sentence per weak member in a summarise_folds summary.
+std::vector<std::string> weak_member_warnings(const nlohmann::json& summary);
 
 // A one-line description of this machine (CPU model, cores) for reports.
 std::string machine_description();

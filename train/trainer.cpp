@@ -63,12 +63,6 @@ struct PendingStep {
   int64_t batch_index = 0;
 };
 
-double scheduled_lr(const TrainConfig& c, int epoch) {
-  if (c.lr_schedule == "constant") return c.lr;
-  if (c.lr_schedule == "cosine") return c.lr * 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / std::max(c.epochs, 1)));
-  throw Error(fmt::format("unknown learning-rate schedule '{}': expected constant or cosine", c.lr_schedule));
-}
-
 // Stratified hold-out of `fraction` of the training rows (at least one row of
 // every class with two or more rows), seeded by (seed, fold).
 void split_validation(const Dataset& data, const std::vector<int64_t>& rows, double fraction, uint64_t seed, int fold,
@@ -104,6 +98,18 @@ nlohmann::json history_json(const std::vector<EpochRecord>& history) {
 
 }  // namespace
 
+double scheduled_lr(const TrainConfig& c, int epoch, int64_t step, int64_t steps) {
+  double lr = c.lr;
+  if (c.lr_schedule == "cosine")
+    lr *= 0.5 * (1.0 + std::cos(M_PI * (epoch - 1) / std::max(c.epochs, 1)));
+  else if (c.lr_schedule != "constant")
+    throw Error(fmt::format("unknown learning-rate schedule '{}': expected constant or cosine", c.lr_schedule));
+  const int64_t warmup_steps = static_cast<int64_t>(c.lr_warmup) * steps;
+  const int64_t global_step = static_cast<int64_t>(epoch - 1) * steps + step;
+  if (global_step < warmup_steps) lr *= static_cast<double>(global_step + 1) / static_cast<double>(warmup_steps);
+  return lr;
+}
+
 TrainConfig TrainConfig::member(int m) const {
   TrainConfig c = *this;
   c.seed += static_cast<uint64_t>(m);
@@ -128,6 +134,7 @@ nlohmann::json TrainConfig::to_json() const {
   if (tf32) j["tf32"] = true;  // absent when off, so older checkpoints keep their identity
   if (feature_bins > 0) j["feature_bins"] = feature_bins;  // likewise
   if (ensemble > 1) j["ensemble"] = ensemble;
+  if (lr_warmup > 0) j["lr_warmup"] = lr_warmup;
   return j;
 }
 
@@ -140,6 +147,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   c.optimizer = j.value("optimizer", c.optimizer);
   c.weight_decay = j.value("weight_decay", c.weight_decay);
   c.lr_schedule = j.value("lr_schedule", c.lr_schedule);
+  c.lr_warmup = j.value("lr_warmup", c.lr_warmup);
   c.class_weights = j.value("class_weights", c.class_weights);
   c.validation_fraction = j.value("validation_fraction", c.validation_fraction);
   c.patience = j.value("patience", c.patience);
@@ -348,7 +356,8 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   bool stop = false;
   for (int epoch = start_epoch; epoch <= config.epochs && !stop; ++epoch) {
     const auto t_epoch = Clock::now();
-    const double lr = scheduled_lr(config, epoch);
+    const double lr = scheduled_lr(config, epoch, batches - 1, batches);  // its last step's
+    const bool warming_up = epoch <= config.lr_warmup;
     optimizer->set_lr(lr);
     model->train();
     const std::vector<int64_t> order = epoch_permutation(fit, config.seed, job.fold, epoch);
@@ -387,7 +396,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
     // epoch, since the learning rate is part of the captured Adam launch.
     std::unique_ptr<GraphedStep> graphed;
     Tensor x_static, y_static, logits_static;
-    if (use_graph) {
+    if (use_graph && !warming_up) {
       graphed = std::make_unique<GraphedStep>(
           device,
           [&] {
@@ -410,7 +419,8 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
                           std::min(n_fit, begin + config.batch));
       const int64_t count = batch.y.numel();
       Tensor logits, loss;
-      if (use_graph && count == config.batch) {
+      if (warming_up) optimizer->set_lr(scheduled_lr(config, epoch, b, batches));
+      if (graphed && count == config.batch) {
         if (!x_static.defined()) {
           x_static = batch.x.to(device);
           y_static = batch.y.to(device);

@@ -27,6 +27,9 @@ struct TrainConfig {
   std::string optimizer = "adam";  // adam | adamw | sgd (momentum 0.9)
   double weight_decay = 0.0;
   std::string lr_schedule = "constant";  // constant | cosine
+  // > 0: the learning rate rises linearly, step by step, over the first this
+  // many epochs (from 1/steps of the scheduled rate to all of it).
+  int lr_warmup = 0;
   bool class_weights = false;  // weight the loss by balanced class weights of the training rows
   double validation_fraction = 0.0;  // > 0: hold out this share of the training rows (stratified)
   int patience = 0;            // > 0 (needs a validation split): stop after this many epochs without a better validation loss
@@ -119,6 +122,11 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
 // Class probabilities of `rows` (eval mode, batches of 256).
 Predictions predict(models::Model& model, const Dataset& data, const std::vector<int64_t>& rows, Device device,
                     bool with_loss);
+
+// The learning rate of step `step` (0-based) of epoch `epoch` (1-based), with
+// `steps` steps per epoch: the schedule's rate for the epoch, times the
+// warm-up's share while it lasts.
+double scheduled_lr(const TrainConfig& config, int epoch, int64_t step, int64_t steps);
 
 // The seeded permutation used for (seed, fold, epoch).
 std::vector<int64_t> epoch_permutation(const std::vector<int64_t>& rows, uint64_t seed, int fold, int epoch);

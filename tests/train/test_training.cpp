@@ -102,30 +102,37 @@ TEST_CASE("child: train until killed") {
   const char* dir = std::getenv("VARSTAR_TEST_CHILD_DIR");
   if (dir == nullptr) return;
   varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
-  varstar::train::train_fold(toy_config(4), toy_data(), toy_job(dir, false), quiet);
+  auto config = toy_config(4);
+  config.lr_warmup = std::atoi(std::getenv("VARSTAR_TEST_CHILD_WARMUP"));
+  varstar::train::train_fold(config, toy_data(), toy_job(dir, false), quiet);
   FAIL("the child should have been killed");
 }
 
 TEST_CASE("a run killed mid-epoch and resumed ends with the same weights as an uninterrupted one") {
-  const fs::path dir = temp_dir("resume");
-  // 72 training rows in batches of 16: 5 steps per epoch; step 13 is inside epoch 3.
-  const std::string cmd = fmt::format(
-      "VARSTAR_TEST_KILL_AFTER_STEPS=13 VARSTAR_TEST_CHILD_DIR='{}' /proc/{}/exe -tc='child: train until killed' "
-      ">/dev/null 2>&1", dir.string(), getpid());
-  const int status = std::system(cmd.c_str());
-  REQUIRE(WIFSIGNALED(status) == false);  // the shell reports the child's SIGKILL as exit status 128 + 9
-  CHECK(WEXITSTATUS(status) == 128 + SIGKILL);
-  REQUIRE(fs::exists(dir / "last.safetensors"));
-  CHECK_FALSE(fs::exists(dir / "model.safetensors"));
+  for (const int warmup : {0, 3}) {  // 3: killed while the learning rate still warms up
+    CAPTURE(warmup);
+    auto config = toy_config(4);
+    config.lr_warmup = warmup;
+    const fs::path dir = temp_dir("resume");
+    // 72 training rows in batches of 16: 5 steps per epoch; step 13 is inside epoch 3.
+    const std::string cmd = fmt::format(
+        "VARSTAR_TEST_KILL_AFTER_STEPS=13 VARSTAR_TEST_CHILD_DIR='{}' VARSTAR_TEST_CHILD_WARMUP={} /proc/{}/exe "
+        "-tc='child: train until killed' >/dev/null 2>&1", dir.string(), warmup, getpid());
+    const int status = std::system(cmd.c_str());
+    REQUIRE(WIFSIGNALED(status) == false);  // the shell reports the child's SIGKILL as exit status 128 + 9
+    CHECK(WEXITSTATUS(status) == 128 + SIGKILL);
+    REQUIRE(fs::exists(dir / "last.safetensors"));
+    CHECK_FALSE(fs::exists(dir / "model.safetensors"));
 
-  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
-  std::unique_ptr<varstar::models::Model> resumed, straight;
-  const auto r = varstar::train::train_fold(toy_config(4), toy_data(), toy_job(dir.string(), true), quiet, &resumed);
-  CHECK(r.resumed);
-  REQUIRE(r.history.size() == 4);
-  varstar::train::train_fold(toy_config(4), toy_data(), toy_job("", false), quiet, &straight);
-  CHECK(weights(*resumed) == weights(*straight));
-  fs::remove_all(dir);
+    varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+    std::unique_ptr<varstar::models::Model> resumed, straight;
+    const auto r = varstar::train::train_fold(config, toy_data(), toy_job(dir.string(), true), quiet, &resumed);
+    CHECK(r.resumed);
+    REQUIRE(r.history.size() == 4);
+    varstar::train::train_fold(config, toy_data(), toy_job("", false), quiet, &straight);
+    CHECK(weights(*resumed) == weights(*straight));
+    fs::remove_all(dir);
+  }
 }
 
 TEST_CASE("a saved model predicts stars it never saw exactly as the trained model did") {
@@ -293,6 +300,41 @@ TEST_CASE("feature bins are part of a configuration's identity only when on") {
   CHECK(varstar::train::TrainConfig::from_json(config.to_json()).feature_bins == 8);
 }
 
+TEST_CASE("the warm-up raises the learning rate linearly, step by step, then the schedule rules") {
+  auto c = toy_config(10);
+  c.lr = 1e-3;
+  c.lr_warmup = 2;  // 2 epochs of 5 steps
+  CHECK(varstar::train::scheduled_lr(c, 1, 0, 5) == doctest::Approx(1e-4));
+  CHECK(varstar::train::scheduled_lr(c, 1, 4, 5) == doctest::Approx(5e-4));
+  CHECK(varstar::train::scheduled_lr(c, 2, 0, 5) == doctest::Approx(6e-4));
+  CHECK(varstar::train::scheduled_lr(c, 2, 4, 5) == doctest::Approx(1e-3));
+  CHECK(varstar::train::scheduled_lr(c, 7, 3, 5) == doctest::Approx(1e-3));
+  c.lr_schedule = "cosine";
+  const double cosine_epoch2 = 1e-3 * 0.5 * (1 + std::cos(M_PI * 1 / 10));
+  CHECK(varstar::train::scheduled_lr(c, 2, 2, 5) == doctest::Approx(cosine_epoch2 * 8 / 10));
+  CHECK(varstar::train::scheduled_lr(c, 3, 0, 5) == doctest::Approx(1e-3 * 0.5 * (1 + std::cos(M_PI * 2 / 10))));
+  c.lr_warmup = 0;
+  CHECK(varstar::train::scheduled_lr(c, 2, 0, 5) == doctest::Approx(cosine_epoch2));
+  c.lr_schedule = "linear";
+  CHECK_THROWS_WITH_AS(varstar::train::scheduled_lr(c, 1, 0, 5), doctest::Contains("linear"), varstar::Error);
+}
+
+TEST_CASE("a warmed-up run trains with the warm-up's rates and records them; warm-up is in the identity only when on") {
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  auto config = toy_config(3);
+  CHECK_FALSE(config.to_json().contains("lr_warmup"));  // checkpoints written before the option still resume
+  std::unique_ptr<varstar::models::Model> plain, warmed;
+  varstar::train::train_fold(config, toy_data(), toy_job("", false), quiet, &plain);
+  config.lr_warmup = 2;
+  CHECK(varstar::train::TrainConfig::from_json(config.to_json()).lr_warmup == 2);
+  const auto outcome = varstar::train::train_fold(config, toy_data(), toy_job("", false), quiet, &warmed);
+  REQUIRE(outcome.history.size() == 3);
+  // 72 training rows, batches of 16: 5 steps per epoch; an epoch records its last step's rate.
+  CHECK(outcome.history[0].lr == doctest::Approx(config.lr * 5 / 10));
+  CHECK(outcome.history[1].lr == doctest::Approx(config.lr));
+  CHECK(weights(*plain) != weights(*warmed));
+}
+
 TEST_CASE("TF32 is part of a configuration's identity only when on") {
   auto config = toy_config(2);
   const nlohmann::json off = config.to_json();
@@ -391,6 +433,32 @@ TEST_CASE("an ensemble's fold averages its members, each the single run of its s
   CHECK(resumed.folds[0].test_predictions.probabilities == fe.probabilities);
   CHECK(resumed.folds[0].member_accuracy == e.folds[0].member_accuracy);
   fs::remove_all(dir);
+}
+
+TEST_CASE("a member far below its best sibling is reported as weak, in the summary and in words") {
+  std::vector<varstar::train::FoldOutcome> folds(3);
+  for (int k = 0; k < 3; ++k) {
+    folds[k].fold = k;
+    folds[k].test = varstar::train::classification_report({0, 1}, {0, 1}, 2);
+  }
+  folds[0].member_accuracy = {0.94, 0.942, 0.93};
+  folds[1].member_accuracy = {0.940, 0.942, 0.677};  // fold 2 member 3 never learned
+  folds[2].member_accuracy = {0.95, 0.8505};          // just inside the margin
+  const auto weak = varstar::train::weak_members(folds);
+  REQUIRE(weak.size() == 1);
+  CHECK(weak[0].fold == 1);
+  CHECK(weak[0].member == 2);
+  CHECK(weak[0].best_other == 0.942);
+  const nlohmann::json summary = varstar::train::summarise_folds(folds, {"a", "b"});
+  REQUIRE(summary.at("ensemble").at("weak_members").size() == 1);
+  const auto words = varstar::train::weak_member_warnings(summary);
+  REQUIRE(words.size() == 1);
+  CHECK(words[0].find("fold 2 member 3 reached 67.70%, its best sibling 94.20%") != std::string::npos);
+  folds[2].member_accuracy = {0.95, 0.8495};
+  CHECK(varstar::train::weak_members(folds).size() == 2);
+  for (auto& f : folds) f.member_accuracy.clear();  // single networks: no ensemble, nothing weak
+  CHECK(varstar::train::weak_members(folds).empty());
+  CHECK(varstar::train::weak_member_warnings(varstar::train::summarise_folds(folds, {"a", "b"})).empty());
 }
 
 TEST_CASE("averaged predictions: mean probabilities, their argmax and the cross-entropy of the mean") {
