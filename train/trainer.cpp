@@ -353,6 +353,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   static int64_t steps_done = 0;
   int64_t profiled_steps = 0;
   bool use_graph = config.cuda_graph && device.is_cuda() && config.optimizer != "sgd" && !profiler::enabled();
+  int graphs_made = 0;
   bool stop = false;
   for (int epoch = start_epoch; epoch <= config.epochs && !stop; ++epoch) {
     const auto t_epoch = Clock::now();
@@ -407,7 +408,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
             optimizer->step();
             return loss;
           },
-          epoch == start_epoch ? 2 : 0);
+          graphs_made++ == 0 ? 2 : 0);  // the first graph of the run after two eager steps
     }
     std::future<Batch> next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), 0,
                                          std::min(n_fit, config.batch));
