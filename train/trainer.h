@@ -28,7 +28,8 @@ struct TrainConfig {
   double weight_decay = 0.0;
   std::string lr_schedule = "constant";  // constant | cosine
   // > 0: the learning rate rises linearly, step by step, over the first this
-  // many epochs (from 1/steps of the scheduled rate to all of it).
+  // many epochs: step s (0-based) of the warm-up's W steps gets (s + 1) / W
+  // of the scheduled rate (train::scheduled_lr).
   int lr_warmup = 0;
   bool class_weights = false;  // weight the loss by balanced class weights of the training rows
   double validation_fraction = 0.0;  // > 0: hold out this share of the training rows (stratified)
