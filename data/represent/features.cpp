@@ -105,6 +105,92 @@ void append_skewness(const LightCurveSet& curves, std::span<const int64_t> curve
   batch.features = std::move(features);
 }
 
+namespace {
+
+// Quantile q in [0, 1] of sorted values, linear between order statistics (NumPy's default).
+double sorted_quantile(const std::vector<double>& sorted, double q) {
+  const double position = q * static_cast<double>(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(position);
+  const size_t above = std::min(below + 1, sorted.size() - 1);
+  return sorted[below] + (position - static_cast<double>(below)) * (sorted[above] - sorted[below]);
+}
+
+constexpr int kCurveFeaturesPerBand = 6;
+
+// The six curve features of one band's points (curve_feature_names' order).
+void band_curve_features(std::span<const double> t, std::span<const double> m, std::span<const double> err,
+                         double period, const FourierFitOptions& fit_options, float* out) {
+  if (m.size() < 2) return;
+  double mean = 0;
+  for (double v : m) mean += v;
+  mean /= static_cast<double>(m.size());
+  double variance = 0;
+  for (double v : m) variance += (v - mean) * (v - mean);
+  out[4] = static_cast<float>(std::sqrt(variance / static_cast<double>(m.size())));
+  std::vector<double> sorted(m.begin(), m.end());
+  std::sort(sorted.begin(), sorted.end());
+  out[5] = static_cast<float>(sorted_quantile(sorted, 0.95) - sorted_quantile(sorted, 0.05));
+
+  const FourierFit fit = fit_fourier(t, m, err, period, t.front(), fit_options);
+  if (!fit.ok) return;
+  out[3] = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - fit.r2)));
+  if (fit.n_harmonics < 3) return;
+  const double* c = fit.coeffs.data();  // [a0, c1, s1, c2, s2, c3, s3, ...]
+  const double a1 = std::hypot(c[1], c[2]), a3 = std::hypot(c[5], c[6]);
+  if (!(a1 > 0)) return;
+  // c cos x + s sin x = A cos(x + phi) with phi = atan2(-s, c).
+  const double phi1 = std::atan2(-c[2], c[1]), phi3 = std::atan2(-c[6], c[5]);
+  const double phi31 = phi3 - 3.0 * phi1;
+  out[0] = static_cast<float>(a3 / a1);
+  out[1] = static_cast<float>(std::cos(phi31));
+  out[2] = static_cast<float>(std::sin(phi31));
+}
+
+}  // namespace
+
+std::vector<std::string> curve_feature_names(std::span<const std::string> band_names) {
+  std::vector<std::string> names;
+  for (const auto& b : band_names)
+    for (const char* stem : {"r31_", "cos_phi31_", "sin_phi31_", "fit_residual_", "std_", "range90_"})
+      names.push_back(stem + b);
+  return names;
+}
+
+void append_curve_features(const LightCurveSet& curves, std::span<const int64_t> curve_index,
+                           std::span<const int32_t> bands, const std::vector<CatalogRow>& rows,
+                           FourierFitOptions fit_options, RepresentationBatch& batch) {
+  const size_t old_width = batch.feature_names.size();
+  const size_t width = old_width + bands.size() * kCurveFeaturesPerBand;
+  const size_t n = curve_index.size();
+  VARSTAR_CHECK(rows.size() == n, "append_curve_features: {} rows for {} curve indices", rows.size(), n);
+  VARSTAR_CHECK(batch.features.size() == n * old_width, "append_curve_features: {} feature values for {} rows of {}",
+                batch.features.size(), n, old_width);
+  fit_options.n_harmonics = 4;
+  fit_options.select_harmonics = false;
+  std::vector<float> features(n * width, 0.0f);
+  std::vector<double> t, m, err;
+  for (size_t s = 0; s < n; ++s) {
+    std::copy_n(&batch.features[s * old_width], old_width, &features[s * width]);
+    if (curve_index[s] < 0) continue;
+    const LightCurve& c = curves.curves[curve_index[s]];
+    for (size_t b = 0; b < bands.size(); ++b) {
+      t.clear(), m.clear(), err.clear();
+      for (size_t i = 0; i < c.mag.size(); ++i)
+        if (c.band[i] == bands[b]) {
+          t.push_back(c.time[i]);
+          m.push_back(c.mag[i]);
+          if (!c.mag_err.empty()) err.push_back(c.mag_err[i]);
+        }
+      band_curve_features(t, m, err, rows[s].period, fit_options,
+                          &features[s * width + old_width + b * kCurveFeaturesPerBand]);
+    }
+  }
+  std::vector<std::string> band_names;
+  for (int32_t b : bands) band_names.push_back(curves.band_names[b]);
+  for (auto& name : curve_feature_names(band_names)) batch.feature_names.push_back(std::move(name));
+  batch.features = std::move(features);
+}
+
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves) {
   std::unordered_map<std::string_view, int64_t> by_id;
   by_id.reserve(curves.curves.size());

@@ -132,6 +132,7 @@ nlohmann::json RepresentationSpec::to_json() const {
   if (magnitudes) j["magnitudes"] = true;  // absent when off: earlier cache keys stay valid
   if (features) j["features"] = true;
   if (skewness) j["skewness"] = true;
+  if (curve_features) j["curve_features"] = true;
   if (period_multiples != 1) j["period_multiples"] = period_multiples;
   return j;
 }
@@ -154,6 +155,7 @@ RepresentationSpec RepresentationSpec::from_json(const nlohmann::json& j) {
   spec.magnitudes = j.value("magnitudes", spec.magnitudes);
   spec.features = j.value("features", spec.features);
   spec.skewness = j.value("skewness", spec.skewness);
+  spec.curve_features = j.value("curve_features", spec.curve_features);
   spec.period_multiples = j.value("period_multiples", spec.period_multiples);
   return spec;
 }
@@ -168,6 +170,7 @@ std::string RepresentationSpec::to_text() const {
   if (magnitudes) text += ",magnitudes=true";
   if (features) text += ",features=true";
   if (skewness) text += ",skewness=true";
+  if (curve_features) text += ",curve_features=true";
   if (period_multiples != 1) text += fmt::format(",period_multiples={}", period_multiples);
   return text;
 }
@@ -197,11 +200,13 @@ RepresentationSpec RepresentationSpec::parse(std::string_view text) {
     else if (key == "image_width") spec.image_width = parse_number<int>(key, value);
     else if (key == "seed") spec.seed = parse_number<uint64_t>(key, value);
     else if (key == "period_multiples") spec.period_multiples = parse_number<int>(key, value);
-    else if (key == "catalog_noise" || key == "magnitudes" || key == "features" || key == "skewness") {
+    else if (key == "catalog_noise" || key == "magnitudes" || key == "features" || key == "skewness" ||
+             key == "curve_features") {
       VARSTAR_CHECK(value == "true" || value == "false", "{} must be true or false, got '{}'", key, value);
       bool& flag = key == "magnitudes"  ? spec.magnitudes
                    : key == "features"  ? spec.features
                    : key == "skewness"  ? spec.skewness
+                   : key == "curve_features" ? spec.curve_features
                                         : spec.catalog_noise;
       flag = value == "true";
     } else if (key == "bands") {
@@ -258,6 +263,12 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
                 spec.mode);
   VARSTAR_CHECK(!spec.skewness || curves != nullptr,
                 "representation parameter skewness is measured on the light curves: give --lightcurves");
+  VARSTAR_CHECK(!spec.curve_features || has_features,
+                "representation parameter curve_features applies to modes with features (harmonic-shape, folded, "
+                "dm-dt modes with features=true), not to '{}'",
+                spec.mode);
+  VARSTAR_CHECK(!spec.curve_features || curves != nullptr,
+                "representation parameter curve_features is measured on the light curves: give --lightcurves");
   VARSTAR_CHECK(labels.empty() || labels.size() == rows.size(), "{} labels for {} rows", labels.size(), rows.size());
   VARSTAR_CHECK(split_of.empty() || split_of.size() == rows.size(), "{} split indices for {} rows", split_of.size(),
                 rows.size());
@@ -330,6 +341,11 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
     throw Error(fmt::format("representation '{}' is not implemented yet", spec.mode));
   }
   if (spec.skewness) repr::append_skewness(*curves, curve_index, bands, out);
+  if (spec.curve_features) {
+    repr::FourierFitOptions fit_options;
+    fit_options.clip_sigma = spec.clip_sigma;
+    repr::append_curve_features(*curves, curve_index, bands, *use_rows, fit_options, out);
+  }
   out.description["sample_shape"] = out.sample_shape;
   out.description["feature_names"] = out.feature_names;
   out.description["uses_labels"] = out.uses_labels;

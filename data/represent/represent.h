@@ -44,6 +44,10 @@ struct RepresentationSpec {
   // the skewness of its magnitudes (eclipses skew them faint, pulsations with a
   // fast rise skew them bright).
   bool skewness = false;
+  // Modes with features, stars with light curves: six more features per band
+  // from the band's curve at the (resolved) period, the shape details that
+  // separate eclipsing binaries from pulsators (repr::append_curve_features).
+  bool curve_features = false;
   // Light-curve stars: the catalog period may be this many times the true
   // one; each star's period becomes period / k for the k = 1..period_multiples
   // its curve fits best (repr::find_period_multiple). 1: periods as given.
