@@ -7,7 +7,14 @@
 #include "kernels/philox_math.h"
 
 namespace varstar {
-VARSTAR_HD bool dropout_keep(uint64_t seed, uint64_t index, float p) { return philox_uniform(seed, index) >= p; }
+// Keep decision from the element's Philox word (one of a block's four words).
+VARSTAR_HD bool dropout_keep_word(uint32_t word, float p) { return philox_uniform_of(word) >= p; }
+VARSTAR_HD bool dropout_keep(uint64_t seed, uint64_t index, float p) {
+  return dropout_keep_word(philox_u32(seed, index), p);
+}
+// Dropout of one value: kept ones scaled by scale = 1 / (1 - p).
+template <class T>
+VARSTAR_HD T dropout_value(bool keep, T x, T scale) { return keep ? x * scale : T(0); }
 }  // namespace varstar
 
 namespace varstar::cpu {

@@ -40,9 +40,12 @@ VARSTAR_HD uint32_t philox_u32(uint64_t seed, uint64_t index) {
   return block.v[index & 3];
 }
 
-// Uniform in [0, 1) with 24 random bits: exactly representable in float and double.
-VARSTAR_HD float philox_uniform(uint64_t seed, uint64_t index) {
-  return static_cast<float>(philox_u32(seed, index) >> 8) * (1.0f / 16777216.0f);
-}
+// Uniform in [0, 1) with 24 random bits of a 32-bit word: exactly
+// representable in float and double.
+VARSTAR_HD float philox_uniform_of(uint32_t word) { return static_cast<float>(word >> 8) * (1.0f / 16777216.0f); }
+
+// The uniform number at position `index` of stream `seed`. Positions 4g .. 4g + 3
+// are the four words of block philox4x32_10(g, 0, seed), in order.
+VARSTAR_HD float philox_uniform(uint64_t seed, uint64_t index) { return philox_uniform_of(philox_u32(seed, index)); }
 
 }  // namespace varstar

@@ -1,6 +1,7 @@
 #pragma once
-// Max over one pooling window, shared by the CPU and CUDA backends. The first
-// maximum wins on ties; NaN propagates (as PyTorch).
+// Max pooling arithmetic shared by the CPU and CUDA backends: the max over one
+// window (the first maximum wins on ties; NaN propagates, as PyTorch), and the
+// window geometry the CUDA backward kernels index with.
 #include "kernels/common.h"
 #include "kernels/pool.h"
 
@@ -22,6 +23,24 @@ VARSTAR_HD void maxpool_window(const T* plane, const PoolShape& s, int64_t oh, i
       }
     }
   }
+}
+
+// Along one axis (input size implied, kernel k, stride, out windows): the
+// windows lo..hi that contain input position i (none when lo > hi). I is the
+// index type (int64_t, or int32_t where the sizes fit).
+template <class I>
+VARSTAR_HD void maxpool_windows_containing(I i, I k, I stride, I out, I& lo, I& hi) {
+  lo = i >= k ? (i - k) / stride + 1 : 0;
+  hi = i / stride < out - 1 ? i / stride : out - 1;
+}
+
+// Along one axis with stride == kernel k (windows tile the input): the input
+// positions [begin, end) that window o owns; the last window also owns the
+// uncovered edge (size - out k < k positions no window reads).
+template <class I>
+VARSTAR_HD void maxpool_tile_extent(I o, I k, I out, I size, I& begin, I& end) {
+  begin = o * k;
+  end = o + 1 == out ? size : begin + k;
 }
 
 }  // namespace varstar

@@ -3,14 +3,16 @@
 // backward pass is the same function applied to dy (the mask is regenerated,
 // never stored). x, y: any shape, contiguous, n elements.
 //   1 naive       one thread per element, one launch block per 256 elements
-//   2 production  varstar::cuda::dropout_apply (kernels/cuda/dropout.cu: grid-stride,
-//                 one full Philox4x32-10 block per element, 3 of its 4 words unused)
+//   2 production  varstar::cuda::dropout_apply (kernels/cuda/dropout.cu: 4 where
+//                 offset % 4 == 0 and x, y are 16-byte aligned, else 5)
 //   3 philox4     one thread per Philox block: its four words decide the four
 //                 elements of stream positions 4g .. 4g + 3 (4x fewer Philox
 //                 rounds); scalar loads and stores, any offset
 //   4 philox4-vec as 3 with float4 loads and stores; needs offset % 4 == 0
 //                 (Generator::reserve hands out only such offsets) and 16-byte
 //                 aligned x, y; the last n % 4 elements one by one
+//   5 previous    production before 4 was promoted (still its fallback): grid-stride,
+//                 one full Philox4x32-10 block per element, 3 of its 4 words unused
 // The draw is integer arithmetic and the scaling one float multiply, so every
 // variant must equal the CPU (kernels/cpu/dropout.cpp) bit for bit: inputs are
 // never zero, so equal outputs also mean equal masks; the kept count is
@@ -46,10 +48,16 @@ __global__ void naive_kernel(const float* __restrict__ x, float* __restrict__ y,
   if (i < n) y[i] = varstar::dropout_keep(seed, offset + i, p) ? x[i] * (1.f / (1.f - p)) : 0.f;
 }
 
-// kernels/philox_math.h's philox_uniform, from the word philox_u32 would return.
-__device__ __forceinline__ float uniform_of(uint32_t word) {
-  return static_cast<float>(word >> 8) * (1.0f / 16777216.0f);
+// ---- 5: previous production: grid-stride, one Philox block per element ----
+__global__ void previous_kernel(const float* __restrict__ x, float* __restrict__ y, int64_t n, float p, uint64_t seed,
+                                uint64_t offset) {
+  const float scale = 1.f / (1.f - p);
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+    y[i] = varstar::dropout_keep(seed, offset + i, p) ? x[i] * scale : 0.f;
 }
+
+// kernels/philox_math.h's philox_uniform, from the word philox_u32 would return.
+__device__ __forceinline__ float uniform_of(uint32_t word) { return varstar::philox_uniform_of(word); }
 
 // ---- 3: one thread per Philox block ----
 // Block g covers stream positions 4g .. 4g + 3, i.e. elements 4g - offset + {0..3}.
@@ -138,6 +146,13 @@ std::vector<Variant> variants() {
          VARSTAR_CUDA_CHECK_LAUNCH("philox4_vec_kernel");
        },
        true},
+      {"previous",
+       [](const Args& a, cudaStream_t st) {
+         previous_kernel<<<varstar::cuda::detail::grid_for(a.n, kBlock), kBlock, 0, st>>>(a.in, a.out, a.n, a.p,
+                                                                                         a.seed, a.offset);
+         VARSTAR_CUDA_CHECK_LAUNCH("previous_kernel");
+       },
+       false},
   };
 }
 

@@ -7,8 +7,9 @@
 //                 (cudaMemsetAsync), then one thread per output atomically adds
 //                 its dy at its argmax
 //   2 production  varstar::cuda::maxpool2d_forward / _backward (kernels/cuda/pool.cu:
-//                 one thread per output; the backward gathers, per input element,
-//                 the windows that chose it; 64-bit index math)
+//                 the forward one thread per output, 64-bit index math; the backward
+//                 4 where stride = kernel and planes * H * W < 2^31, else 3's 32-bit
+//                 gather for any window (5's 64-bit gather beyond 2^31 elements))
 //   3 idx32       both as 2, with 32-bit index arithmetic (planes * H * W < 2^31)
 //                 and the networks' windows (1 x 2 and 2 x 2, stride = kernel) as
 //                 compile-time constants
@@ -16,6 +17,9 @@
 //                 one thread per output writes its whole window of dx (dy at the
 //                 argmax, 0 elsewhere; the last row and column of windows also
 //                 zero the uncovered edge): one index split per output, not per input
+//   5 previous    the backward production had before 4 and 3 were promoted: one
+//                 thread per input element gathers the windows that chose it, 64-bit
+//                 index math (the forward did not change: n/a)
 // The forward is comparisons only and the backward adds the same dy values in
 // the same order as the CPU (kernels/cpu/pool.cpp), so every variant must equal
 // it bit for bit (y, argmax, dx); the one exception is naive's atomics where
@@ -141,6 +145,29 @@ __global__ void scatter_backward_kernel(const float* __restrict__ dy, const int3
   }
 }
 
+// ---- 5: previous production backward: the gather of 3 with 64-bit indices, any window ----
+__global__ void previous_backward_kernel(const float* __restrict__ dy, const int32_t* __restrict__ argmax,
+                                         float* __restrict__ dx, PoolShape s) {
+  const int64_t in_plane = s.h * s.w, out_plane = s.out_h * s.out_w, total = s.planes * in_plane;
+  for (int64_t idx = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; idx < total;
+       idx += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t p = idx / in_plane, e = idx % in_plane;
+    const int64_t ih = e / s.w, iw = e % s.w;
+    // Windows (oh, ow) that contain (ih, iw).
+    const int64_t oh_lo = ih >= s.kh ? (ih - s.kh) / s.stride_h + 1 : 0;
+    const int64_t oh_hi = ih / s.stride_h < s.out_h - 1 ? ih / s.stride_h : s.out_h - 1;
+    const int64_t ow_lo = iw >= s.kw ? (iw - s.kw) / s.stride_w + 1 : 0;
+    const int64_t ow_hi = iw / s.stride_w < s.out_w - 1 ? iw / s.stride_w : s.out_w - 1;
+    float acc = 0.f;
+    for (int64_t oh = oh_lo; oh <= oh_hi; ++oh)
+      for (int64_t ow = ow_lo; ow <= ow_hi; ++ow) {
+        const int64_t o = p * out_plane + oh * s.out_w + ow;
+        if (argmax[o] == e) acc += dy[o];
+      }
+    dx[idx] = acc;
+  }
+}
+
 struct Buffers {
   const float* x;            // (planes, H, W)
   float* y;                  // (planes, OH, OW)
@@ -251,6 +278,17 @@ std::vector<Variant> variants() {
          if (tiles(s, 2, 2)) return scatter_backward<2, 2>();
          if (tiles(s, 1, 2)) return scatter_backward<1, 2>();
          return scatter_backward<0, 0>();
+       }},
+      {"previous",
+       [](const PoolShape&, const char*& why_not) -> Run {
+         why_not = "forward unchanged: production";
+         return {};
+       },
+       [](const PoolShape&, const char*&) -> Run {
+         return [](const Buffers& d, cudaStream_t st) {
+           previous_backward_kernel<<<grid_of(inputs(d.s)), kBlock, 0, st>>>(d.dy, d.argmax_in, d.dx, d.s);
+           VARSTAR_CUDA_CHECK_LAUNCH("previous_backward_kernel");
+         };
        }},
   };
 }

@@ -6,8 +6,10 @@
 //   1 naive       forward: one thread per row (row_logsumexp of kernels/softmax_math.h),
 //                 per-row loss and weight to scratch, then one thread sums them
 //                 (in double); backward: one thread per element, 64-bit i / C
-//   2 production  varstar::cuda::cross_entropy_forward / _backward
-//                 (kernels/cuda/softmax.cu: the forward is ONE block, a thread per row)
+//   2 production  varstar::cuda::cross_entropy_forward / _backward (kernels/cuda/softmax.cu:
+//                 4's forward for C <= 1024, 3's above; N <= 32 one block of 32 warps
+//                 that writes the sums, more rows blocks of 8 warps whose sums a
+//                 second one-block launch adds (no last-block counter); 3's backward)
 //   3 warp        a warp per row: online max and sum of exp (one read of the row),
 //                 shuffles across lanes, then probs; per-block loss partials and
 //                 the last block to finish sums them in a fixed order (one launch,
@@ -15,6 +17,9 @@
 //   4 warp-reg    forward: the row held in registers (C <= 1024: one read, one
 //                 write, the CPU's two-pass max/sum math); backward: a warp per
 //                 row with float4 loads and stores (C % 4 == 0 only)
+//   5 previous    production before 4 and 3 were promoted: the forward is ONE block,
+//                 a thread per row, a shared-memory tree for the loss; the backward a
+//                 thread per element
 // Every variant is compared with the CPU (cpu::cross_entropy_forward/_backward
 // in double on the same float inputs), weighted and unweighted, with named
 // tolerances; only then the weighted case is timed (CUDA events, median).
@@ -107,6 +112,63 @@ __global__ void naive_backward_kernel(const float* __restrict__ probs, const int
   }
   const float w = (weights != nullptr ? weights[t] : 1.f) * (*dloss / *weight_sum);
   dlogits[idx] = w * (probs[idx] - (k == t ? 1.f : 0.f));
+}
+
+// ---- 5: previous production ----
+// One block: each thread handles rows i = tid, tid + blockDim, ...; partial
+// sums reduce in shared memory in a fixed order.
+__global__ void previous_forward_kernel(const float* __restrict__ logits, const int32_t* __restrict__ targets,
+                                        const float* __restrict__ weights, float* __restrict__ probs,
+                                        float* __restrict__ loss_sum, float* __restrict__ weight_sum, int64_t n,
+                                        int64_t c) {
+  __shared__ float loss_part[kBlock], weight_part[kBlock];
+  float loss = 0.f, total = 0.f;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const float* row = logits + i * c;
+    const float lse = varstar::row_logsumexp(row, c);
+    for (int64_t k = 0; k < c; ++k) probs[i * c + k] = vs_exp(row[k] - lse);
+    const int32_t t = targets[i];
+    if (t < 0 || t >= c) {
+      loss += nan_value();
+      continue;
+    }
+    const float w = weights != nullptr ? weights[t] : 1.f;
+    loss += w * (lse - row[t]);
+    total += w;
+  }
+  loss_part[threadIdx.x] = loss;
+  weight_part[threadIdx.x] = total;
+  __syncthreads();
+  for (unsigned stride = blockDim.x / 2; stride > 0; stride >>= 1) {
+    if (threadIdx.x < stride) {
+      loss_part[threadIdx.x] += loss_part[threadIdx.x + stride];
+      weight_part[threadIdx.x] += weight_part[threadIdx.x + stride];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    *loss_sum = loss_part[0];
+    *weight_sum = weight_part[0];
+  }
+}
+
+// A grid-stride thread per element, 64-bit i / C.
+__global__ void previous_backward_kernel(const float* __restrict__ probs, const int32_t* __restrict__ targets,
+                                         const float* __restrict__ weights, const float* __restrict__ dloss,
+                                         const float* __restrict__ weight_sum, float* __restrict__ dlogits,
+                                         int64_t n, int64_t c) {
+  const float scale = *dloss / *weight_sum;
+  for (int64_t idx = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; idx < n * c;
+       idx += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t i = idx / c, k = idx % c;
+    const int32_t t = targets[i];
+    if (t < 0 || t >= c) {
+      dlogits[idx] = nan_value();
+      continue;
+    }
+    const float w = (weights != nullptr ? weights[t] : 1.f) * scale;
+    dlogits[idx] = w * (probs[idx] - (k == t ? 1.f : 0.f));
+  }
 }
 
 // ---- shared by 3 and 4 ----
@@ -397,6 +459,16 @@ std::vector<Variant> variants() {
            VARSTAR_CUDA_CHECK_LAUNCH("vec4_backward_kernel");
          };
        }},
+      {"previous", always([](const Buffers& d, cudaStream_t st) {
+         previous_forward_kernel<<<1, kBlock, 0, st>>>(d.logits, d.targets, d.weights, d.probs, d.loss_sum,
+                                                       d.weight_sum, d.n, d.c);
+         VARSTAR_CUDA_CHECK_LAUNCH("previous_forward_kernel");
+       }),
+       always([](const Buffers& d, cudaStream_t st) {
+         previous_backward_kernel<<<varstar::cuda::detail::grid_for(d.n * d.c, kBlock), kBlock, 0, st>>>(
+             d.probs_in, d.targets, d.weights, d.dloss, d.weight_in, d.dlogits, d.n, d.c);
+         VARSTAR_CUDA_CHECK_LAUNCH("previous_backward_kernel");
+       })},
   };
 }
 

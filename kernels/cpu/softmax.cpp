@@ -33,10 +33,10 @@ void cross_entropy_forward(const T* logits, const int32_t* targets, const T* wei
   for (int64_t i = 0; i < n; ++i) {
     const T* row = logits + i * c;
     const T lse = row_logsumexp(row, c);
-    for (int64_t k = 0; k < c; ++k) probs[i * c + k] = vs_exp(row[k] - lse);
+    for (int64_t k = 0; k < c; ++k) probs[i * c + k] = softmax_prob(row[k], lse);
     const int32_t t = targets[i];
     const T w = weights != nullptr ? weights[t] : T(1);
-    loss += w * (lse - row[t]);
+    loss += cross_entropy_term(w, lse, row[t]);
     total += w;
   }
   *loss_sum = loss;
@@ -49,7 +49,7 @@ void cross_entropy_backward(const T* probs, const int32_t* targets, const T* wei
   for (int64_t i = 0; i < n; ++i) {
     const int32_t t = targets[i];
     const T w = (weights != nullptr ? weights[t] : T(1)) * scale;
-    for (int64_t k = 0; k < c; ++k) dlogits[i * c + k] = w * (probs[i * c + k] - (k == t ? T(1) : T(0)));
+    for (int64_t k = 0; k < c; ++k) dlogits[i * c + k] = cross_entropy_grad(w, probs[i * c + k], k == t);
   }
 }
 

@@ -216,6 +216,29 @@ PARITY(maxpool2d, "3x3 stride 2 (overlapping) on odd sizes, batch 1") {
 PARITY(maxpool1d, "batch 1, window 5 stride 4 (uncovered tail)") {
   check_parity([](const auto& in) { return varstar::maxpool1d(in[0], 5, 4); }, {random_f32({1, 3, 38}, 137)});
 }
+// Max pooling's backward has three CUDA paths (kernels/cuda/pool.cu): a window
+// scatter where stride = kernel (2 x 2 and 1 x 2 compiled for those windows,
+// any other tile generic), and a gather otherwise. Every path adds the CPU's
+// values in the CPU's order, so outputs and gradients must be bit-identical.
+constexpr double kMaxpoolExactTolerance = 0.0;
+PARITY(maxpool2d, "bit-identical: 2x2 tiles with an odd edge; 3x3 stride 3 tiles (generic scatter); 3x3 stride 2") {
+  const auto exact = [](const vtest::Fn& f, const Tensor& x) {
+    check_parity(f, {x}, {}, kMaxpoolExactTolerance, kMaxpoolExactTolerance);
+  };
+  exact([](const auto& in) { return varstar::maxpool2d(in[0], {2, 2}); }, random_f32({3, 4, 13, 11}, 174));
+  exact([](const auto& in) { return varstar::maxpool2d(in[0], {3, 3}); }, random_f32({2, 3, 11, 10}, 175));
+  exact([](const auto& in) { return varstar::maxpool2d(in[0], {2, 3}, {2, 3}); }, random_f32({1, 5, 7, 17}, 176));
+  exact([](const auto& in) { return varstar::maxpool2d(in[0], {3, 3}, {2, 2}); }, random_f32({2, 3, 12, 9}, 177));
+}
+PARITY(maxpool1d, "bit-identical: kernel 2 (1x2 tiles) on odd length; kernel 3 (generic scatter); 3 stride 2; 2 stride 3") {
+  const auto exact = [](const vtest::Fn& f, const Tensor& x) {
+    check_parity(f, {x}, {}, kMaxpoolExactTolerance, kMaxpoolExactTolerance);
+  };
+  exact([](const auto& in) { return varstar::maxpool1d(in[0], 2); }, random_f32({4, 7, 359}, 178));
+  exact([](const auto& in) { return varstar::maxpool1d(in[0], 3); }, random_f32({2, 3, 41}, 179));
+  exact([](const auto& in) { return varstar::maxpool1d(in[0], 3, 2); }, random_f32({2, 3, 40}, 181));
+  exact([](const auto& in) { return varstar::maxpool1d(in[0], 2, 3); }, random_f32({2, 3, 40}, 182));
+}
 PARITY(dropout, "100003 elements, p = 0.9") {
   varstar::Generator gen(138);
   check_parity(
@@ -224,6 +247,29 @@ PARITY(dropout, "100003 elements, p = 0.9") {
         return varstar::dropout(in[0], 0.9, true, gen);
       },
       {random_f32({100003}, 139)}, {}, 0.0, 0.0);
+}
+// CUDA dropout moves a float4 per Philox block when the offset is a multiple of
+// 4 and x, y are 16-byte aligned, and one element per thread otherwise
+// (kernels/cuda/dropout.cu); both must give the CPU's mask bit for bit.
+constexpr double kDropoutExactTolerance = 0.0;
+PARITY(dropout, "offset not a multiple of 4; x at a 4-byte (unaligned) address; 3 elements (the tail only)") {
+  varstar::Generator gen(183);
+  const auto dropout_at = [&gen](uint64_t offset) {
+    return [&gen, offset](const auto& in) {
+      gen.set_state(183, offset);
+      return varstar::dropout(in[0], 0.3, true, gen);
+    };
+  };
+  check_parity(dropout_at(2), {random_f32({1001}, 184)}, {}, kDropoutExactTolerance, kDropoutExactTolerance);
+  check_parity(dropout_at(7), {random_f32({3, 5}, 185)}, {}, kDropoutExactTolerance, kDropoutExactTolerance);
+  check_parity(dropout_at(0), {random_f32({3}, 186)}, {}, kDropoutExactTolerance, kDropoutExactTolerance);
+  // A view one float into its storage: contiguous, so the kernel sees a pointer 4 bytes past 16-byte alignment.
+  check_parity(
+      [&gen](const auto& in) {
+        gen.set_state(183, 4);
+        return varstar::dropout(in[0].slice(0, 1, 1002), 0.3, true, gen);
+      },
+      {random_f32({1002}, 187)}, {}, kDropoutExactTolerance, kDropoutExactTolerance);
 }
 PARITY(lstm, "B=1, T=1; B=5, T=4, I=1, H=33; every LSTM kernel (sample-local falls back)") {
   vtest::for_each_lstm_path(vtest::SampleLocal::falls_back, [] {
@@ -295,6 +341,36 @@ PARITY(cross_entropy, "one sample; 300 samples without weights") {
   const Tensor targets = Tensor::from_vector(t, {300});
   check_parity([&](const auto& in) { return varstar::cross_entropy(in[0], targets.to(in[0].device())); },
                {random_f32({300, 7}, 169, -3, 3)});
+}
+// CUDA cross-entropy (kernels/cuda/softmax.cu): a warp per row, the row in
+// registers for C <= 1024 (1, 2, 4, 8, 16 or 32 values per lane), one pass
+// with a running max and sum above; up to 32 rows one block that writes the
+// loss sums, more rows blocks of 8 rows and a second launch over the blocks'
+// partial sums.
+void check_cross_entropy(int64_t n, int64_t c, bool weighted, uint64_t seed) {
+  CAPTURE(n);
+  CAPTURE(c);
+  CAPTURE(weighted);
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) t[static_cast<size_t>(i)] = static_cast<int32_t>((i * 13 + 5) % c);
+  const Tensor targets = Tensor::from_vector(t, {n});
+  const Tensor weights = random_f32({c}, seed + 1, 0.25, 2.0);
+  check_parity(
+      [&](const auto& in) {
+        const varstar::Device d = in[0].device();
+        return varstar::cross_entropy(in[0], targets.to(d), weighted ? weights.to(d) : Tensor());
+      },
+      {random_f32({n, c}, seed, -4, 4)});
+}
+PARITY(cross_entropy, "2051 samples (257 blocks of partial sums), 37 classes; 32 and 33 samples; every register "
+                      "width; C > 1024") {
+  check_cross_entropy(2051, 37, true, 188);
+  check_cross_entropy(2051, 37, false, 190);
+  check_cross_entropy(32, 10, true, 192);  // the networks' batch: one block
+  check_cross_entropy(33, 10, true, 194);  // one row more: 5 blocks and the partial sums
+  for (int64_t c : {33, 100, 255, 500, 1000, 1024, 1025, 3001}) check_cross_entropy(41, c, true, 196 + 2 * c);
+  check_cross_entropy(7, 1500, false, 198);  // one pass, one block
+  check_cross_entropy(5, 700, true, 200);    // 32 per lane, one block
 }
 PARITY(cat, "along the first and the last dimension, batch 1") {
   check_parity([](const auto& in) { return varstar::cat({in[0], in[1]}, 0); }, {random_f32({1, 5}, 170), random_f32({3, 5}, 171)});
