@@ -1,6 +1,8 @@
 // `varstar cv`: prepare the data (thesis protocol), cross-validate a network,
 // write the run folder and report.
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include "apps/command.h"
 #include "apps/run_output.h"
@@ -28,6 +30,13 @@ void run_cv(varstar::app::TrainArgs& a) {
   ro.title = a.run_name();
   ro.data_report = data.data_report();
   ro.folds_spec = {{"k", o.folds}, {"method", std::string(data::to_string(o.fold_method))}, {"seed", o.seed}};
+  ro.jobs = a.jobs;
+  if (a.jobs > 1) {
+    if (!a.profile.empty()) throw Error("--profile follows one training: use it with --jobs 1");
+    if (a.config.threads == 0) ro.threads_per_job = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / a.jobs);
+    progress.message(fmt::format("{} networks at once, {} CPU thread(s) each", a.jobs,
+                                 ro.threads_per_job > 0 ? ro.threads_per_job : a.config.threads));
+  }
   progress.message(fmt::format("cross-validating {} on {} stars ({} classes), {} folds, run folder {}", a.config.model,
                                p.rows.size(), p.classes.size(), p.folds.size(), a.out));
   a.start_profile();

@@ -68,7 +68,16 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
                "cpu | cuda | cuda:N | auto: training, and the representation's kernels where it has GPU ones (see "
                "`varstar prepare --help`)")
       ->capture_default_str();
-  a.add_option("--threads", config.threads, "CPU threads (0: all cores)")->capture_default_str();
+  a.add_option("--threads", config.threads,
+               with_folds ? "CPU threads per network (0: all cores, shared among the --jobs networks)"
+                          : "CPU threads (0: all cores)")
+      ->capture_default_str();
+  if (with_folds)
+    a.add_option("--jobs", jobs,
+                 "Networks (folds x ensemble members) to train at once, each in its own thread with --threads CPU "
+                 "threads, or on CUDA its own stream; results as with --jobs 1 and the same --threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
   a.add_flag("--cuda-graph", config.cuda_graph,
              "CUDA: replay each epoch's full-batch training step from a CUDA graph (Adam/AdamW; the last, smaller "
              "batch runs eagerly)");

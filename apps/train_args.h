@@ -16,6 +16,7 @@ struct TrainArgs {
   std::string preset;
   std::string feature_statistics = "training";  // cv: training | all (train::parse_feature_statistics)
   std::string out;  // run folder; default runs/<name>-<time>
+  int jobs = 1;     // cv: networks trained at once
   bool resume = false;
   bool quiet = false;
   bool json = false;

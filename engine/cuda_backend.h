@@ -59,8 +59,27 @@ void copy_host_to_device_async(void* dst, const void* src, size_t bytes, cuda_st
 // ---- streams and events -------------------------------------------------------
 // The stream every engine op on `device` launches on: one per device, created
 // on first use and owned by the engine (it synchronises with the legacy
-// default stream, so code that uses stream 0 stays ordered with the engine).
+// default stream, so code that uses stream 0 stays ordered with the engine),
+// unless the calling thread holds a WorkerStream (below).
 cuda_stream current_stream(int device);
+// Work in several threads at once (cv --jobs): while a WorkerStream lives,
+// current_stream(device) in its thread is the engine's worker stream `index`
+// of that device, so the thread's kernels, copies, synchronisations and graph
+// captures neither wait for nor disturb the other threads'. Worker streams are
+// created on first use and kept for the process (cached device blocks stay
+// tied to them); index 0 is the default engine stream. Without the CUDA
+// backend, or for a CPU device, it does nothing.
+class WorkerStream {
+ public:
+  WorkerStream(int device, int index);
+  ~WorkerStream();
+  WorkerStream(const WorkerStream&) = delete;
+  WorkerStream& operator=(const WorkerStream&) = delete;
+
+ private:
+  int device_ = -1;
+  cuda_stream previous_ = nullptr;
+};
 void synchronize(int device);  // waits for current_stream(device)
 cuda_stream create_stream(int device);  // an extra stream (e.g. for uploads)
 void destroy_stream(cuda_stream stream);
@@ -70,7 +89,7 @@ void event_record(void* event, cuda_stream stream);
 void event_synchronize(void* event);
 void stream_wait_event(cuda_stream stream, void* event);
 
-// True while a CUDA graph is being captured (engine/cuda_graph.h).
+// True while the calling thread captures a CUDA graph (engine/cuda_graph.h).
 bool graph_capturing();
 // Counts graph captures and replays: host-side mirrors of device state (the
 // Adam step count) re-read the device when it changes.

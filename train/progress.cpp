@@ -22,7 +22,10 @@ Progress::Progress(ProgressMode mode, double plain_interval) : mode_(mode), plai
   last_ = std::chrono::steady_clock::now() - std::chrono::hours(1);
 }
 
-Progress::~Progress() { clear_line(); }
+Progress::~Progress() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  clear_line();
+}
 
 std::string Progress::format(const ProgressState& s) const {
   std::string line;
@@ -42,6 +45,7 @@ void Progress::clear_line() {
 }
 
 void Progress::update(const ProgressState& s) {
+  std::lock_guard<std::mutex> lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   const double since = std::chrono::duration<double>(now - last_).count();
   if (mode_ == ProgressMode::terminal && since >= 0.2) {
@@ -56,6 +60,7 @@ void Progress::update(const ProgressState& s) {
 }
 
 void Progress::epoch_done(const ProgressState& s, const nlohmann::json& record) {
+  std::lock_guard<std::mutex> lock(mutex_);
   switch (mode_) {
     case ProgressMode::json:
       std::printf("%s\n", record.dump().c_str());
@@ -74,6 +79,7 @@ void Progress::epoch_done(const ProgressState& s, const nlohmann::json& record) 
 
 void Progress::message(const std::string& text, bool important) {
   if (mode_ == ProgressMode::quiet && !important) return;
+  std::lock_guard<std::mutex> lock(mutex_);
   clear_line();
   std::fprintf(stderr, "%s\n", text.c_str());
 }

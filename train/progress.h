@@ -5,6 +5,7 @@
 // epoch on stdout. Quiet: nothing but warnings.
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -21,6 +22,7 @@ struct ProgressState {
   double eta_seconds = -1;       // < 0: unknown
 };
 
+// Safe to call from several threads at once (cv --jobs): each call prints whole lines.
 class Progress {
  public:
   explicit Progress(ProgressMode mode = ProgressMode::automatic, double plain_interval = 10.0);
@@ -41,6 +43,7 @@ class Progress {
   double plain_interval_;
   std::chrono::steady_clock::time_point last_;
   bool line_open_ = false;
+  std::mutex mutex_;
 };
 
 // "1h02m", "3m12s", "45s".

@@ -3,12 +3,18 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
+#include "engine/cuda_backend.h"
+#include "engine/device.h"
 #include "engine/threads.h"
 #include "train/report.h"
 #include "varstar_version.h"
@@ -66,6 +72,111 @@ void write_fold_result(const fs::path& path, const FoldOutcome& outcome, const D
   nlohmann::json j = outcome.to_json(data.class_names);
   j["predictions"] = predictions_json(outcome.test_predictions);
   write_text(path, j.dump() + "\n");
+}
+
+// One network to train: fold k, ensemble member m.
+struct Training {
+  int fold = 0, member = 0;
+};
+
+// Trains every fold (and ensemble member) that --resume does not find
+// finished, options.jobs at a time, and returns the folds' outcomes in fold
+// order. A fold is finished (its result.json written, its line printed) as
+// soon as its last member is. With one job everything runs in the calling
+// thread, in order; with more, each job runs in its own thread with its own
+// CPU threads and CUDA stream, and a fold's results are those of one job.
+std::vector<FoldOutcome> train_folds(const RunOptions& options, const std::vector<data::Fold>& folds, int n_folds,
+                                     const DatasetForFold& data_for_fold, Progress& progress) {
+  const fs::path out(options.out_dir);
+  const int n_members = options.train.ensemble;
+  const auto fold_dir = [&](int k) { return out / "checkpoints" / fmt::format("fold{}", k + 1); };
+  const auto member_dir = [&](int k, int m) {
+    return n_members == 1 ? fold_dir(k) : fold_dir(k) / fmt::format("member{}", m + 1);
+  };
+  std::vector<FoldOutcome> outcomes(n_folds);
+  std::vector<std::vector<FoldOutcome>> members(n_folds, std::vector<FoldOutcome>(n_members));
+  std::vector<int> members_left(n_folds, 0);
+  std::vector<char> fold_loaded(n_folds, 0);
+  std::vector<Training> queue;
+  for (int k = 0; k < n_folds; ++k) {
+    const Dataset& data = data_for_fold(k);
+    if (options.resume && load_finished_fold(fold_dir(k) / "result.json", data, outcomes[k])) {
+      progress.message(fmt::format("fold {}/{}: already finished, accuracy {:.2f}% (from {})", k + 1, n_folds,
+                                   100 * outcomes[k].test.accuracy, (fold_dir(k) / "result.json").string()));
+      fold_loaded[k] = 1;
+      continue;
+    }
+    for (int m = 0; m < n_members; ++m) {
+      if (n_members > 1 && options.resume &&
+          load_finished_fold(member_dir(k, m) / "result.json", data, members[k][m])) {
+        progress.message(fmt::format("fold {}/{}: member {}/{} already finished", k + 1, n_folds, m + 1, n_members));
+        continue;
+      }
+      queue.push_back({k, m});
+      ++members_left[k];
+    }
+  }
+
+  std::mutex mutex;  // members_left, and finishing a fold
+  const auto finish_fold = [&](int k) {
+    const Dataset& data = data_for_fold(k);
+    FoldOutcome& outcome = outcomes[k];
+    outcome = n_members == 1 ? std::move(members[k][0]) : combine_members(members[k], data);
+    write_fold_result(fold_dir(k) / "result.json", outcome, data);
+    progress.message(fmt::format("fold {}/{}: test accuracy {:.2f}%, weighted F1 {:.4f} ({}){}", k + 1, n_folds,
+                                 100 * outcome.test.accuracy, outcome.test.weighted_f1, format_duration(outcome.seconds),
+                                 n_members == 1 ? "" : fmt::format(", an ensemble of {}", n_members)));
+  };
+  for (int k = 0; k < n_folds; ++k)  // every member was finished already
+    if (!fold_loaded[k] && members_left[k] == 0) finish_fold(k);
+
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(queue.size())));
+  const auto train_one = [&](const Training& t, int worker) {
+    const Dataset& data = data_for_fold(t.fold);
+    TrainConfig config = options.train.member(t.member);
+    if (n_members > 1)
+      progress.message(fmt::format("fold {}/{}: ensemble member {}/{} (seed {})", t.fold + 1, n_folds, t.member + 1,
+                                   n_members, config.seed));
+    FoldJob job;
+    job.fold = t.fold;
+    job.folds = n_folds;
+    job.train_rows = folds[t.fold].train;
+    job.test_rows = folds[t.fold].test;
+    job.checkpoint_dir = member_dir(t.fold, t.member).string();
+    job.resume = options.resume;
+    job.threads = options.threads_per_job;
+    const Device device = resolve_device(options.train.device);
+    std::optional<cuda::WorkerStream> stream;
+    if (device.is_cuda()) stream.emplace(device.index, worker);
+    FoldOutcome member = train_fold(config, data, job, progress);
+    if (n_members > 1) write_fold_result(member_dir(t.fold, t.member) / "result.json", member, data);
+    std::lock_guard<std::mutex> lock(mutex);
+    members[t.fold][t.member] = std::move(member);
+    if (--members_left[t.fold] == 0) finish_fold(t.fold);
+  };
+  if (jobs == 1) {
+    for (const Training& t : queue) train_one(t, 0);
+    return outcomes;
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < jobs; ++w)
+    workers.emplace_back([&, w] {
+      for (size_t i = next++; i < queue.size() && !failed; i = next++) {
+        try {
+          train_one(queue[i], w);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (!error) error = std::current_exception();
+          failed = true;
+        }
+      }
+    });
+  for (std::thread& w : workers) w.join();
+  if (error) std::rethrow_exception(error);
+  return outcomes;
 }
 
 }  // namespace
@@ -213,46 +324,7 @@ RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold
 
   RunResult result;
   result.out_dir = out.string();
-  for (int k = 0; k < n_folds; ++k) {
-    const Dataset& data = data_for_fold(k);
-    const fs::path dir = out / "checkpoints" / fmt::format("fold{}", k + 1);
-    FoldOutcome outcome;
-    if (options.resume && load_finished_fold(dir / "result.json", data, outcome)) {
-      progress.message(fmt::format("fold {}/{}: already finished, accuracy {:.2f}% (from {})", k + 1, n_folds,
-                                   100 * outcome.test.accuracy, (dir / "result.json").string()));
-    } else {
-      const int n_members = options.train.ensemble;
-      std::vector<FoldOutcome> members;
-      for (int m = 0; m < n_members; ++m) {
-        const fs::path member_dir = n_members == 1 ? dir : dir / fmt::format("member{}", m + 1);
-        FoldOutcome member;
-        if (n_members > 1 && options.resume && load_finished_fold(member_dir / "result.json", data, member)) {
-          progress.message(fmt::format("fold {}/{}: member {}/{} already finished", k + 1, n_folds, m + 1, n_members));
-        } else {
-          TrainConfig config = options.train.member(m);
-          if (n_members > 1)
-            progress.message(fmt::format("fold {}/{}: ensemble member {}/{} (seed {})", k + 1, n_folds, m + 1,
-                                         n_members, config.seed));
-          FoldJob job;
-          job.fold = k;
-          job.folds = n_folds;
-          job.train_rows = folds[k].train;
-          job.test_rows = folds[k].test;
-          job.checkpoint_dir = member_dir.string();
-          job.resume = options.resume;
-          member = train_fold(config, data, job, progress);
-          if (n_members > 1) write_fold_result(member_dir / "result.json", member, data);
-        }
-        members.push_back(std::move(member));
-      }
-      outcome = n_members == 1 ? std::move(members[0]) : combine_members(members, data);
-      write_fold_result(dir / "result.json", outcome, data);
-      progress.message(fmt::format("fold {}/{}: test accuracy {:.2f}%, weighted F1 {:.4f} ({}){}", k + 1, n_folds,
-                                   100 * outcome.test.accuracy, outcome.test.weighted_f1, format_duration(outcome.seconds),
-                                   n_members == 1 ? "" : fmt::format(", an ensemble of {}", n_members)));
-    }
-    result.folds.push_back(std::move(outcome));
-  }
+  result.folds = train_folds(options, folds, n_folds, data_for_fold, progress);
 
   // history.csv and predictions.csv
   std::string history = warning_comment(warning) +

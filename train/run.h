@@ -30,6 +30,11 @@ struct RunOptions {
   nlohmann::json folds_spec;  // method, k, seed
   int max_folds = 0;          // > 0: run only the first max_folds folds
   bool write_report = true;
+  // Networks (folds x ensemble members) trained at once, each in its own
+  // thread (and CUDA stream); the results are those of jobs = 1 with the same
+  // threads per network.
+  int jobs = 1;
+  int threads_per_job = 0;    // > 0: CPU threads of each network instead of train.threads
 };
 
 struct RunResult {

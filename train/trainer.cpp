@@ -2,6 +2,7 @@
 #include "train/trainer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -291,7 +292,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   std::string note;
   const Device device = resolve_device(config.device, &note);
   if (!note.empty() && job.fold == 0) progress.message("varstar: " + note, true);
-  set_num_threads(config.threads);
+  set_num_threads(job.threads > 0 ? job.threads : config.threads);
   if (device.is_cuda()) cuda::set_allow_tf32(config.tf32);
 
   FoldOutcome outcome;
@@ -350,7 +351,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
 
   const int64_t n_fit = static_cast<int64_t>(fit.size());
   const int64_t batches = (n_fit + config.batch - 1) / config.batch;
-  static int64_t steps_done = 0;
+  static std::atomic<int64_t> steps_done{0};  // every fold's steps in this process (maybe_kill)
   int64_t profiled_steps = 0;
   bool use_graph = config.cuda_graph && device.is_cuda() && config.optimizer != "sgd" && !profiler::enabled();
   int graphs_made = 0;

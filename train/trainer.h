@@ -112,6 +112,7 @@ struct FoldJob {
   std::vector<int64_t> train_rows, test_rows;
   std::string checkpoint_dir;  // empty: no checkpoints
   bool resume = false;         // continue from checkpoint_dir/last.safetensors if present
+  int threads = 0;             // > 0: CPU threads of this job instead of config.threads (cv --jobs)
 };
 
 // Trains a fresh model on job.train_rows, evaluates on job.test_rows each

@@ -257,18 +257,15 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
                 "representation parameter period_multiples searches the light curves: give --lightcurves");
   VARSTAR_CHECK(spec.period_multiples == 1 || spec.mode != "dmdt-lightcurve" || spec.features,
                 "representation parameter period_multiples: dmdt-lightcurve uses the period only with features=true");
-  VARSTAR_CHECK(!spec.skewness || has_features,
-                "representation parameter skewness applies to modes with features (harmonic-shape, folded, dm-dt "
-                "modes with features=true), not to '{}'",
-                spec.mode);
-  VARSTAR_CHECK(!spec.skewness || curves != nullptr,
-                "representation parameter skewness is measured on the light curves: give --lightcurves");
-  VARSTAR_CHECK(!spec.curve_features || has_features,
-                "representation parameter curve_features applies to modes with features (harmonic-shape, folded, "
-                "dm-dt modes with features=true), not to '{}'",
-                spec.mode);
-  VARSTAR_CHECK(!spec.curve_features || curves != nullptr,
-                "representation parameter curve_features is measured on the light curves: give --lightcurves");
+  // Features measured on each star's light curve.
+  for (const auto& [on, name] : {std::pair{spec.skewness, "skewness"}, std::pair{spec.curve_features, "curve_features"}}) {
+    VARSTAR_CHECK(!on || has_features,
+                  "representation parameter {} applies to modes with features (harmonic-shape, folded, dm-dt modes "
+                  "with features=true), not to '{}'",
+                  name, spec.mode);
+    VARSTAR_CHECK(!on || curves != nullptr,
+                  "representation parameter {} is measured on the light curves: give --lightcurves", name);
+  }
   VARSTAR_CHECK(labels.empty() || labels.size() == rows.size(), "{} labels for {} rows", labels.size(), rows.size());
   VARSTAR_CHECK(split_of.empty() || split_of.size() == rows.size(), "{} split indices for {} rows", split_of.size(),
                 rows.size());

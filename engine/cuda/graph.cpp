@@ -34,8 +34,11 @@ CudaGraph::CudaGraph(Device device) : impl_(std::make_unique<Impl>()) {
 }
 
 CudaGraph::~CudaGraph() {
-  if (impl_->exec != nullptr) cudaGraphExecDestroy(impl_->exec);
-  if (impl_->graph != nullptr) cudaGraphDestroy(impl_->graph);
+  if (impl_->exec != nullptr || impl_->graph != nullptr) {
+    cuda::detail::DeviceWideCall exclusive;
+    if (impl_->exec != nullptr) cudaGraphExecDestroy(impl_->exec);
+    if (impl_->graph != nullptr) cudaGraphDestroy(impl_->graph);
+  }
   if (impl_->pool) cuda::CachingAllocator::get(impl_->device.index).retire_pool(impl_->pool, impl_->stream);
 }
 
@@ -44,39 +47,45 @@ size_t CudaGraph::node_count() const { return impl_->nodes; }
 
 void CudaGraph::capture(const std::function<void()>& body) {
   VARSTAR_CHECK(!captured(), "CudaGraph::capture: this graph was already captured");
-  VARSTAR_CHECK(!cuda::graph_capturing(), "CudaGraph::capture: another capture is in progress");
+  VARSTAR_CHECK(!cuda::graph_capturing(), "CudaGraph::capture: this thread is already capturing a graph");
   const int dev = impl_->device.index;
   VARSTAR_CUDA_CHECK(cudaSetDevice(dev));
   cuda::synchronize(dev);  // earlier work done: nothing of it can end up in the graph
   auto& allocator = cuda::CachingAllocator::get(dev);
   auto pool = std::make_shared<cuda::MemPool>();
-  allocator.begin_pool(pool, impl_->stream);
-  cuda::detail::note_graph_capture(true);
-  // Relaxed: the allocator may cudaMalloc fresh pool blocks during the capture.
-  cudaError_t begin = cudaStreamBeginCapture(impl_->stream, cudaStreamCaptureModeRelaxed);
-  if (begin != cudaSuccess) {
-    cuda::detail::note_graph_capture(false);
-    allocator.end_pool();
-    allocator.retire_pool(pool, impl_->stream);
-    VARSTAR_CUDA_CHECK(begin);
-  }
   cudaGraph_t graph = nullptr;
-  try {
-    body();
-  } catch (...) {
-    cudaStreamEndCapture(impl_->stream, &graph);
-    cudaGetLastError();
-    if (graph != nullptr) cudaGraphDestroy(graph);
+  cudaError_t end = cudaSuccess;
+  {
+    // Other threads may capture on their own streams meanwhile; nothing that
+    // synchronises the whole device runs until this capture ends.
+    cuda::detail::CaptureGateShared gate;
+    allocator.begin_pool(pool, impl_->stream);
+    cuda::detail::note_graph_capture(true);
+    // Relaxed: the allocator may cudaMalloc fresh pool blocks during the capture.
+    const cudaError_t begin = cudaStreamBeginCapture(impl_->stream, cudaStreamCaptureModeRelaxed);
+    if (begin != cudaSuccess) {
+      cuda::detail::note_graph_capture(false);
+      allocator.end_pool(impl_->stream);
+      allocator.retire_pool(pool, impl_->stream);
+      VARSTAR_CUDA_CHECK(begin);
+    }
+    try {
+      body();
+    } catch (...) {
+      cudaStreamEndCapture(impl_->stream, &graph);
+      cudaGetLastError();
+      if (graph != nullptr) cudaGraphDestroy(graph);
+      cuda::detail::note_graph_capture(false);
+      allocator.end_pool(impl_->stream);
+      allocator.retire_pool(pool, impl_->stream);
+      ++g_graph_epoch;
+      throw;
+    }
+    end = cudaStreamEndCapture(impl_->stream, &graph);
     cuda::detail::note_graph_capture(false);
-    allocator.end_pool();
-    allocator.retire_pool(pool, impl_->stream);
+    allocator.end_pool(impl_->stream);
     ++g_graph_epoch;
-    throw;
   }
-  const cudaError_t end = cudaStreamEndCapture(impl_->stream, &graph);
-  cuda::detail::note_graph_capture(false);
-  allocator.end_pool();
-  ++g_graph_epoch;
   if (end != cudaSuccess) {
     cudaGetLastError();
     if (graph != nullptr) cudaGraphDestroy(graph);
@@ -88,6 +97,7 @@ void CudaGraph::capture(const std::function<void()>& body) {
   impl_->graph = graph;
   impl_->pool = pool;
   VARSTAR_CUDA_CHECK(cudaGraphGetNodes(graph, nullptr, &impl_->nodes));
+  cuda::detail::DeviceWideCall exclusive;
   VARSTAR_CUDA_CHECK(cudaGraphInstantiate(&impl_->exec, graph, 0));
 }
 

@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include <array>
+#include <map>
 #include <mutex>
 
 #include "engine/cuda_backend.h"
@@ -93,11 +94,14 @@ void empty_cache(int device) { CachingAllocator::get(device).empty_cache(); }
 void* pinned_malloc(size_t bytes) {
   if (bytes == 0) return nullptr;
   void* p = nullptr;
+  detail::DeviceWideCall exclusive;  // may synchronise the device
   VARSTAR_CUDA_CHECK(cudaHostAlloc(&p, bytes, cudaHostAllocDefault));
   return p;
 }
 void pinned_free(void* ptr) {
-  if (ptr != nullptr) cudaFreeHost(ptr);
+  if (ptr == nullptr) return;
+  detail::DeviceWideCall exclusive;  // synchronises the device
+  cudaFreeHost(ptr);
 }
 
 void copy_host_to_device(void* dst, const void* src, size_t bytes, int device) {
@@ -131,10 +135,13 @@ void synchronize(int device) {
   VARSTAR_CUDA_CHECK(cudaStreamSynchronize(current_stream(device)));
 }
 
-cuda_stream current_stream(int device) {
+namespace {
+// The calling thread's WorkerStream per device, or null (the default engine stream).
+thread_local std::array<cudaStream_t, kMaxDevices> t_worker_stream{};
+
+cudaStream_t default_stream(int device) {
   static std::array<cudaStream_t, kMaxDevices> streams{};
   static std::array<std::once_flag, kMaxDevices> created;
-  VARSTAR_CHECK(device >= 0 && device < kMaxDevices, "CUDA device index {} out of range", device);
   std::call_once(created[device], [device] {
     int previous = 0;
     VARSTAR_CUDA_CHECK(cudaGetDevice(&previous));
@@ -147,17 +154,63 @@ cuda_stream current_stream(int device) {
   return streams[device];
 }
 
+// Worker stream `index` (> 0) of `device`: blocking, as the default engine
+// stream, and kept for the process.
+cudaStream_t worker_stream(int device, int index) {
+  static std::mutex mutex;
+  static auto* streams = new std::map<std::pair<int, int>, cudaStream_t>();  // never destroyed
+  std::lock_guard<std::mutex> lock(mutex);
+  cudaStream_t& s = (*streams)[{device, index}];
+  if (s == nullptr) {
+    detail::DeviceWideCall exclusive;
+    int previous = 0;
+    VARSTAR_CUDA_CHECK(cudaGetDevice(&previous));
+    set_device(device);
+    VARSTAR_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamDefault));
+    set_device(previous);
+  }
+  return s;
+}
+}  // namespace
+
+cuda_stream current_stream(int device) {
+  VARSTAR_CHECK(device >= 0 && device < kMaxDevices, "CUDA device index {} out of range", device);
+  if (t_worker_stream[device] != nullptr) return t_worker_stream[device];
+  return default_stream(device);
+}
+
+WorkerStream::WorkerStream(int device, int index) {
+  VARSTAR_CHECK(device >= 0 && device < kMaxDevices, "CUDA device index {} out of range", device);
+  VARSTAR_CHECK(index >= 0, "worker stream index {} must not be negative", index);
+  device_ = device;
+  previous_ = t_worker_stream[device];
+  t_worker_stream[device] = index == 0 ? nullptr : worker_stream(device, index);
+}
+
+WorkerStream::~WorkerStream() {
+  if (device_ < 0) return;
+  // The thread's work is done before its stream is handed on: a later owner
+  // (or the default stream) must not overtake it.
+  cudaStreamSynchronize(current_stream(device_));
+  t_worker_stream[device_] = previous_;
+}
+
 cuda_stream create_stream(int device) {
   int previous = 0;
   VARSTAR_CUDA_CHECK(cudaGetDevice(&previous));
   set_device(device);
   cudaStream_t s = nullptr;
-  VARSTAR_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  {
+    detail::DeviceWideCall exclusive;
+    VARSTAR_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  }
   set_device(previous);
   return s;
 }
 void destroy_stream(cuda_stream stream) {
-  if (stream != nullptr) cudaStreamDestroy(stream);
+  if (stream == nullptr) return;
+  detail::DeviceWideCall exclusive;
+  cudaStreamDestroy(stream);
 }
 
 void* event_create() {

@@ -80,7 +80,7 @@ void* CachingAllocator::device_malloc_locked(size_t size) {
   VARSTAR_CUDA_CHECK(cudaSetDevice(device_));
   void* ptr = nullptr;
   cudaError_t err = cudaMalloc(&ptr, size);
-  if (err == cudaErrorMemoryAllocation && !detail::graph_capture_active()) {
+  if (err == cudaErrorMemoryAllocation && !detail::any_graph_capture_active()) {  // cudaFree would end a capture
     // Give the cache back and try once more.
     cudaGetLastError();
     process_pending_locked(true);
@@ -116,8 +116,8 @@ void* CachingAllocator::allocate(size_t bytes, cuda_stream stream) {
   ++stats_.allocations;
   Block block;
   void* ptr = nullptr;
-  if (active_pool_) {
-    MemPool& pool = *active_pool_;
+  if (std::shared_ptr<MemPool> active = active_pool_locked(stream)) {
+    MemPool& pool = *active;
     auto it = pool.free_blocks.lower_bound(size);
     if (it != pool.free_blocks.end() && it->first <= accept_limit(size)) {
       block.size = it->first;
@@ -129,12 +129,12 @@ void* CachingAllocator::allocate(size_t bytes, cuda_stream stream) {
       // retired pool) joins this pool before new memory is taken: otherwise a
       // graph recaptured every epoch took new device memory each time
       // (reserved grew to the card's limit, and a capture failed for want of memory).
-      ptr = cached_or_new_locked(pool_stream_, size, block.size);
+      ptr = cached_or_new_locked(stream, size, block.size);
       pool.bytes += block.size;
       stats_.pool_bytes += block.size;
     }
-    block.stream = pool_stream_;
-    block.pool = active_pool_;
+    block.stream = stream;
+    block.pool = std::move(active);
   } else {
     if (!pending_.empty() && !detail::graph_capture_active()) process_pending_locked(false);
     ptr = cached_or_new_locked(stream, size, block.size);
@@ -162,11 +162,11 @@ void CachingAllocator::release(void* ptr) {
     block.pool->bytes -= block.size;
     stats_.pool_bytes -= block.size;
   }
-  if (active_pool_) {
-    // Released while a graph is being captured: the graph may have used the
-    // block, so it stays out of the shared cache for as long as the graph lives.
-    active_pool_->free_blocks.emplace(block.size, ptr);
-    active_pool_->bytes += block.size;
+  if (std::shared_ptr<MemPool> active = active_pool_locked(block.stream)) {
+    // Released while a graph is being captured on its stream: the graph may
+    // have used the block, so it stays out of the shared cache for as long as the graph lives.
+    active->free_blocks.emplace(block.size, ptr);
+    active->bytes += block.size;
     stats_.pool_bytes += block.size;
     return;
   }
@@ -193,7 +193,7 @@ void CachingAllocator::record_stream(void* ptr, cuda_stream stream) {
 
 void CachingAllocator::empty_cache() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (detail::graph_capture_active()) return;
+  if (detail::any_graph_capture_active()) return;  // cudaFree would end a capture
   process_pending_locked(true);
   free_cached_locked();
 }
@@ -208,16 +208,21 @@ void CachingAllocator::reset_peak() {
   stats_.peak_bytes = stats_.bytes_in_use;
 }
 
-void CachingAllocator::begin_pool(std::shared_ptr<MemPool> pool, cuda_stream stream) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  active_pool_ = std::move(pool);
-  pool_stream_ = stream;
+std::shared_ptr<MemPool> CachingAllocator::active_pool_locked(cuda_stream stream) const {
+  for (const ActivePool& a : active_pools_)
+    if (a.stream == stream) return a.pool;
+  return nullptr;
 }
 
-void CachingAllocator::end_pool() {
+void CachingAllocator::begin_pool(std::shared_ptr<MemPool> pool, cuda_stream stream) {
   std::lock_guard<std::mutex> lock(mutex_);
-  active_pool_.reset();
-  pool_stream_ = nullptr;
+  VARSTAR_CHECK(active_pool_locked(stream) == nullptr, "CachingAllocator::begin_pool: the stream already has a pool");
+  active_pools_.push_back({stream, std::move(pool)});
+}
+
+void CachingAllocator::end_pool(cuda_stream stream) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::erase_if(active_pools_, [stream](const ActivePool& a) { return a.stream == stream; });
 }
 
 void CachingAllocator::retire_pool(const std::shared_ptr<MemPool>& pool, cuda_stream stream) {

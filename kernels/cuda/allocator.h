@@ -60,9 +60,11 @@ class CachingAllocator {
   void empty_cache();
   AllocatorStats stats() const;
   void reset_peak();
-  // Routes allocations and releases through `pool` until end_pool().
+  // Routes allocations on `stream`, and releases of its blocks, through `pool`
+  // until end_pool(stream). Several streams may each have a pool at once
+  // (graphs captured in several threads).
   void begin_pool(std::shared_ptr<MemPool> pool, cuda_stream stream);
-  void end_pool();
+  void end_pool(cuda_stream stream);
   // The pool's graph is gone: its free blocks return to the shared cache on
   // `stream` (the stream its graph ran on), and so will its live blocks when released.
   void retire_pool(const std::shared_ptr<MemPool>& pool, cuda_stream stream);
@@ -97,8 +99,13 @@ class CachingAllocator {
   std::unordered_map<void*, Block> live_;
   std::vector<Pending> pending_;
   std::vector<void*> spare_events_;
-  std::shared_ptr<MemPool> active_pool_;
-  cuda_stream pool_stream_ = nullptr;
+  // The pool of `stream` while a graph is captured on it, else null.
+  std::shared_ptr<MemPool> active_pool_locked(cuda_stream stream) const;
+  struct ActivePool {
+    cuda_stream stream;
+    std::shared_ptr<MemPool> pool;
+  };
+  std::vector<ActivePool> active_pools_;  // one per capture in progress
   AllocatorStats stats_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <shared_mutex>
 
 #include "engine/error.h"
 
@@ -11,7 +12,12 @@ namespace varstar::cuda::detail {
 namespace {
 constexpr int64_t kDefaultMaxGridBlocks = 65535LL * 32;
 std::atomic<int64_t> g_max_grid_blocks{kDefaultMaxGridBlocks};
-std::atomic<int> g_capture_depth{0};
+std::atomic<int> g_capture_depth{0};  // captures in progress, every thread
+thread_local int t_capture_depth = 0;  // this thread's
+std::shared_mutex& capture_gate() {
+  static auto* gate = new std::shared_mutex();  // never destroyed: used until exit
+  return *gate;
+}
 }  // namespace
 
 bool sync_debug() {
@@ -25,8 +31,23 @@ bool sync_debug() {
 int64_t max_grid_blocks() { return g_max_grid_blocks.load(std::memory_order_relaxed); }
 void set_max_grid_blocks(int64_t blocks) { g_max_grid_blocks = blocks > 0 ? blocks : kDefaultMaxGridBlocks; }
 
-bool graph_capture_active() { return g_capture_depth.load() > 0; }
-void note_graph_capture(bool begin) { g_capture_depth += begin ? 1 : -1; }
+bool graph_capture_active() { return t_capture_depth > 0; }
+bool any_graph_capture_active() { return g_capture_depth.load() > 0; }
+void note_graph_capture(bool begin) {
+  t_capture_depth += begin ? 1 : -1;
+  g_capture_depth += begin ? 1 : -1;
+}
+
+DeviceWideCall::DeviceWideCall() {
+  if (graph_capture_active()) return;
+  capture_gate().lock();
+  held_ = true;
+}
+DeviceWideCall::~DeviceWideCall() {
+  if (held_) capture_gate().unlock();
+}
+CaptureGateShared::CaptureGateShared() { capture_gate().lock_shared(); }
+CaptureGateShared::~CaptureGateShared() { capture_gate().unlock_shared(); }
 
 void throw_cuda_error(cudaError_t err, const char* expr, const char* file, int line) {
   throw CudaError(fmt::format("CUDA error {} ({}) in '{}' at {}:{}", cudaGetErrorName(err),
@@ -36,7 +57,7 @@ void throw_cuda_error(cudaError_t err, const char* expr, const char* file, int l
 void check_launch(const char* kernel, const char* file, int line) {
   cudaError_t err = cudaGetLastError();
   // Synchronising while a graph is being captured would invalidate the capture.
-  if (err == cudaSuccess && sync_debug() && !graph_capture_active()) err = cudaDeviceSynchronize();
+  if (err == cudaSuccess && sync_debug() && !any_graph_capture_active()) err = cudaDeviceSynchronize();
   if (err != cudaSuccess) throw_cuda_error(err, kernel, file, line);
 }
 

@@ -15,10 +15,38 @@ bool sync_debug();
 [[noreturn]] void throw_cuda_error(cudaError_t err, const char* expr, const char* file, int line);
 void check_launch(const char* kernel, const char* file, int line);
 
-// True while this process captures a CUDA graph (engine/cuda_graph.h): code
-// that would synchronise or read results on the host must not do so then.
+// True while the calling thread captures a CUDA graph (engine/cuda_graph.h):
+// its code must not synchronise or read results on the host then.
 bool graph_capture_active();
+// True while any thread of the process captures one: nothing may then
+// synchronise the whole device (cudaFree, cudaDeviceSynchronize).
+bool any_graph_capture_active();
 void note_graph_capture(bool begin);
+
+// Several threads may capture graphs at once, each on its own stream (cv
+// --jobs). A capture holds the capture gate shared (CaptureGateShared); a call
+// that may synchronise the whole device or touch the legacy stream (creating
+// a cuBLAS or cuDNN handle, cuDNN's algorithm search, pinned host memory,
+// destroying a graph) holds it alone (DeviceWideCall), so it never runs while
+// another thread captures, and no capture starts while it runs. Inside its
+// own thread's capture a DeviceWideCall does not wait (it would wait for itself).
+class DeviceWideCall {
+ public:
+  DeviceWideCall();
+  ~DeviceWideCall();
+  DeviceWideCall(const DeviceWideCall&) = delete;
+  DeviceWideCall& operator=(const DeviceWideCall&) = delete;
+
+ private:
+  bool held_ = false;
+};
+class CaptureGateShared {
+ public:
+  CaptureGateShared();
+  ~CaptureGateShared();
+  CaptureGateShared(const CaptureGateShared&) = delete;
+  CaptureGateShared& operator=(const CaptureGateShared&) = delete;
+};
 
 // Upper bound on the blocks of a grid-stride launch (65535 * 32 by default).
 // Tests lower it (set_max_grid_blocks(2)) so that every grid-stride loop runs

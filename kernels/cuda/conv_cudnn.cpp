@@ -165,7 +165,10 @@ cudnnHandle_t handle_for(cuda_stream stream) {
   int device = 0;
   VARSTAR_CUDA_CHECK(cudaGetDevice(&device));
   if (device >= static_cast<int>(handles.size())) handles.resize(device + 1);
-  if (!handles[device]) handles[device] = std::make_unique<Handle>();
+  if (!handles[device]) {
+    detail::DeviceWideCall exclusive;
+    handles[device] = std::make_unique<Handle>();
+  }
   VARSTAR_CUDNN_CHECK(cudnnSetStream(handles[device]->h, stream));
   return handles[device]->h;
 }
@@ -337,7 +340,10 @@ bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, 
     cudnnHandle_t h = handle_for(stream);
     if (!known) {
       auto descs = std::make_shared<Descs>(s);
-      choice = choose(dir, h, *descs, a, b, out, tf32, stream);
+      {
+        detail::DeviceWideCall exclusive;  // the search allocates, times and synchronises
+        choice = choose(dir, h, *descs, a, b, out, tf32, stream);
+      }
       if (!choice.usable) note_fallback(dir, s, "no deterministic float32 algorithm");
       VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(descs->conv.d, choice.math));
       choice.descs = descs;

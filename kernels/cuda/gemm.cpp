@@ -45,6 +45,7 @@ cublasHandle_t handle_for(cuda_stream stream) {
   if (device >= static_cast<int>(states.size())) states.resize(device + 1);
   HandleState& st = states[device];
   if (st.handle == nullptr) {
+    detail::DeviceWideCall exclusive;
     VARSTAR_CUBLAS_CHECK(cublasCreate(&st.handle));
     VARSTAR_CUDA_CHECK(cudaMalloc(&st.workspace, kCublasWorkspaceBytes));
   }

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -360,6 +361,85 @@ TEST_CASE("CUDA graph: replayed CNN-LSTM steps equal eager steps (cuDNN conv1d, 
 
 TEST_CASE("CUDA graph: replayed 2D-CNN steps equal eager steps (cuDNN conv2d, max pooling, Adam)") {
   graph_matches_eager("cnn2d", {1, 24, 24});
+}
+
+TEST_CASE("WorkerStream: a thread's engine stream while it lives, the previous one after") {
+  const varstar::cuda_stream base = varstar::cuda::current_stream(0);
+  {
+    varstar::cuda::WorkerStream w1(0, 1);
+    const varstar::cuda_stream s1 = varstar::cuda::current_stream(0);
+    CHECK(s1 != base);
+    {
+      varstar::cuda::WorkerStream w0(0, 0);  // index 0: the default engine stream
+      CHECK(varstar::cuda::current_stream(0) == base);
+    }
+    CHECK(varstar::cuda::current_stream(0) == s1);
+    varstar::cuda_stream other = nullptr;
+    std::thread([&] {
+      CHECK_FALSE(varstar::cuda::current_stream(0) == s1);  // another thread keeps its own
+      varstar::cuda::WorkerStream w2(0, 2);
+      other = varstar::cuda::current_stream(0);
+    }).join();
+    CHECK(other != s1);
+    CHECK(other != base);
+  }
+  CHECK(varstar::cuda::current_stream(0) == base);
+  varstar::cuda::WorkerStream again(0, 1);
+  CHECK(varstar::cuda::current_stream(0) != base);  // the same worker stream, kept for the process
+}
+
+TEST_CASE("CUDA graph: four threads capture and replay steps at once, each on its worker stream, as eagerly") {
+  // Eager references on the default stream first; then every thread captures
+  // its own graph (a new capture per "epoch", as the trainer does) while the
+  // others capture, replay or run eagerly.
+  constexpr int kThreads = 4, kEpochs = 3, kStepsPerEpoch = 4;
+  Tensor x = random_f32({17, 13}, 41).to(kGpu);
+  std::vector<int32_t> labels(17);
+  for (int i = 0; i < 17; ++i) labels[i] = i % 5;
+  Tensor y = Tensor::from_vector(labels, {17}).to(kGpu);
+  Mlp reference(kGpu);
+  varstar::optim::Adam adam_r(reference.params(), {});
+  for (int i = 0; i < kEpochs * kStepsPerEpoch; ++i) {
+    adam_r.zero_grad();
+    varstar::cross_entropy(reference.forward(x), y).backward();
+    adam_r.step();
+  }
+  std::vector<std::vector<Tensor>> results(kThreads);
+  std::vector<std::string> errors(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        varstar::cuda::WorkerStream stream(0, t + 1);
+        Tensor xt = x.clone(), yt = y.clone();  // on this thread's stream
+        Mlp model(kGpu);
+        varstar::optim::Adam adam(model.params(), {});
+        for (int epoch = 0; epoch < kEpochs; ++epoch) {
+          varstar::GraphedStep step(kGpu, [&] {
+            adam.zero_grad();
+            Tensor loss = varstar::cross_entropy(model.forward(xt), yt);
+            loss.backward();
+            adam.step();
+            return loss;
+          });
+          for (int i = 0; i < kStepsPerEpoch; ++i) step.run();
+          if (!step.captured()) errors[t] = "a step was never captured";
+        }
+        if (adam.steps_taken() != kEpochs * kStepsPerEpoch) errors[t] = "wrong step count";
+        for (const auto& p : model.params()) results[t].push_back(p.second.to(Device::cpu()));
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    });
+  for (std::thread& th : threads) th.join();
+  const auto pr = reference.params();
+  for (int t = 0; t < kThreads; ++t) {
+    INFO("thread " << t);
+    CHECK(errors[t].empty());
+    REQUIRE(results[t].size() == pr.size());
+    for (size_t i = 0; i < pr.size(); ++i)
+      require_close(pr[i].second.to(Device::cpu()), results[t][i], kGraphRelTolerance, kGraphAbsTolerance, pr[i].first);
+  }
 }
 
 TEST_CASE("CUDA graph: a host copy or dropout inside the capture fails clearly, and the engine carries on") {

@@ -5,7 +5,10 @@
 // without a GPU.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -13,7 +16,9 @@
 
 #include "engine/cuda_backend.h"
 #include "engine/random.h"
+#include "data/folds.h"
 #include "train/progress.h"
+#include "train/run.h"
 #include "train/trainer.h"
 
 namespace {
@@ -103,4 +108,41 @@ TEST_CASE("with --cuda-graph, a batch size that leaves no full batch trains eage
   train(true, &graphed, 128);
   CHECK(varstar::cuda::graph_epoch() == before);
   check_same(*eager, *graphed);
+}
+
+TEST_CASE("cross-validation with three networks at once on CUDA (graphs captured concurrently) equals one at a time") {
+  const varstar::train::Dataset data = ramps();
+  const auto folds = varstar::data::kfold(data.size(), 3, true, 42);
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const std::string root = fmt::format("{}/varstar_cuda_jobs_{}", std::filesystem::temp_directory_path().string(), getpid());
+  std::filesystem::remove_all(root);
+  const auto run = [&](int jobs) {
+    varstar::train::RunOptions o;
+    o.train.model = "cnn-lstm";
+    o.train.epochs = 3;
+    o.train.batch = 16;
+    o.train.lr = 1e-3;
+    o.train.lr_schedule = "cosine";
+    o.train.device = "cuda";
+    o.train.cuda_graph = true;
+    o.train.ensemble = 2;
+    o.jobs = jobs;
+    o.out_dir = fmt::format("{}/jobs{}", root, jobs);
+    o.write_report = false;
+    return varstar::train::cross_validate(o, folds, [&](int) -> const varstar::train::Dataset& { return data; }, quiet);
+  };
+  const auto one = run(1), three = run(3);
+  REQUIRE(three.folds.size() == 3);
+  for (size_t k = 0; k < 3; ++k) {
+    CAPTURE(k);
+    REQUIRE(three.folds[k].history.size() == one.folds[k].history.size());
+    for (size_t e = 0; e < one.folds[k].history.size(); ++e)
+      CHECK(three.folds[k].history[e].train_loss ==
+            doctest::Approx(one.folds[k].history[e].train_loss).epsilon(kLossRelTolerance));
+    const auto& p1 = one.folds[k].test_predictions.probabilities;
+    const auto& p3 = three.folds[k].test_predictions.probabilities;
+    REQUIRE(p1.size() == p3.size());
+    for (size_t i = 0; i < p1.size(); ++i) CHECK(p3[i] == doctest::Approx(p1[i]).epsilon(kLossRelTolerance));
+  }
+  std::filesystem::remove_all(root);
 }

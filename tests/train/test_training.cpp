@@ -435,6 +435,51 @@ TEST_CASE("an ensemble's fold averages its members, each the single run of its s
   fs::remove_all(dir);
 }
 
+TEST_CASE("networks trained at once (jobs) give the results of one at a time, bit for bit") {
+  const fs::path dir = temp_dir("jobs");
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const Dataset data = toy_data();
+  const auto folds = varstar::data::kfold(data.size(), 3, true, 42);
+  const auto run = [&](const std::string& name, int jobs) {
+    varstar::train::RunOptions o;
+    o.train = toy_config(2);
+    o.train.ensemble = 2;  // 3 folds x 2 members: six networks in the queue
+    o.train.threads = 1;
+    o.jobs = jobs;
+    o.out_dir = (dir / name).string();
+    o.write_report = false;
+    return varstar::train::cross_validate(o, folds, [&](int) -> const Dataset& { return data; }, quiet);
+  };
+  const auto one = run("one", 1), three = run("three", 3);
+  REQUIRE(three.folds.size() == 3);
+  for (int k = 0; k < 3; ++k) {
+    CAPTURE(k);
+    CHECK(three.folds[k].fold == k);
+    CHECK(three.folds[k].member_accuracy == one.folds[k].member_accuracy);
+    CHECK(three.folds[k].test_predictions.probabilities == one.folds[k].test_predictions.probabilities);
+    REQUIRE(three.folds[k].history.size() == one.folds[k].history.size());
+    for (size_t e = 0; e < one.folds[k].history.size(); ++e)
+      CHECK(three.folds[k].history[e].train_loss == one.folds[k].history[e].train_loss);
+  }
+  const auto text = [](const fs::path& p) {
+    std::stringstream s;
+    s << std::ifstream(p).rdbuf();
+    return s.str();
+  };
+  CHECK(text(dir / "three" / "predictions.csv") == text(dir / "one" / "predictions.csv"));
+  for (int k = 1; k <= 3; ++k)
+    CHECK(fs::exists(dir / "three" / "checkpoints" / fmt::format("fold{}", k) / "member2" / "result.json"));
+  // A job that fails stops the run with its error once the others have finished.
+  varstar::train::RunOptions bad;
+  bad.train = toy_config(1);
+  bad.train.model = "no-such-network";
+  bad.jobs = 2;
+  bad.out_dir = (dir / "bad").string();
+  CHECK_THROWS_AS(varstar::train::cross_validate(bad, folds, [&](int) -> const Dataset& { return data; }, quiet),
+                  varstar::Error);
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a member far below its best sibling is reported as weak, in the summary and in words") {
   std::vector<varstar::train::FoldOutcome> folds(3);
   for (int k = 0; k < 3; ++k) {
