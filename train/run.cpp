@@ -83,8 +83,9 @@ struct Training {
 // finished, options.jobs at a time, and returns the folds' outcomes in fold
 // order. A fold is finished (its result.json written, its line printed) as
 // soon as its last member is. With one job everything runs in the calling
-// thread, in order; with more, each job runs in its own thread with its own
-// CPU threads and CUDA stream, and a fold's results are those of one job.
+// thread, in order; with more, each network trains in a worker thread with
+// its own CPU threads and CUDA stream. Each network's training is the same
+// either way (its seed, rows and order do not depend on the others).
 std::vector<FoldOutcome> train_folds(const RunOptions& options, const std::vector<data::Fold>& folds, int n_folds,
                                      const DatasetForFold& data_for_fold, Progress& progress) {
   const fs::path out(options.out_dir);
