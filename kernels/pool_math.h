@@ -43,4 +43,17 @@ VARSTAR_HD void maxpool_tile_extent(I o, I k, I out, I size, I& begin, I& end) {
   end = o + 1 == out ? size : begin + k;
 }
 
+// KH, KW > 0: s with a KH x KW window and stride = kernel, as compile-time
+// constants the compiler can unroll and divide by; 0, 0: s unchanged.
+template <int KH, int KW>
+VARSTAR_HD PoolShape fixed_window(PoolShape s) {
+  if constexpr (KH > 0) {
+    s.kh = KH;
+    s.kw = KW;
+    s.stride_h = KH;
+    s.stride_w = KW;
+  }
+  return s;
+}
+
 }  // namespace varstar

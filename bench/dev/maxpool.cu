@@ -73,18 +73,7 @@ __global__ void naive_backward_kernel(const float* __restrict__ dy, const int32_
   atomicAdd(dx + idx / out_plane * s.h * s.w + argmax[idx], dy[idx]);
 }
 
-// ---- 3: 32-bit indices; KH, KW > 0: a KH x KW window with stride = kernel, else s's ----
-template <int KH, int KW>
-__device__ __forceinline__ PoolShape fixed_window(PoolShape s) {
-  if constexpr (KH > 0) {
-    s.kh = KH;
-    s.kw = KW;
-    s.stride_h = KH;
-    s.stride_w = KW;
-  }
-  return s;
-}
-
+// ---- 3: 32-bit indices; KH, KW > 0: a KH x KW window with stride = kernel (fixed_window), else s's ----
 template <int KH, int KW>
 __global__ void idx32_forward_kernel(const float* __restrict__ x, float* __restrict__ y, int32_t* __restrict__ argmax,
                                      PoolShape shape) {

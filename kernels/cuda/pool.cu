@@ -70,18 +70,6 @@ __global__ void maxpool_backward_idx32_kernel(const float* __restrict__ dy, cons
   }
 }
 
-// KH, KW > 0: a KH x KW window with stride = kernel as compile-time constants; 0, 0: s's own.
-template <int KH, int KW>
-__device__ __forceinline__ PoolShape fixed_window(PoolShape s) {
-  if constexpr (KH > 0) {
-    s.kh = KH;
-    s.kw = KW;
-    s.stride_h = KH;
-    s.stride_w = KW;
-  }
-  return s;
-}
-
 // One thread per output writes the window of dx it owns: dy at its argmax, 0
 // elsewhere. Preconditions: kh == stride_h, kw == stride_w; planes * H * W < 2^31.
 template <int KH, int KW>
