@@ -33,7 +33,8 @@ void run_cv(varstar::app::TrainArgs& a) {
   ro.jobs = a.jobs;
   if (a.jobs > 1) {
     if (!a.profile.empty()) throw Error("--profile follows one training: use it with --jobs 1");
-    if (a.config.threads == 0) ro.threads_per_job = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / a.jobs);
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    if (a.config.threads == 0) ro.threads_per_job = std::max(1, cores / a.jobs);
     progress.message(fmt::format("{} networks at once, {} CPU thread(s) each", a.jobs,
                                  ro.threads_per_job > 0 ? ro.threads_per_job : a.config.threads));
   }

@@ -132,6 +132,7 @@ std::vector<FoldOutcome> train_folds(const RunOptions& options, const std::vecto
     if (!fold_loaded[k] && members_left[k] == 0) finish_fold(k);
 
   const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(queue.size())));
+  const Device device = resolve_device(options.train.device);
   const auto train_one = [&](const Training& t, int worker) {
     const Dataset& data = data_for_fold(t.fold);
     TrainConfig config = options.train.member(t.member);
@@ -146,7 +147,6 @@ std::vector<FoldOutcome> train_folds(const RunOptions& options, const std::vecto
     job.checkpoint_dir = member_dir(t.fold, t.member).string();
     job.resume = options.resume;
     job.threads = options.threads_per_job;
-    const Device device = resolve_device(options.train.device);
     std::optional<cuda::WorkerStream> stream;
     if (device.is_cuda()) stream.emplace(device.index, worker);
     FoldOutcome member = train_fold(config, data, job, progress);

@@ -8,6 +8,7 @@
 
 #include <fmt/ranges.h>
 
+#include "data/represent/fourier_fit.h"
 #include "engine/error.h"
 
 namespace varstar::data::repr {
@@ -74,38 +75,60 @@ void add_shape_features(const std::vector<CatalogRow>& rows, bool magnitudes, Re
   for (size_t s = 0; s < rows.size(); ++s) shape_features(rows[s], &batch.features[s * nf], magnitudes);
 }
 
-void append_skewness(const LightCurveSet& curves, std::span<const int64_t> curve_index,
-                     std::span<const int32_t> bands, RepresentationBatch& batch) {
-  const size_t old_width = batch.feature_names.size(), width = old_width + bands.size();
-  const size_t n = curve_index.size();
-  VARSTAR_CHECK(batch.features.size() == n * old_width, "append_skewness: {} feature values for {} rows of {}",
+namespace {
+
+// One band's observations of one star, in the curve's order.
+struct BandPoints {
+  std::vector<double> t, m, err;  // err empty when the curve has no errors
+};
+
+// Appends names.size() / bands.size() feature columns per band to batch
+// (band b's at old width + b x per band). fill(s, points, out) writes star s's
+// columns of one band from its points; stars without a curve keep zeros.
+template <class Fill>
+void append_band_features(const LightCurveSet& curves, std::span<const int64_t> curve_index,
+                          std::span<const int32_t> bands, std::vector<std::string> names, const char* who,
+                          RepresentationBatch& batch, Fill fill) {
+  const size_t old_width = batch.feature_names.size(), per_band = names.size() / bands.size();
+  const size_t width = old_width + names.size(), n = curve_index.size();
+  VARSTAR_CHECK(batch.features.size() == n * old_width, "{}: {} feature values for {} rows of {}", who,
                 batch.features.size(), n, old_width);
   std::vector<float> features(n * width, 0.0f);
+  BandPoints points;
   for (size_t s = 0; s < n; ++s) {
     std::copy_n(&batch.features[s * old_width], old_width, &features[s * width]);
     if (curve_index[s] < 0) continue;
     const LightCurve& c = curves.curves[curve_index[s]];
     for (size_t b = 0; b < bands.size(); ++b) {
-      double count = 0, sum = 0;
-      for (size_t i = 0; i < c.mag.size(); ++i)
-        if (c.band[i] == bands[b]) count += 1, sum += c.mag[i];
-      if (count < 3) continue;
-      const double mean = sum / count;
-      double m2 = 0, m3 = 0;
+      points.t.clear(), points.m.clear(), points.err.clear();
       for (size_t i = 0; i < c.mag.size(); ++i)
         if (c.band[i] == bands[b]) {
-          const double d = c.mag[i] - mean;
-          m2 += d * d, m3 += d * d * d;
+          points.t.push_back(c.time[i]);
+          points.m.push_back(c.mag[i]);
+          if (!c.mag_err.empty()) points.err.push_back(c.mag_err[i]);
         }
-      m2 /= count, m3 /= count;
-      if (m2 > 0) features[s * width + old_width + b] = static_cast<float>(m3 / std::pow(m2, 1.5));
+      fill(s, points, &features[s * width + old_width + b * per_band]);
     }
   }
-  for (int32_t b : bands) batch.feature_names.push_back("skew_" + curves.band_names[b]);
+  for (auto& name : names) batch.feature_names.push_back(std::move(name));
   batch.features = std::move(features);
 }
 
-namespace {
+// Mean and the second and third central moments (divided by n) of m.
+struct Moments {
+  double mean = 0, m2 = 0, m3 = 0;
+};
+Moments central_moments(std::span<const double> m) {
+  Moments r;
+  for (double v : m) r.mean += v;
+  r.mean /= static_cast<double>(m.size());
+  for (double v : m) {
+    const double d = v - r.mean;
+    r.m2 += d * d, r.m3 += d * d * d;
+  }
+  r.m2 /= static_cast<double>(m.size()), r.m3 /= static_cast<double>(m.size());
+  return r;
+}
 
 // Quantile q in [0, 1] of sorted values, linear between order statistics (NumPy's default).
 double sorted_quantile(const std::vector<double>& sorted, double q) {
@@ -115,23 +138,15 @@ double sorted_quantile(const std::vector<double>& sorted, double q) {
   return sorted[below] + (position - static_cast<double>(below)) * (sorted[above] - sorted[below]);
 }
 
-constexpr int kCurveFeaturesPerBand = 6;
-
 // The six curve features of one band's points (curve_feature_names' order).
-void band_curve_features(std::span<const double> t, std::span<const double> m, std::span<const double> err,
-                         double period, const FourierFitOptions& fit_options, float* out) {
-  if (m.size() < 2) return;
-  double mean = 0;
-  for (double v : m) mean += v;
-  mean /= static_cast<double>(m.size());
-  double variance = 0;
-  for (double v : m) variance += (v - mean) * (v - mean);
-  out[4] = static_cast<float>(std::sqrt(variance / static_cast<double>(m.size())));
-  std::vector<double> sorted(m.begin(), m.end());
+void band_curve_features(const BandPoints& p, double period, const FourierFitOptions& fit_options, float* out) {
+  if (p.m.size() < 2) return;
+  out[4] = static_cast<float>(std::sqrt(central_moments(p.m).m2));
+  std::vector<double> sorted = p.m;
   std::sort(sorted.begin(), sorted.end());
   out[5] = static_cast<float>(sorted_quantile(sorted, 0.95) - sorted_quantile(sorted, 0.05));
 
-  const FourierFit fit = fit_fourier(t, m, err, period, t.front(), fit_options);
+  const FourierFit fit = fit_fourier(p.t, p.m, p.err, period, p.t.front(), fit_options);
   if (!fit.ok) return;
   out[3] = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - fit.r2)));
   if (fit.n_harmonics < 3) return;
@@ -146,7 +161,25 @@ void band_curve_features(std::span<const double> t, std::span<const double> m, s
   out[2] = static_cast<float>(std::sin(phi31));
 }
 
+std::vector<std::string> band_names_of(const LightCurveSet& curves, std::span<const int32_t> bands) {
+  std::vector<std::string> names;
+  for (int32_t b : bands) names.push_back(curves.band_names[b]);
+  return names;
+}
+
 }  // namespace
+
+void append_skewness(const LightCurveSet& curves, std::span<const int64_t> curve_index,
+                     std::span<const int32_t> bands, RepresentationBatch& batch) {
+  std::vector<std::string> names;
+  for (const auto& b : band_names_of(curves, bands)) names.push_back("skew_" + b);
+  append_band_features(curves, curve_index, bands, std::move(names), "append_skewness", batch,
+                       [](size_t, const BandPoints& p, float* out) {
+                         if (p.m.size() < 3) return;
+                         const Moments r = central_moments(p.m);
+                         if (r.m2 > 0) *out = static_cast<float>(r.m3 / std::pow(r.m2, 1.5));
+                       });
+}
 
 std::vector<std::string> curve_feature_names(std::span<const std::string> band_names) {
   std::vector<std::string> names;
@@ -157,38 +190,18 @@ std::vector<std::string> curve_feature_names(std::span<const std::string> band_n
 }
 
 void append_curve_features(const LightCurveSet& curves, std::span<const int64_t> curve_index,
-                           std::span<const int32_t> bands, const std::vector<CatalogRow>& rows,
-                           FourierFitOptions fit_options, RepresentationBatch& batch) {
-  const size_t old_width = batch.feature_names.size();
-  const size_t width = old_width + bands.size() * kCurveFeaturesPerBand;
-  const size_t n = curve_index.size();
-  VARSTAR_CHECK(rows.size() == n, "append_curve_features: {} rows for {} curve indices", rows.size(), n);
-  VARSTAR_CHECK(batch.features.size() == n * old_width, "append_curve_features: {} feature values for {} rows of {}",
-                batch.features.size(), n, old_width);
+                           std::span<const int32_t> bands, const std::vector<CatalogRow>& rows, double clip_sigma,
+                           RepresentationBatch& batch) {
+  VARSTAR_CHECK(rows.size() == curve_index.size(), "append_curve_features: {} rows for {} curve indices",
+                rows.size(), curve_index.size());
+  FourierFitOptions fit_options;
   fit_options.n_harmonics = 4;
   fit_options.select_harmonics = false;
-  std::vector<float> features(n * width, 0.0f);
-  std::vector<double> t, m, err;
-  for (size_t s = 0; s < n; ++s) {
-    std::copy_n(&batch.features[s * old_width], old_width, &features[s * width]);
-    if (curve_index[s] < 0) continue;
-    const LightCurve& c = curves.curves[curve_index[s]];
-    for (size_t b = 0; b < bands.size(); ++b) {
-      t.clear(), m.clear(), err.clear();
-      for (size_t i = 0; i < c.mag.size(); ++i)
-        if (c.band[i] == bands[b]) {
-          t.push_back(c.time[i]);
-          m.push_back(c.mag[i]);
-          if (!c.mag_err.empty()) err.push_back(c.mag_err[i]);
-        }
-      band_curve_features(t, m, err, rows[s].period, fit_options,
-                          &features[s * width + old_width + b * kCurveFeaturesPerBand]);
-    }
-  }
-  std::vector<std::string> band_names;
-  for (int32_t b : bands) band_names.push_back(curves.band_names[b]);
-  for (auto& name : curve_feature_names(band_names)) batch.feature_names.push_back(std::move(name));
-  batch.features = std::move(features);
+  fit_options.clip_sigma = clip_sigma;
+  append_band_features(curves, curve_index, bands, curve_feature_names(band_names_of(curves, bands)),
+                       "append_curve_features", batch, [&](size_t s, const BandPoints& p, float* out) {
+                         band_curve_features(p, rows[s].period, fit_options, out);
+                       });
 }
 
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves) {

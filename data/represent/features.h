@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "data/represent/fourier_fit.h"
 #include "data/represent/represent.h"
 #include "data/types.h"
 
@@ -45,16 +44,16 @@ void append_skewness(const LightCurveSet& curves, std::span<const int64_t> curve
 // Appends six features per band in `bands`, measured on the row's curve
 // (curve_index[row] into curves.curves) at the row's period (rows[s].period):
 //   r31_<b>, cos_phi31_<b>, sin_phi31_<b>: A3 / A1 and phi31 = (phi3 - 3 phi1) mod 2 pi
-//     of a 4-harmonic fit (fit_fourier with `fit_options`, no harmonic selection;
-//     0 when the fit has fewer than 3 harmonics);
+//     of a 4-harmonic fit (fit_fourier with sigma clipping at `clip_sigma`, no
+//     harmonic selection; 0 when the fit has fewer than 3 harmonics);
 //   fit_residual_<b>: sqrt(1 - R^2) of that fit (0: the model explains the curve);
 //   std_<b>: standard deviation of the band's magnitudes;
 //   range90_<b>: 95th minus 5th percentile of them (linear interpolation).
 // All 0 for a band without a curve or a fit.
 std::vector<std::string> curve_feature_names(std::span<const std::string> band_names);
 void append_curve_features(const LightCurveSet& curves, std::span<const int64_t> curve_index,
-                           std::span<const int32_t> bands, const std::vector<CatalogRow>& rows,
-                           FourierFitOptions fit_options, RepresentationBatch& batch);
+                           std::span<const int32_t> bands, const std::vector<CatalogRow>& rows, double clip_sigma,
+                           RepresentationBatch& batch);
 
 // Index into curves->curves of each row (by id), or -1 when absent.
 std::vector<int64_t> match_curves(const std::vector<CatalogRow>& rows, const LightCurveSet& curves);

@@ -258,7 +258,8 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
   VARSTAR_CHECK(spec.period_multiples == 1 || spec.mode != "dmdt-lightcurve" || spec.features,
                 "representation parameter period_multiples: dmdt-lightcurve uses the period only with features=true");
   // Features measured on each star's light curve.
-  for (const auto& [on, name] : {std::pair{spec.skewness, "skewness"}, std::pair{spec.curve_features, "curve_features"}}) {
+  for (const auto& [on, name] :
+       {std::pair{spec.skewness, "skewness"}, std::pair{spec.curve_features, "curve_features"}}) {
     VARSTAR_CHECK(!on || has_features,
                   "representation parameter {} applies to modes with features (harmonic-shape, folded, dm-dt modes "
                   "with features=true), not to '{}'",
@@ -338,11 +339,7 @@ RepresentationBatch build_representation(const RepresentationSpec& spec, const s
     throw Error(fmt::format("representation '{}' is not implemented yet", spec.mode));
   }
   if (spec.skewness) repr::append_skewness(*curves, curve_index, bands, out);
-  if (spec.curve_features) {
-    repr::FourierFitOptions fit_options;
-    fit_options.clip_sigma = spec.clip_sigma;
-    repr::append_curve_features(*curves, curve_index, bands, *use_rows, fit_options, out);
-  }
+  if (spec.curve_features) repr::append_curve_features(*curves, curve_index, bands, *use_rows, spec.clip_sigma, out);
   out.description["sample_shape"] = out.sample_shape;
   out.description["feature_names"] = out.feature_names;
   out.description["uses_labels"] = out.uses_labels;
