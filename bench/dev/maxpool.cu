@@ -7,19 +7,19 @@
 //                 (cudaMemsetAsync), then one thread per output atomically adds
 //                 its dy at its argmax
 //   2 production  varstar::cuda::maxpool2d_forward / _backward (kernels/cuda/pool.cu:
-//                 the forward one thread per output, 64-bit index math; the backward
-//                 4 where stride = kernel and planes * H * W < 2^31, else 3's 32-bit
-//                 gather for any window (5's 64-bit gather beyond 2^31 elements))
-//   3 idx32       both as 2, with 32-bit index arithmetic (planes * H * W < 2^31)
-//                 and the networks' windows (1 x 2 and 2 x 2, stride = kernel) as
-//                 compile-time constants
-//   4 scatter     backward only, stride = kernel only (windows tile the plane):
+//                 the forward one thread per output, 64-bit index math; the backward,
+//                 where stride = kernel and planes * H * W < 2^31, a window scatter:
 //                 one thread per output writes its whole window of dx (dy at the
-//                 argmax, 0 elsewhere; the last row and column of windows also
-//                 zero the uncovered edge): one index split per output, not per input
-//   5 previous    the backward production had before 4 and 3 were promoted: one
-//                 thread per input element gathers the windows that chose it, 64-bit
-//                 index math (the forward did not change: n/a)
+//                 argmax, 0 elsewhere; the last row and column of windows also zero
+//                 the uncovered edge), one index split per output, not per input
+//                 (the former variant "scatter", promoted); else 3's 32-bit gather
+//                 for any window (4's 64-bit gather beyond 2^31 elements))
+//   3 idx32       both as 2's gather, with 32-bit index arithmetic (planes * H * W
+//                 < 2^31) and the networks' windows (1 x 2 and 2 x 2, stride =
+//                 kernel) as compile-time constants
+//   4 previous    the backward production had before the scatter and 3 were
+//                 promoted: one thread per input element gathers the windows that
+//                 chose it, 64-bit index math (the forward did not change: n/a)
 // The forward is comparisons only and the backward adds the same dy values in
 // the same order as the CPU (kernels/cpu/pool.cpp), so every variant must equal
 // it bit for bit (y, argmax, dx); the one exception is naive's atomics where
@@ -112,29 +112,7 @@ __global__ void idx32_backward_kernel(const float* __restrict__ dy, const int32_
   }
 }
 
-// ---- 4: one thread per output writes its window of dx ----
-// Preconditions: kh == stride_h, kw == stride_w; planes * H * W < 2^31.
-template <int KH, int KW>
-__global__ void scatter_backward_kernel(const float* __restrict__ dy, const int32_t* __restrict__ argmax,
-                                        float* __restrict__ dx, PoolShape shape) {
-  const PoolShape s = fixed_window<KH, KW>(shape);
-  const uint32_t h = static_cast<uint32_t>(s.h), w = static_cast<uint32_t>(s.w);
-  const uint32_t kh = static_cast<uint32_t>(s.kh), kw = static_cast<uint32_t>(s.kw);
-  const uint32_t out_h = static_cast<uint32_t>(s.out_h), out_w = static_cast<uint32_t>(s.out_w);
-  const uint32_t out_plane = out_h * out_w, total = static_cast<uint32_t>(s.planes) * out_plane;
-  for (uint32_t idx = blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += gridDim.x * blockDim.x) {
-    const uint32_t p = idx / out_plane, o = idx - p * out_plane, oh = o / out_w, ow = o - oh * out_w;
-    const uint32_t h0 = oh * kh, h1 = oh + 1 == out_h ? h : h0 + kh;  // the last windows reach the edge
-    const uint32_t w0 = ow * kw, w1 = ow + 1 == out_w ? w : w0 + kw;
-    const uint32_t chosen = static_cast<uint32_t>(argmax[idx]);
-    const float g = 0.f + dy[idx];  // as the CPU's zero-then-add (-0 becomes +0)
-    float* plane = dx + p * h * w;
-    for (uint32_t r = h0; r < h1; ++r)
-      for (uint32_t c = w0; c < w1; ++c) plane[r * w + c] = r * w + c == chosen ? g : 0.f;
-  }
-}
-
-// ---- 5: previous production backward: the gather of 3 with 64-bit indices, any window ----
+// ---- 4: previous production backward: the gather of 3 with 64-bit indices, any window ----
 __global__ void previous_backward_kernel(const float* __restrict__ dy, const int32_t* __restrict__ argmax,
                                          float* __restrict__ dx, PoolShape s) {
   const int64_t in_plane = s.h * s.w, out_plane = s.out_h * s.out_w, total = s.planes * in_plane;
@@ -198,13 +176,6 @@ Run idx32_backward() {
     VARSTAR_CUDA_CHECK_LAUNCH("idx32_backward_kernel");
   };
 }
-template <int KH, int KW>
-Run scatter_backward() {
-  return [](const Buffers& d, cudaStream_t st) {
-    scatter_backward_kernel<KH, KW><<<grid_of(outputs(d.s)), kBlock, 0, st>>>(d.dy, d.argmax_in, d.dx, d.s);
-    VARSTAR_CUDA_CHECK_LAUNCH("scatter_backward_kernel");
-  };
-}
 
 std::vector<Variant> variants() {
   const Pick naive_forward = [](const PoolShape&, const char*&) -> Run {
@@ -253,20 +224,6 @@ std::vector<Variant> variants() {
          if (tiles(s, 2, 2)) return idx32_backward<2, 2>();
          if (tiles(s, 1, 2)) return idx32_backward<1, 2>();
          return idx32_backward<0, 0>();
-       }},
-      {"scatter",
-       [](const PoolShape&, const char*& why_not) -> Run {
-         why_not = "backward-only variant";
-         return {};
-       },
-       [](const PoolShape& s, const char*& why_not) -> Run {
-         if (!fits_32bit(s) || s.kh != s.stride_h || s.kw != s.stride_w) {
-           why_not = "needs stride = kernel and planes * H * W < 2^31";
-           return {};
-         }
-         if (tiles(s, 2, 2)) return scatter_backward<2, 2>();
-         if (tiles(s, 1, 2)) return scatter_backward<1, 2>();
-         return scatter_backward<0, 0>();
        }},
       {"previous",
        [](const PoolShape&, const char*& why_not) -> Run {
