@@ -187,7 +187,7 @@ void run_bench(const BenchArgs& a) {
                             {"cudnn_fallbacks", cuda::cudnn_fallbacks()}};
     if (!a.json)
       fmt::print("\nGPU memory: peak {:.1f} MiB in use, {:.1f} MiB reserved; {} allocations, {:.1f}% from the cache; "
-                 "cuDNN fallbacks to im2col: {}\n",
+                 "cuDNN fallbacks to the GEMM path: {}\n",
                  m.peak_bytes / 1048576.0, m.bytes_reserved / 1048576.0, m.allocations,
                  m.allocations ? 100.0 * m.cache_hits / m.allocations : 0.0, cuda::cudnn_fallbacks());
   }

@@ -157,7 +157,8 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
     add_row("adam fused (multi-tensor)", fmt::format("{}", n),
             median_ms([&] { cuda::adam_multi_tensor(&list, 1, a, sc, step.data<int32_t>(), s); }, s, reps), 7 * fn, 0);
   }
-  // Convolutions of the thesis networks (batch 32): cuDNN, then im2col.
+  // Convolutions of the thesis networks (batch 32): cuDNN's choice alone, then our GEMM path
+  // (production takes the faster per direction; bench_dev_conv has every layer).
   struct Conv {
     const char* name;
     ConvShape s;
@@ -173,7 +174,8 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
     e.out_h = 12; e.out_w = 12;
     convs.push_back({"cnn2d conv3 (5x5)", e});
   }
-  const bool cudnn_was = cuda::use_cudnn();
+  const bool cudnn_was = cuda::use_cudnn(), candidate_was = cuda::conv_gemm_candidate();
+  cuda::set_conv_gemm_candidate(false);
   for (const Conv& c : convs) {
     const ConvShape& cs = c.s;
     Tensor x = random_device({cs.batch * cs.c_in * cs.h * cs.w}, 31, device);
@@ -187,7 +189,7 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
       if (cudnn && !cuda::cudnn_compiled()) continue;
       try {
       cuda::set_use_cudnn(cudnn);
-      const std::string path = cudnn ? "cuDNN" : "im2col";
+      const std::string path = cudnn ? "cuDNN" : "GEMM path";
       add_row(fmt::format("{} forward, {}", c.name, path), shape,
               median_ms([&] { cuda::conv2d_forward(x.data<float>(), w.data<float>(), nullptr, y.data<float>(), cs, s); }, s, reps),
               0, flops);
@@ -198,11 +200,13 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
               median_ms([&] { cuda::conv2d_backward_weight(dy.data<float>(), x.data<float>(), dw.data<float>(), nullptr, cs, s); }, s, reps),
               0, flops);
       } catch (const std::exception& e) {
-        add_row(fmt::format("{} {}: FAILED {}", c.name, cudnn ? "cuDNN" : "im2col", e.what()).substr(0, 120), shape, 0, 0, 0);
+        add_row(fmt::format("{} {}: FAILED {}", c.name, cudnn ? "cuDNN" : "GEMM path", e.what()).substr(0, 120), shape,
+                0, 0, 0);
       }
     }
   }
   cuda::set_use_cudnn(cudnn_was);
+  cuda::set_conv_gemm_candidate(candidate_was);
   // dm-dt binning against the atomicAdd ceiling, harmonic synthesis (bench/repr_bench.h).
   for (KernelRate& r : bench_representation_kernels(device, quick)) rows.push_back(std::move(r));
   cuda::empty_cache(device);

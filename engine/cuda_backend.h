@@ -121,6 +121,11 @@ void set_sample_local_lstm_samples(int samples);
 int64_t sample_local_lstm_launches();
 // Convolution calls that cuDNN rejected and im2col ran instead, since start.
 int64_t cudnn_fallbacks();
+// Whether the cuDNN path times our GEMM convolution path (kernels/cuda/conv.cu)
+// beside its own algorithms, per shape and direction, and runs it where faster
+// (default on; VARSTAR_CONV_GEMM=0 in the environment: cuDNN's algorithms only).
+void set_conv_gemm_candidate(bool on);
+bool conv_gemm_candidate();
 
 // ---- testing hooks ---------------------------------------------------------------
 // Caps the blocks of every grid-stride launch (0: the default 65535 * 32), so

@@ -50,6 +50,8 @@ bool use_cudnn() { return false; }
 bool cudnn_compiled() { return false; }
 std::string cudnn_version() { return "not built with CUDA"; }
 int64_t cudnn_fallbacks() { return 0; }
+void set_conv_gemm_candidate(bool) {}
+bool conv_gemm_candidate() { return false; }
 void set_lstm_kernel(LstmKernel) {}
 LstmKernel lstm_kernel() { return LstmKernel::per_step; }
 void set_use_persistent_lstm(bool) {}

@@ -32,4 +32,8 @@ bool use_cudnn();
 bool cudnn_compiled();
 // Convolution directions that cuDNN rejected and im2col ran instead, since start.
 int64_t cudnn_fallbacks();
+// Whether the cuDNN path times the GEMM path beside its own algorithms and
+// takes it where faster (default on; VARSTAR_CONV_GEMM=0 in the environment: off).
+void set_conv_gemm_candidate(bool on);
+bool conv_gemm_candidate();
 }  // namespace varstar::cuda

@@ -38,13 +38,17 @@ void note_graph_capture(bool begin) {
   g_capture_depth += begin ? 1 : -1;
 }
 
+// DeviceWideCalls the calling thread holds: only the outermost takes the gate.
+thread_local int t_device_wide_depth = 0;
+
 DeviceWideCall::DeviceWideCall() {
   if (graph_capture_active()) return;
-  capture_gate().lock();
+  if (t_device_wide_depth == 0) capture_gate().lock();
+  ++t_device_wide_depth;
   held_ = true;
 }
 DeviceWideCall::~DeviceWideCall() {
-  if (held_) capture_gate().unlock();
+  if (held_ && --t_device_wide_depth == 0) capture_gate().unlock();
 }
 CaptureGateShared::CaptureGateShared() { capture_gate().lock_shared(); }
 CaptureGateShared::~CaptureGateShared() { capture_gate().unlock_shared(); }
@@ -53,6 +57,8 @@ void throw_cuda_error(cudaError_t err, const char* expr, const char* file, int l
   throw CudaError(fmt::format("CUDA error {} ({}) in '{}' at {}:{}", cudaGetErrorName(err),
                               cudaGetErrorString(err), expr, file, line));
 }
+
+void throw_error(const char* message) { throw Error(message); }
 
 void check_launch(const char* kernel, const char* file, int line) {
   cudaError_t err = cudaGetLastError();

@@ -13,6 +13,8 @@ namespace varstar::cuda::detail {
 
 bool sync_debug();
 [[noreturn]] void throw_cuda_error(cudaError_t err, const char* expr, const char* file, int line);
+// Throws varstar::Error(message): a shape or argument a kernel cannot take.
+[[noreturn]] void throw_error(const char* message);
 void check_launch(const char* kernel, const char* file, int line);
 
 // True while the calling thread captures a CUDA graph (engine/cuda_graph.h):
@@ -29,7 +31,9 @@ void note_graph_capture(bool begin);
 // a cuBLAS or cuDNN handle, cuDNN's algorithm search, pinned host memory,
 // destroying a graph) holds it alone (DeviceWideCall), so it never runs while
 // another thread captures, and no capture starts while it runs. Inside its
-// own thread's capture a DeviceWideCall does not wait (it would wait for itself).
+// own thread's capture a DeviceWideCall does not wait (it would wait for itself),
+// and one nested in another of the same thread (cuDNN's algorithm search
+// timing our GEMM path, whose first GEMM creates the cuBLAS handle) is free.
 class DeviceWideCall {
  public:
   DeviceWideCall();

@@ -1,9 +1,16 @@
-// CUDA convolution, im2col path: the forward pass and the input gradient run
-// as cuBLAS strided-batched GEMMs over a whole-batch column buffer (the weight
-// shared across the batch); the weight gradient is one GEMM whose reduction
-// runs over the whole batch (columns of all samples side by side, as the CPU
-// path). The cuDNN path (conv_cudnn.cpp) replaces this where available; this
-// is the fallback and the parity baseline. Bench: `varstar bench --device cuda --kernels`.
+// CUDA convolution, GEMM path: the columns of all samples side by side
+// (im2col, channel major), so each direction is one cuBLAS GEMM over the whole
+// batch: forward y2 (Cout, B*P) = W x cols, then one pass to (B, Cout, P) with
+// the bias; input gradient dcols = W^T x dy2, gathered back by col2im; weight
+// gradient dW = dy2 x cols^T. The cuDNN path (conv_cudnn.cpp) times this path
+// against its own algorithms per shape and direction and takes the faster;
+// without cuDNN it is the only path, and the parity baseline. One GEMM over
+// B*P columns tiles the GPU better than a GEMM per sample over P columns (the
+// former forward, kept as bench_dev_conv's "batched").
+// Bench: bench_dev_conv; `varstar bench --device cuda --kernels`.
+#include <algorithm>
+#include <string>
+
 #include "kernels/conv.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/conv_im2col.h"
@@ -15,65 +22,215 @@ namespace varstar::cuda {
 
 namespace {
 constexpr unsigned kBlock = 256;
+constexpr unsigned kPlaneBlock = 128;  // threads over the pixels of one (sample, row) or (sample, channel) plane
+constexpr int64_t kMaxGridY = 65535;
+constexpr int kDirectMaxRows = 32;  // Cin * KH * KW up to which the direct kernels run
+constexpr int64_t kDirectGradBlocks = 512;  // blocks the direct weight gradient aims at
 
-// col (B, rows, P) from x (B, Cin, H, W) when batch_major; otherwise
-// col (rows, B, P): all samples' columns side by side.
-__global__ void im2col_kernel(const float* __restrict__ x, float* __restrict__ col, ConvShape s, bool batch_major) {
-  const int64_t rows = s.col_rows(), np = s.out_pixels(), total = s.batch * rows * np;
-  for (int64_t idx = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; idx < total; idx += int64_t{gridDim.x} * blockDim.x) {
-    int64_t b, r;
-    const int64_t p = idx % np;
-    if (batch_major) {
-      r = (idx / np) % rows;
-      b = idx / (np * rows);
-    } else {
-      b = (idx / np) % s.batch;
-      r = idx / (np * s.batch);
+// The kernels below run over planes: blockIdx.x strides over the samples,
+// blockIdx.y over rows or channels (both grid-stride, both capped), and the
+// threads over the pixels of the plane, so the index arithmetic per element
+// is 32-bit and a division or two (plane_pixels_fit checks the sizes).
+dim3 plane_grid(int64_t batch, int64_t rows) {
+  const int64_t cap = detail::max_grid_blocks();
+  return dim3(static_cast<unsigned>(std::max<int64_t>(1, std::min(batch, cap))),
+              static_cast<unsigned>(std::max<int64_t>(1, std::min({rows, cap, kMaxGridY}))));
+}
+
+void check_plane_pixels(const ConvShape& s) {
+  constexpr int64_t kIntMax = 2147483647;
+  if (s.in_pixels() > kIntMax || s.out_pixels() > kIntMax)
+    detail::throw_error(("convolution: a plane of " + std::to_string(s.h) + " x " + std::to_string(s.w) +
+                         " pixels (output " + std::to_string(s.out_h) + " x " + std::to_string(s.out_w) +
+                         ") exceeds 2^31 - 1 elements")
+                            .c_str());
+}
+
+// cols (rows, B, P) from x (B, Cin, H, W): all samples' columns side by side.
+__global__ void im2col_kernel(const float* __restrict__ x, float* __restrict__ col, ConvShape s) {
+  const int np = static_cast<int>(s.out_pixels()), out_w = static_cast<int>(s.out_w);
+  const int h = static_cast<int>(s.h), w = static_cast<int>(s.w);
+  for (int64_t r = blockIdx.y; r < s.col_rows(); r += gridDim.y) {
+    const int j = static_cast<int>(r % s.kw), i = static_cast<int>((r / s.kw) % s.kh);
+    const int64_t c = r / (s.kw * s.kh);
+    for (int64_t b = blockIdx.x; b < s.batch; b += gridDim.x) {
+      const float* plane = x + (b * s.c_in + c) * s.in_pixels();
+      float* out = col + (r * s.batch + b) * np;
+      for (int p = threadIdx.x; p < np; p += blockDim.x) {
+        const int oh = p / out_w, ow = p - oh * out_w;
+        const int ih = oh * static_cast<int>(s.stride_h) - static_cast<int>(s.pad_h) + i;
+        const int iw = ow * static_cast<int>(s.stride_w) - static_cast<int>(s.pad_w) + j;
+        out[p] = ih < 0 || ih >= h || iw < 0 || iw >= w ? 0.f : plane[ih * w + iw];
+      }
     }
-    const int64_t src = im2col_source(s, r, p);
-    col[idx] = src < 0 ? 0.f : x[b * s.c_in * s.in_pixels() + src];
   }
 }
 
-// dx (B, Cin, H, W) gathered from dcol (B, rows, P): each input element sums the
-// column entries that read it, so no atomics are needed.
+// dx (B, Cin, H, W) gathered from dcol (rows, B, P): each input element sums
+// the column entries that read it (taps in row order), so no atomics are needed.
 __global__ void col2im_kernel(const float* __restrict__ dcol, float* __restrict__ dx, ConvShape s) {
-  const int64_t rows = s.col_rows(), np = s.out_pixels(), total = s.batch * s.c_in * s.in_pixels();
-  for (int64_t idx = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; idx < total; idx += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t iw = idx % s.w, ih = (idx / s.w) % s.h, c = (idx / s.in_pixels()) % s.c_in;
-    const int64_t b = idx / (s.c_in * s.in_pixels());
-    float acc = 0.f;
-    for (int64_t i = 0; i < s.kh; ++i) {
-      const int64_t oh_num = ih + s.pad_h - i;
-      if (oh_num < 0 || oh_num % s.stride_h != 0) continue;
-      const int64_t oh = oh_num / s.stride_h;
-      if (oh >= s.out_h) continue;
-      for (int64_t j = 0; j < s.kw; ++j) {
-        const int64_t ow_num = iw + s.pad_w - j;
-        if (ow_num < 0 || ow_num % s.stride_w != 0) continue;
-        const int64_t ow = ow_num / s.stride_w;
-        if (ow >= s.out_w) continue;
-        const int64_t r = (c * s.kh + i) * s.kw + j;
-        acc += dcol[(b * rows + r) * np + oh * s.out_w + ow];
+  const int np = static_cast<int>(s.out_pixels()), w = static_cast<int>(s.w), n_in = static_cast<int>(s.in_pixels());
+  const int kh = static_cast<int>(s.kh), kw = static_cast<int>(s.kw);
+  const int stride_h = static_cast<int>(s.stride_h), stride_w = static_cast<int>(s.stride_w);
+  for (int64_t c = blockIdx.y; c < s.c_in; c += gridDim.y) {
+    for (int64_t b = blockIdx.x; b < s.batch; b += gridDim.x) {
+      float* out = dx + (b * s.c_in + c) * n_in;
+      for (int pix = threadIdx.x; pix < n_in; pix += blockDim.x) {
+        const int ih = pix / w, iw = pix - ih * w;
+        float acc = 0.f;
+        for (int i = 0; i < kh; ++i) {
+          const int oh_num = ih + static_cast<int>(s.pad_h) - i;
+          if (oh_num < 0 || oh_num % stride_h != 0 || oh_num / stride_h >= s.out_h) continue;
+          for (int j = 0; j < kw; ++j) {
+            const int ow_num = iw + static_cast<int>(s.pad_w) - j;
+            if (ow_num < 0 || ow_num % stride_w != 0 || ow_num / stride_w >= s.out_w) continue;
+            const int64_t r = (c * kh + i) * kw + j;
+            acc += dcol[(r * s.batch + b) * np + oh_num / stride_h * static_cast<int>(s.out_w) + ow_num / stride_w];
+          }
+        }
+        out[pix] = acc;
       }
     }
-    dx[idx] = acc;
   }
 }
 
 // y (B, Cout, P) += bias per channel.
-__global__ void add_bias_kernel(float* __restrict__ y, const float* __restrict__ bias, int64_t c, int64_t np, int64_t total) {
-  for (int64_t idx = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; idx < total; idx += int64_t{gridDim.x} * blockDim.x)
-    y[idx] += bias[(idx / np) % c];
+__global__ void add_bias_kernel(float* __restrict__ y, const float* __restrict__ bias, int64_t batch, int64_t c,
+                                int64_t np) {
+  for (int64_t o = blockIdx.y; o < c; o += gridDim.y)
+    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
+      float* plane = y + (b * c + o) * np;
+      for (int64_t p = threadIdx.x; p < np; p += blockDim.x) plane[p] += bias[o];
+    }
 }
 
 // dy2 (Cout, B, P) from dy (B, Cout, P).
 __global__ void channel_major_kernel(const float* __restrict__ dy, float* __restrict__ dy2, int64_t batch, int64_t c,
                                      int64_t np) {
-  const int64_t total = batch * c * np;
+  for (int64_t o = blockIdx.y; o < c; o += gridDim.y)
+    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
+      const float* in = dy + (b * c + o) * np;
+      float* out = dy2 + (o * batch + b) * np;
+      for (int64_t p = threadIdx.x; p < np; p += blockDim.x) out[p] = in[p];
+    }
+}
+
+// y (B, Cout, P) from y2 (Cout, B, P), plus bias per channel when not null.
+__global__ void batch_major_kernel(const float* __restrict__ y2, const float* __restrict__ bias, float* __restrict__ y,
+                                   int64_t batch, int64_t c, int64_t np) {
+  for (int64_t o = blockIdx.y; o < c; o += gridDim.y) {
+    const float add = bias != nullptr ? bias[o] : 0.f;
+    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
+      const float* in = y2 + (o * batch + b) * np;
+      float* out = y + (b * c + o) * np;
+      for (int64_t p = threadIdx.x; p < np; p += blockDim.x) out[p] = in[p] + add;
+    }
+  }
+}
+
+// ---- direct kernels for small windows (Cin * KH * KW <= kDirectMaxRows) ----
+// The first layer of each network (one input channel, 3 or 3 x 3 taps) is a
+// GEMM with a reduction of 3 or 9: too thin for cuBLAS, so its columns are
+// read on the fly instead of written out.
+
+// x (B, Cin, H, W) -> y (B, Cout, P): one thread per output, taps in row order.
+__global__ void direct_forward_kernel(const float* __restrict__ x, const float* __restrict__ weight,
+                                      const float* __restrict__ bias, float* __restrict__ y, ConvShape s) {
+  const int np = static_cast<int>(s.out_pixels()), out_w = static_cast<int>(s.out_w);
+  const int h = static_cast<int>(s.h), w = static_cast<int>(s.w), n_in = static_cast<int>(s.in_pixels());
+  const int c_in = static_cast<int>(s.c_in), kh = static_cast<int>(s.kh), kw = static_cast<int>(s.kw);
+  for (int64_t o = blockIdx.y; o < s.c_out; o += gridDim.y) {
+    const float* wo = weight + o * s.col_rows();
+    const float add = bias != nullptr ? bias[o] : 0.f;
+    for (int64_t b = blockIdx.x; b < s.batch; b += gridDim.x) {
+      const float* xb = x + b * s.c_in * n_in;
+      float* out = y + (b * s.c_out + o) * np;
+      for (int p = threadIdx.x; p < np; p += blockDim.x) {
+        const int oh = p / out_w, ow = p - oh * out_w;
+        const int ih0 = oh * static_cast<int>(s.stride_h) - static_cast<int>(s.pad_h);
+        const int iw0 = ow * static_cast<int>(s.stride_w) - static_cast<int>(s.pad_w);
+        float acc = 0.f;
+        int r = 0;
+        for (int c = 0; c < c_in; ++c)
+          for (int i = 0; i < kh; ++i)
+            for (int j = 0; j < kw; ++j, ++r) {
+              const int ih = ih0 + i, iw = iw0 + j;
+              if (ih >= 0 && ih < h && iw >= 0 && iw < w) acc += wo[r] * xb[c * n_in + ih * w + iw];
+            }
+        out[p] = acc + add;
+      }
+    }
+  }
+}
+
+// Partial sums of dweight[o, r] = sum over (b, p) of dy[b, o, p] * cols[r, (b, p)]
+// and of dbias[o] = sum of dy[b, o, p]: block (o, split) sums the samples of
+// its split, each thread a fixed stride of (b, p) for every row, then a
+// fixed-order tree per row; partial (splits, Cout, kDirectMaxRows + 1), the
+// bias last. direct_weight_grad_sum_kernel adds the splits in order.
+__global__ void direct_weight_grad_kernel(const float* __restrict__ dy, const float* __restrict__ x,
+                                          float* __restrict__ partial_out, ConvShape s) {
+  __shared__ float partial[kDirectMaxRows + 1][kBlock];  // the rows, then the bias
+  __shared__ int row_c[kDirectMaxRows], row_i[kDirectMaxRows], row_j[kDirectMaxRows];
+  const int np = static_cast<int>(s.out_pixels()), out_w = static_cast<int>(s.out_w);
+  const int h = static_cast<int>(s.h), w = static_cast<int>(s.w), n_in = static_cast<int>(s.in_pixels());
+  const int rows = static_cast<int>(s.col_rows());
+  if (threadIdx.x < rows) {
+    const int r = static_cast<int>(threadIdx.x), kw = static_cast<int>(s.kw), kh = static_cast<int>(s.kh);
+    row_j[r] = r % kw;
+    row_i[r] = (r / kw) % kh;
+    row_c[r] = r / (kw * kh);
+  }
+  __syncthreads();
+  const int64_t b_begin = s.batch * blockIdx.y / gridDim.y, b_end = s.batch * (blockIdx.y + 1) / gridDim.y;
+  for (int64_t o = blockIdx.x; o < s.c_out; o += gridDim.x) {
+    float acc[kDirectMaxRows], acc_bias = 0.f;  // fixed indices below: registers
+#pragma unroll
+    for (int r = 0; r < kDirectMaxRows; ++r) acc[r] = 0.f;
+    for (int64_t q = b_begin * np + threadIdx.x; q < b_end * np; q += blockDim.x) {
+      const int64_t b = q / np;
+      const int p = static_cast<int>(q - b * np), oh = p / out_w, ow = p - oh * out_w;
+      const float g = dy[(b * s.c_out + o) * np + p];
+      const float* xb = x + b * s.c_in * n_in;
+      const int ih0 = oh * static_cast<int>(s.stride_h) - static_cast<int>(s.pad_h);
+      const int iw0 = ow * static_cast<int>(s.stride_w) - static_cast<int>(s.pad_w);
+#pragma unroll
+      for (int r = 0; r < kDirectMaxRows; ++r) {
+        if (r >= rows) break;
+        const int ih = ih0 + row_i[r], iw = iw0 + row_j[r];
+        if (ih >= 0 && ih < h && iw >= 0 && iw < w) acc[r] += g * xb[row_c[r] * n_in + ih * w + iw];
+      }
+      acc_bias += g;
+    }
+#pragma unroll
+    for (int r = 0; r < kDirectMaxRows; ++r) partial[r][threadIdx.x] = acc[r];
+    partial[kDirectMaxRows][threadIdx.x] = acc_bias;
+    __syncthreads();
+    for (unsigned stride = kBlock / 2; stride > 0; stride >>= 1) {
+      if (threadIdx.x < stride) {
+        for (int r = 0; r < rows; ++r) partial[r][threadIdx.x] += partial[r][threadIdx.x + stride];
+        partial[kDirectMaxRows][threadIdx.x] += partial[kDirectMaxRows][threadIdx.x + stride];
+      }
+      __syncthreads();
+    }
+    float* out = partial_out + (blockIdx.y * s.c_out + o) * (kDirectMaxRows + 1);
+    if (threadIdx.x < rows) out[threadIdx.x] = partial[threadIdx.x][0];
+    if (threadIdx.x == 0) out[kDirectMaxRows] = partial[kDirectMaxRows][0];
+    __syncthreads();  // partial is rewritten for the next channel
+  }
+}
+
+__global__ void direct_weight_grad_sum_kernel(const float* __restrict__ partial, float* __restrict__ dweight,
+                                              float* __restrict__ dbias, int64_t c_out, int rows, int splits) {
+  const int64_t total = c_out * (rows + 1);
   for (int64_t idx = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; idx < total; idx += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t p = idx % np, b = (idx / np) % batch, o = idx / (np * batch);
-    dy2[idx] = dy[(b * c + o) * np + p];
+    const int64_t o = idx / (rows + 1);
+    const int r = static_cast<int>(idx - o * (rows + 1));
+    const int slot = r == rows ? kDirectMaxRows : r;
+    float sum = 0.f;
+    for (int k = 0; k < splits; ++k) sum += partial[(k * c_out + o) * (kDirectMaxRows + 1) + slot];
+    if (r < rows) dweight[o * rows + r] = sum;
+    else if (dbias != nullptr) dbias[o] = sum;
   }
 }
 
@@ -101,7 +258,8 @@ __global__ void bias_grad_kernel(const float* __restrict__ dy, float* __restrict
 void conv2d_add_bias(float* y, const float* bias, const ConvShape& s, cuda_stream stream) {
   const int64_t total = s.batch * s.c_out * s.out_pixels();
   if (total == 0) return;
-  add_bias_kernel<<<detail::grid_for(total, kBlock), kBlock, 0, stream>>>(y, bias, s.c_out, s.out_pixels(), total);
+  add_bias_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(y, bias, s.batch, s.c_out,
+                                                                            s.out_pixels());
   VARSTAR_CUDA_CHECK_LAUNCH("conv add_bias");
 }
 
@@ -114,44 +272,70 @@ void conv2d_bias_backward(const float* dy, float* dbias, const ConvShape& s, cud
 
 void conv2d_forward_im2col(const float* x, const float* weight, const float* bias, float* y, const ConvShape& s,
                            cuda_stream stream) {
-  const int64_t rows = s.col_rows(), np = s.out_pixels();
-  if (s.batch * s.c_out * np == 0) return;
-  Workspace col(s.batch * rows * np, stream);
-  im2col_kernel<<<detail::grid_for(s.batch * rows * np, kBlock), kBlock, 0, stream>>>(x, col.data(), s, true);
-  VARSTAR_CUDA_CHECK_LAUNCH("im2col");
-  // y_b (Cout, P) = W (Cout, rows) x col_b (rows, P)
-  gemm_strided_batched(false, false, s.c_out, np, rows, 1.f, weight, rows, 0, col.data(), np, rows * np, 0.f, y, np,
-                       s.c_out * np, s.batch, stream);
-  if (bias != nullptr) conv2d_add_bias(y, bias, s, stream);
+  const int64_t rows = s.col_rows(), columns = s.batch * s.out_pixels();
+  if (s.c_out * columns == 0) return;
+  check_plane_pixels(s);
+  if (rows <= kDirectMaxRows) {
+    direct_forward_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(x, weight, bias, y, s);
+    VARSTAR_CUDA_CHECK_LAUNCH("conv direct forward");
+    return;
+  }
+  Workspace cols(rows * columns, stream), y2(s.c_out * columns, stream);
+  im2col_kernel<<<plane_grid(s.batch, rows), kPlaneBlock, 0, stream>>>(x, cols.data(), s);
+  VARSTAR_CUDA_CHECK_LAUNCH("im2col(channel major)");
+  // y2 (Cout, B*P) = W (Cout, rows) x cols (rows, B*P)
+  gemm(false, false, s.c_out, columns, rows, 1.f, weight, rows, cols.data(), columns, 0.f, y2.data(), columns, stream);
+  batch_major_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(y2.data(), bias, y, s.batch,
+                                                                               s.c_out, s.out_pixels());
+  VARSTAR_CUDA_CHECK_LAUNCH("conv batch major");
 }
 
 void conv2d_backward_input_im2col(const float* dy, const float* weight, float* dx, const ConvShape& s,
                                   cuda_stream stream) {
-  const int64_t rows = s.col_rows(), np = s.out_pixels();
+  const int64_t rows = s.col_rows(), np = s.out_pixels(), columns = s.batch * np;
   const int64_t total = s.batch * s.c_in * s.in_pixels();
   if (total == 0) return;
-  Workspace dcol(s.batch * rows * np, stream);
-  // dcol_b (rows, P) = W^T (rows, Cout) x dy_b (Cout, P)
-  gemm_strided_batched(true, false, rows, np, s.c_out, 1.f, weight, rows, 0, dy, np, s.c_out * np, 0.f, dcol.data(),
-                       np, rows * np, s.batch, stream);
-  col2im_kernel<<<detail::grid_for(total, kBlock), kBlock, 0, stream>>>(dcol.data(), dx, s);
+  Workspace dy2(s.c_out * columns, stream), dcol(rows * columns, stream);
+  if (s.c_out * columns > 0) {
+    channel_major_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(dy, dy2.data(), s.batch,
+                                                                                    s.c_out, np);
+    VARSTAR_CUDA_CHECK_LAUNCH("conv dy channel major");
+  }
+  // dcol (rows, B*P) = W^T (rows, Cout) x dy2 (Cout, B*P)
+  gemm(true, false, rows, columns, s.c_out, 1.f, weight, rows, dy2.data(), columns, 0.f, dcol.data(), columns, stream);
+  check_plane_pixels(s);
+  col2im_kernel<<<plane_grid(s.batch, s.c_in), kPlaneBlock, 0, stream>>>(dcol.data(), dx, s);
   VARSTAR_CUDA_CHECK_LAUNCH("col2im");
 }
 
 void conv2d_backward_weight_im2col(const float* dy, const float* x, float* dweight, float* dbias, const ConvShape& s,
                                    cuda_stream stream) {
   const int64_t rows = s.col_rows(), np = s.out_pixels(), total = s.batch * np;
+  if (rows <= kDirectMaxRows && s.c_out > 0 && s.batch > 0) {
+    check_plane_pixels(s);
+    // Splits of the batch: enough blocks for the GPU (~512) when there are few channels.
+    const auto splits = static_cast<int>(std::min<int64_t>(s.batch, (kDirectGradBlocks + s.c_out - 1) / s.c_out));
+    Workspace partial(splits * s.c_out * (kDirectMaxRows + 1), stream);
+    const dim3 grid(static_cast<unsigned>(std::min(s.c_out, detail::max_grid_blocks())), static_cast<unsigned>(splits));
+    direct_weight_grad_kernel<<<grid, kBlock, 0, stream>>>(dy, x, partial.data(), s);
+    VARSTAR_CUDA_CHECK_LAUNCH("conv direct weight gradient");
+    direct_weight_grad_sum_kernel<<<detail::grid_for(s.c_out * (rows + 1), kBlock), kBlock, 0, stream>>>(
+        partial.data(), dweight, dbias, s.c_out, static_cast<int>(rows), splits);
+    VARSTAR_CUDA_CHECK_LAUNCH("conv direct weight gradient sum");
+    return;
+  }
   // Samples side by side: cols (rows, B*P), dy2 (Cout, B*P); dW = dy2 cols^T.
   Workspace cols(rows * total, stream);
   if (rows * total > 0) {
-    im2col_kernel<<<detail::grid_for(rows * total, kBlock), kBlock, 0, stream>>>(x, cols.data(), s, false);
+    check_plane_pixels(s);
+    im2col_kernel<<<plane_grid(s.batch, rows), kPlaneBlock, 0, stream>>>(x, cols.data(), s);
     VARSTAR_CUDA_CHECK_LAUNCH("im2col(channel major)");
   }
   const float* dy2 = dy;
   Workspace dy_t(s.batch > 1 ? s.c_out * total : 0, stream);
   if (s.batch > 1 && s.c_out * total > 0) {
-    channel_major_kernel<<<detail::grid_for(s.c_out * total, kBlock), kBlock, 0, stream>>>(dy, dy_t.data(), s.batch,
-                                                                                           s.c_out, np);
+    channel_major_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(dy, dy_t.data(), s.batch,
+                                                                                    s.c_out, np);
     VARSTAR_CUDA_CHECK_LAUNCH("conv dy channel major");
     dy2 = dy_t.data();
   }

@@ -1,16 +1,20 @@
 // Convolution entry points of the CUDA backend (kernels/conv.h): cuDNN when it
-// is built in and switched on, else the im2col + cuBLAS path (conv_im2col.h).
+// is built in and switched on, else the GEMM path (conv_im2col.h).
 //
 // cuDNN (legacy convolution API, NCHW float32; conv1d is H = KH = 1): handles
 // and descriptors in RAII wrappers, one handle per device and thread. The
 // algorithm of each (shape, direction, TF32) is chosen once and cached:
 // cudnnFind*Ex times the candidates on the call's own buffers (the result is
 // overwritten by the real call), or, while a CUDA graph is being captured or
-// with VARSTAR_CUDNN_FIND=0, the cudnnGet*_v7 heuristics. Only deterministic
-// algorithms are taken (VARSTAR_CUDNN_DETERMINISTIC=0 lifts that), and FMA
-// kernels only unless TF32 is allowed, so results compare with the CPU at
-// float32 tolerances. Workspaces come from the caching allocator. A shape that
-// cuDNN rejects falls back to im2col (counted: cudnn_fallbacks()).
+// with VARSTAR_CUDNN_FIND=0, the cudnnGet*_v7 heuristics. When cuDNN timed its
+// candidates, our GEMM path (conv.cu) is timed on the same buffers too and
+// runs instead where it is faster (VARSTAR_CONV_GEMM=0 or
+// set_conv_gemm_candidate(false): cuDNN only). Only deterministic
+// algorithms are taken (VARSTAR_CUDNN_DETERMINISTIC=0 lifts that), FMA
+// kernels only unless TF32 is allowed, and no non-fused Winograd on windows
+// above 3 x 3 (imprecise()), so results compare with the CPU at float32
+// tolerances. VARSTAR_CONV_VERBOSE=1 prints each choice. Workspaces come from the caching allocator. A shape that
+// cuDNN rejects falls back to the GEMM path (counted: cudnn_fallbacks()).
 #include <cuda_runtime.h>
 
 #include <atomic>
@@ -38,6 +42,7 @@ namespace varstar::cuda {
 namespace {
 std::atomic<int> g_use_cudnn{-1};  // -1: not decided yet (environment)
 std::atomic<int64_t> g_fallbacks{0};
+std::atomic<int> g_gemm_candidate{-1};  // -1: not decided yet (environment)
 
 bool env_flag(const char* name, bool fallback) {
   const char* v = std::getenv(name);
@@ -67,6 +72,17 @@ bool use_cudnn() {
 }
 
 int64_t cudnn_fallbacks() { return g_fallbacks.load(); }
+
+void set_conv_gemm_candidate(bool on) { g_gemm_candidate = on ? 1 : 0; }
+
+bool conv_gemm_candidate() {
+  int v = g_gemm_candidate.load();
+  if (v < 0) {
+    v = env_flag("VARSTAR_CONV_GEMM", true) ? 1 : 0;
+    g_gemm_candidate = v;
+  }
+  return v == 1;
+}
 
 #ifndef VARSTAR_HAS_CUDNN
 
@@ -177,7 +193,10 @@ cudnnHandle_t handle_for(cuda_stream stream) {
 enum class Direction { forward, backward_data, backward_filter };
 
 struct Choice {
-  bool usable = false;  // false: cuDNN rejected this shape; use im2col
+  bool usable = false;  // false: cuDNN rejected this shape; use the GEMM path
+  bool gemm_timed = false;   // the GEMM path was timed against cudnn_ms
+  bool gemm_faster = false;  // ... and won
+  float cudnn_ms = -1.f;     // cudnnFind's time of the chosen algorithm; -1: heuristics
   int algo = 0;
   cudnnMathType_t math = CUDNN_FMA_MATH;
   size_t workspace = 0;
@@ -201,6 +220,7 @@ std::map<Key, Choice>& cache() {
 
 struct Perf {
   int algo;
+  float time_ms;  // cudnnFind's time; -1 from the heuristics
   cudnnStatus_t status;
   size_t memory;
   cudnnDeterminism_t determinism;
@@ -211,23 +231,38 @@ template <class P>
 std::vector<Perf> to_perfs(const P* results, int count) {
   std::vector<Perf> out;
   for (int i = 0; i < count; ++i)
-    out.push_back({static_cast<int>(results[i].algo), results[i].status, results[i].memory, results[i].determinism,
-                   results[i].mathType});
+    out.push_back({static_cast<int>(results[i].algo), results[i].time, results[i].status, results[i].memory,
+                   results[i].determinism, results[i].mathType});
   return out;
 }
 
+// cuDNN's non-fused Winograd algorithms on windows larger than 3 x 3 are off
+// by up to 1e-2 of the output's scale in float32 (bench_dev_conv, 5 x 5 on
+// the 2D-CNN's layers: 5e-3 and 9e-3; every other algorithm there: < 4e-6).
+bool imprecise(Direction dir, int algo, const ConvShape& s) {
+  if (s.kh <= 3 && s.kw <= 3) return false;
+  switch (dir) {
+    case Direction::forward: return algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+    case Direction::backward_data: return algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
+    case Direction::backward_filter: return algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
+  }
+  return false;
+}
+
 // The first (fastest, for Find; most promising, for the heuristics) usable candidate.
-Choice pick(const std::vector<Perf>& perfs, bool tf32) {
+Choice pick(const std::vector<Perf>& perfs, bool tf32, Direction dir, const ConvShape& s) {
   const bool deterministic_only = env_flag("VARSTAR_CUDNN_DETERMINISTIC", true);
   for (const Perf& p : perfs) {
     if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspaceBytes) continue;
     if (deterministic_only && p.determinism != CUDNN_DETERMINISTIC) continue;
+    if (imprecise(dir, p.algo, s)) continue;
     if (!tf32 && (p.math == CUDNN_TENSOR_OP_MATH || p.math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)) continue;
     Choice c;
     c.usable = true;
     c.algo = p.algo;
     c.math = tf32 ? p.math : CUDNN_FMA_MATH;
     c.workspace = p.memory;
+    c.cudnn_ms = p.time_ms;
     return c;
   }
   return Choice{};
@@ -235,8 +270,8 @@ Choice pick(const std::vector<Perf>& perfs, bool tf32) {
 
 // Chooses the algorithm for one direction. `a`, `b` are the inputs and `out`
 // the output of that direction (overwritten by cudnnFind*Ex).
-Choice choose(Direction dir, cudnnHandle_t h, const Descs& d, const void* a, const void* b, void* out, bool tf32,
-              cuda_stream stream) {
+Choice choose(Direction dir, const ConvShape& s, cudnnHandle_t h, const Descs& d, const void* a, const void* b,
+              void* out, bool tf32, cuda_stream stream) {
   VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
   const bool find = env_flag("VARSTAR_CUDNN_FIND", true) && !detail::graph_capture_active();
   constexpr int kRequested = 16;
@@ -281,8 +316,9 @@ Choice choose(Direction dir, cudnnHandle_t h, const Descs& d, const void* a, con
           cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x.d, d.y.d, d.conv.d, d.w.d, kRequested, &returned, r));
       perfs = to_perfs(r, returned);
     }
-    // The heuristics report no workspace size: ask for it.
+    // The heuristics report no workspace size (nor a time): ask for the size.
     for (Perf& p : perfs) {
+      p.time_ms = -1.f;
       if (p.status != CUDNN_STATUS_SUCCESS) continue;
       cudnnStatus_t st;
       VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? p.math : CUDNN_FMA_MATH));
@@ -298,7 +334,7 @@ Choice choose(Direction dir, cudnnHandle_t h, const Descs& d, const void* a, con
       if (st != CUDNN_STATUS_SUCCESS) p.status = st;
     }
   }
-  return pick(perfs, tf32);
+  return pick(perfs, tf32, dir, s);
 }
 
 const char* direction_name(Direction d) {
@@ -310,18 +346,73 @@ const char* direction_name(Direction d) {
   return "?";
 }
 
-void note_fallback(Direction dir, const ConvShape& s, const std::string& why) {
-  ++g_fallbacks;
-  std::fprintf(stderr,
-               "varstar: cuDNN convolution %s unavailable for x (%lld, %lld, %lld, %lld), weight (%lld, %lld, %lld, "
-               "%lld): %s; using im2col for this shape\n",
-               direction_name(dir), static_cast<long long>(s.batch), static_cast<long long>(s.c_in),
-               static_cast<long long>(s.h), static_cast<long long>(s.w), static_cast<long long>(s.c_out),
-               static_cast<long long>(s.c_in), static_cast<long long>(s.kh), static_cast<long long>(s.kw),
-               why.c_str());
+std::string shape_text(const ConvShape& s) {
+  return fmt::format("x ({}, {}, {}, {}), weight ({}, {}, {}, {})", s.batch, s.c_in, s.h, s.w, s.c_out, s.c_in, s.kh,
+                     s.kw);
 }
 
-// Runs one direction through cuDNN; false when this shape must use im2col.
+void note_fallback(Direction dir, const ConvShape& s, const std::string& why) {
+  ++g_fallbacks;
+  std::fprintf(stderr, "varstar: cuDNN convolution %s unavailable for %s: %s; using the GEMM path for this shape\n",
+               direction_name(dir), shape_text(s).c_str(), why.c_str());
+}
+
+// VARSTAR_CONV_VERBOSE=1: one line per (shape, direction) when its path is chosen.
+void note_choice(Direction dir, const ConvShape& s, const Choice& c, float gemm_ms) {
+  std::string line = fmt::format("varstar: convolution {} {}: ", direction_name(dir), shape_text(s));
+  if (!c.usable) line += "no usable cuDNN algorithm; GEMM path";
+  else {
+    line += fmt::format("cuDNN algorithm {}", c.algo);
+    if (c.cudnn_ms >= 0.f) line += fmt::format(" {:.4f} ms", c.cudnn_ms);
+    if (gemm_ms >= 0.f) line += fmt::format(", GEMM path {:.4f} ms", gemm_ms);
+    line += c.gemm_faster ? " -> GEMM path" : " -> cuDNN";
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+// One direction through the GEMM path, with the roles of run_cudnn's buffers.
+void run_gemm_path(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
+  const auto* fa = static_cast<const float*>(a);
+  const auto* fb = static_cast<const float*>(b);
+  auto* fout = static_cast<float*>(out);
+  switch (dir) {
+    case Direction::forward: return conv2d_forward_im2col(fa, fb, nullptr, fout, s, stream);
+    case Direction::backward_data: return conv2d_backward_input_im2col(fb, fa, fout, s, stream);
+    case Direction::backward_filter: return conv2d_backward_weight_im2col(fb, fa, fout, nullptr, s, stream);
+  }
+}
+
+struct TimingEvents {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  TimingEvents() {
+    VARSTAR_CUDA_CHECK(cudaEventCreate(&start));
+    VARSTAR_CUDA_CHECK(cudaEventCreate(&stop));
+  }
+  ~TimingEvents() {
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+  }
+  TimingEvents(const TimingEvents&) = delete;
+  TimingEvents& operator=(const TimingEvents&) = delete;
+};
+
+// Mean milliseconds of the GEMM path on the call's own buffers (the output is
+// overwritten by the real call) after one untimed run, as cudnnFind times.
+float time_gemm_path(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
+  constexpr int kRuns = 3;
+  run_gemm_path(dir, s, a, b, out, stream);
+  TimingEvents ev;
+  VARSTAR_CUDA_CHECK(cudaEventRecord(ev.start, stream));
+  for (int i = 0; i < kRuns; ++i) run_gemm_path(dir, s, a, b, out, stream);
+  VARSTAR_CUDA_CHECK(cudaEventRecord(ev.stop, stream));
+  VARSTAR_CUDA_CHECK(cudaEventSynchronize(ev.stop));
+  float ms = 0.f;
+  VARSTAR_CUDA_CHECK(cudaEventElapsedTime(&ms, ev.start, ev.stop));
+  return ms / kRuns;
+}
+
+// Runs one direction through cuDNN; false when this shape must (cuDNN
+// rejected it) or should (the GEMM path was faster) use the GEMM path.
 bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
   const bool tf32 = allow_tf32();
   const Key key = make_key(dir, s, tf32);
@@ -335,21 +426,39 @@ bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, 
       known = true;
     }
   }
-  if (known && !choice.usable) return false;
+  // The GEMM path is timed where cuDNN timed its own (not while capturing), also
+  // for a choice first made with the candidate switched off.
+  const auto time_gemm_rival = [&] {
+    if (!choice.usable || choice.gemm_timed || choice.cudnn_ms < 0.f || !conv_gemm_candidate() ||
+        detail::graph_capture_active())
+      return false;
+    detail::DeviceWideCall exclusive;  // times and synchronises
+    const float gemm_ms = time_gemm_path(dir, s, a, b, out, stream);
+    choice.gemm_timed = true;
+    choice.gemm_faster = gemm_ms < choice.cudnn_ms;
+    if (env_flag("VARSTAR_CONV_VERBOSE", false)) note_choice(dir, s, choice, gemm_ms);
+    return true;
+  };
+  if (known && time_gemm_rival()) {
+    std::lock_guard<std::mutex> lock(g_cache_mutex);
+    cache()[key] = choice;
+  }
+  if (known && (!choice.usable || (choice.gemm_faster && conv_gemm_candidate()))) return false;
   try {
     cudnnHandle_t h = handle_for(stream);
     if (!known) {
       auto descs = std::make_shared<Descs>(s);
       {
         detail::DeviceWideCall exclusive;  // the search allocates, times and synchronises
-        choice = choose(dir, h, *descs, a, b, out, tf32, stream);
+        choice = choose(dir, s, h, *descs, a, b, out, tf32, stream);
       }
+      if (!time_gemm_rival() && env_flag("VARSTAR_CONV_VERBOSE", false)) note_choice(dir, s, choice, -1.f);
       if (!choice.usable) note_fallback(dir, s, "no deterministic float32 algorithm");
       VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(descs->conv.d, choice.math));
       choice.descs = descs;
       std::lock_guard<std::mutex> lock(g_cache_mutex);
       cache()[key] = choice;
-      if (!choice.usable) return false;
+      if (!choice.usable || choice.gemm_faster) return false;
     }
     const Descs& d = *choice.descs;
     ByteWorkspace ws(choice.workspace, stream);

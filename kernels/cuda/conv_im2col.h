@@ -1,7 +1,9 @@
 #pragma once
-// The im2col + cuBLAS convolution path (kernels/cuda/conv.cu): the fallback
-// when cuDNN is absent, switched off (VARSTAR_CUDNN=0) or fails for a shape,
-// and the second path the parity tests run. The cuDNN path is in
+// The GEMM convolution path (im2col + one cuBLAS GEMM over the batch, direct
+// kernels for small windows; kernels/cuda/conv.cu): timed against cuDNN's
+// algorithms per shape and direction and run where faster, the fallback when
+// cuDNN is absent, switched off (VARSTAR_CUDNN=0) or fails for a shape, and
+// the second path the parity tests run. The cuDNN path is in
 // kernels/cuda/conv_cudnn.cpp; kernels/conv.h's cuda:: entry points choose.
 // Shapes as in kernels/conv_math.h.
 #include "kernels/common.h"

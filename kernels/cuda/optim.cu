@@ -28,7 +28,10 @@ __global__ void sgd_kernel(float* __restrict__ p, const float* __restrict__ g, f
 // ---- multi-tensor Adam ------------------------------------------------------------
 constexpr int kMaxTensors = 48;        // tensors per launch
 constexpr int kMaxBlocks = 320;        // thread blocks per launch
-constexpr int64_t kChunk = 1 << 16;    // elements per thread block
+// Elements per thread block: 16 per thread, so that the CNN-LSTM's 1.4 M
+// parameters make ~190 blocks (all SMs busy) rather than ~40 (1 << 16 did:
+// 0.088 ms, 433 GB/s on an H100; bench_dev_adam).
+constexpr int64_t kChunk = 1 << 13;
 constexpr unsigned kFusedBlock = 512;
 
 // Passed by value as the kernel's parameter block (under 4 KB).

@@ -39,21 +39,33 @@ struct GridCap {
   GridCap& operator=(const GridCap&) = delete;
 };
 
-// Runs `body` with cuDNN convolutions and again with the im2col path; with
-// cuDNN on, no call may have fallen back to im2col.
+// Runs `body` three times: as production runs (cuDNN, with our GEMM path
+// timed beside its algorithms and taken where faster); with cuDNN's
+// algorithms alone; and with cuDNN off (the GEMM path alone). With cuDNN on, no call may have fallen
+// back to the GEMM path because cuDNN rejected it.
 template <class F>
 void for_each_conv_path(F&& body) {
+  namespace vc = varstar::cuda;
   struct Restore {
-    bool was = varstar::cuda::use_cudnn();
-    ~Restore() { varstar::cuda::set_use_cudnn(was); }
+    bool cudnn = vc::use_cudnn(), gemm_candidate = vc::conv_gemm_candidate();
+    ~Restore() {
+      vc::set_use_cudnn(cudnn);
+      vc::set_conv_gemm_candidate(gemm_candidate);
+    }
   } restore;
-  for (bool cudnn : {true, false}) {
-    if (cudnn && !varstar::cuda::cudnn_compiled()) continue;
-    CAPTURE(cudnn);
-    varstar::cuda::set_use_cudnn(cudnn);
-    const int64_t fallbacks = varstar::cuda::cudnn_fallbacks();
+  struct Path {
+    const char* name;
+    bool cudnn, gemm_candidate;
+  };
+  for (const Path& path : {Path{"cuDNN or GEMM, timed", true, true}, Path{"cuDNN alone", true, false},
+                           Path{"GEMM alone", false, false}}) {
+    if (path.cudnn && !vc::cudnn_compiled()) continue;
+    CAPTURE(path.name);
+    vc::set_use_cudnn(path.cudnn);
+    vc::set_conv_gemm_candidate(path.gemm_candidate);
+    const int64_t fallbacks = vc::cudnn_fallbacks();
     body();
-    if (cudnn) CHECK(varstar::cuda::cudnn_fallbacks() == fallbacks);
+    if (path.cudnn) CHECK(vc::cudnn_fallbacks() == fallbacks);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "engine/optim.h"
 #include "engine/random.h"
 #include "kernels/cuda/allocator.h"
+#include "kernels/cuda/check.cuh"
 #include "models/models.h"
 
 using varstar::Device;
@@ -183,7 +185,7 @@ TEST_CASE("BatchUploader: refuses a batch for the slot in use") {
 
 namespace {
 // Parameters of many odd sizes: more tensors than one launch lists (48), and
-// one tensor of more chunks than one launch runs (320 x 65536 elements).
+// one tensor of more chunks than one launch runs (320 chunks of 8,192 elements).
 std::vector<varstar::Shape> adam_shapes() {
   std::vector<varstar::Shape> shapes{{1}, {31}, {65537}, {3, 5, 7}, {300000}, {321 * 65536 + 17}};
   for (int i = 0; i < 50; ++i) shapes.push_back({1 + (i * 37) % 101});
@@ -225,7 +227,7 @@ void run_adam(bool decoupled, double weight_decay) {
 }
 }  // namespace
 
-TEST_CASE("fused Adam: three steps match the CPU (56 tensors, one of 321 chunks)") { run_adam(false, 0.0); }
+TEST_CASE("fused Adam: three steps match the CPU (56 tensors, one of 2,568 chunks)") { run_adam(false, 0.0); }
 TEST_CASE("fused Adam: L2 weight decay") { run_adam(false, 0.01); }
 TEST_CASE("fused AdamW: decoupled weight decay") { run_adam(true, 0.01); }
 
@@ -454,6 +456,44 @@ TEST_CASE("CUDA graph: a host copy or dropout inside the capture fails clearly, 
                        varstar::Error);
   Tensor b = varstar::add(a, a);
   require_close(varstar::mul_scalar(a, 2.0), b, 0.0, 0.0, "an op after a failed capture");
+}
+
+// ---- device-wide calls ------------------------------------------------------------------------------
+
+TEST_CASE("DeviceWideCall: one nested in the same thread does not wait for itself; another thread waits") {
+  std::atomic<bool> entered{false};
+  std::thread other;
+  {
+    varstar::cuda::detail::DeviceWideCall outer;
+    { varstar::cuda::detail::DeviceWideCall inner; }  // not reentrant: a deadlock or EDEADLK
+    other = std::thread([&] {
+      varstar::cuda::detail::DeviceWideCall mine;
+      entered = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    CHECK_FALSE(entered.load());  // the outer call still holds the gate after the inner one ended
+  }
+  other.join();
+  CHECK(entered.load());
+}
+
+TEST_CASE("a convolution as a thread's first GPU work: the search times the GEMM path, which makes the cuBLAS handle") {
+  const bool was = varstar::cuda::conv_gemm_candidate();
+  varstar::cuda::set_conv_gemm_candidate(true);
+  // A shape no other case uses, so that its algorithms are searched (and the GEMM path timed) in the new thread.
+  const Tensor x = random_f32({3, 7, 61}, 61), w = random_f32({5, 7, 3}, 62), b = random_f32({5}, 63);
+  Tensor got;
+  std::string error;
+  std::thread([&] {
+    try {
+      got = varstar::conv1d(x.to(kGpu), w.to(kGpu), b.to(kGpu), 1, 1).to(Device::cpu());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }).join();
+  varstar::cuda::set_conv_gemm_candidate(was);
+  REQUIRE(error.empty());
+  require_close(varstar::conv1d(x, w, b, 1, 1), got, 1e-5, 1e-5, "conv1d in a fresh thread");
 }
 
 // ---- cross-entropy guard ------------------------------------------------------------------------

@@ -108,7 +108,7 @@ PARITY(linear, "3-d input with bias") {
   check_parity([](const auto& in) { return varstar::linear(in[0], in[1], in[2]); },
                {random_f32({3, 5, 19}, 33), random_f32({23, 19}, 34), random_f32({23}, 35)});
 }
-PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN and im2col") {
+PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN, timed choice, GEMM") {
   vtest::for_each_conv_path([] {
     check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
                {random_f32({3, 5, 37}, 36), random_f32({7, 5, 5}, 37), random_f32({7}, 38)});
@@ -121,7 +121,7 @@ PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN and im2c
                {random_f32({2, 33, 50}, 104), random_f32({17, 33, 4}, 105)});
   });
 }
-PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride; cuDNN and im2col") {
+PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride; cuDNN, timed choice, GEMM") {
   vtest::for_each_conv_path([] {
     check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
                {random_f32({2, 3, 11, 9}, 42), random_f32({5, 3, 5, 5}, 43), random_f32({5}, 44)});
