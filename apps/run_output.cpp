@@ -19,6 +19,7 @@ void print_cv_summary(const std::string& title, const train::RunResult& r, const
   if (s.contains("ensemble"))
     std::printf("  each member alone  %s %% (ensembles of %d networks)\n",
                 ms(s.at("ensemble").at("member_accuracy"), 100).c_str(), s.at("ensemble").at("members").get<int>());
+  for (const std::string& w : train::chance_fold_warnings(s)) std::printf("  warning: %s\n", w.c_str());
   for (const std::string& w : train::weak_member_warnings(s)) std::printf("  warning: %s\n", w.c_str());
   std::printf("  weighted precision %s\n", ms(s.at("weighted").at("precision"), 1).c_str());
   std::printf("  weighted recall    %s\n", ms(s.at("weighted").at("recall"), 1).c_str());

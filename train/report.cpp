@@ -199,6 +199,8 @@ std::string render_report(const ReportInput& in) {
                      100 * b.at("accuracy_std").get<double>());
   }
   h += "</table>";
+  for (const std::string& w : chance_fold_warnings(summary))
+    h += "<div class=\"banner warn chance-fold\">" + html_escape(w) + "</div>";
   for (const std::string& w : weak_member_warnings(summary))
     h += "<div class=\"banner warn weak-member\">" + html_escape(w) + "</div>";
   double seconds = 0, rate_sum = 0;

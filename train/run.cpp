@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -195,6 +196,28 @@ std::vector<std::string> weak_member_warnings(const nlohmann::json& summary) {
   return out;
 }
 
+std::vector<std::string> chance_fold_warnings(const nlohmann::json& summary) {
+  std::vector<std::string> out;
+  for (const auto& c : summary.value("chance_folds", nlohmann::json::array()))
+    out.push_back(fmt::format("fold {} reached {:.2f}%, no better than always answering its test fold's most common "
+                              "class ({:.2f}%): it did not learn, and the mean over folds includes it (its epochs: "
+                              "history.csv)",
+                              c.at("fold").get<int>(), 100 * c.at("accuracy").get<double>(),
+                              100 * c.at("majority_share").get<double>()));
+  return out;
+}
+
+std::vector<ChanceFold> chance_folds(const std::vector<FoldOutcome>& folds) {
+  std::vector<ChanceFold> out;
+  for (const auto& f : folds) {
+    if (f.test.n_samples == 0 || f.test.support.empty()) continue;
+    const int64_t largest = *std::max_element(f.test.support.begin(), f.test.support.end());
+    const double share = static_cast<double>(largest) / static_cast<double>(f.test.n_samples);
+    if (f.test.accuracy <= share + kChanceMargin) out.push_back({f.fold, f.test.accuracy, share});
+  }
+  return out;
+}
+
 std::string machine_description() {
   std::string cpu = "unknown CPU";
   std::ifstream info("/proc/cpuinfo");
@@ -251,6 +274,10 @@ nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std:
                       {"weighted", {{"precision", ms(wp)}, {"recall", ms(wr)}, {"f1", ms(wf)}}},
                       {"macro", {{"precision", ms(mp)}, {"recall", ms(mr)}, {"f1", ms(mf)}}},
                       {"pooled", pooled.to_json(class_names)}};
+  nlohmann::json chance = nlohmann::json::array();
+  for (const ChanceFold& f : chance_folds(folds))
+    chance.push_back({{"fold", f.fold + 1}, {"accuracy", f.accuracy}, {"majority_share", f.majority_share}});
+  j["chance_folds"] = chance;
   std::vector<double> member_acc;  // every ensemble member alone, over all folds
   for (const auto& f : folds) member_acc.insert(member_acc.end(), f.member_accuracy.begin(), f.member_accuracy.end());
   if (!member_acc.empty()) {

@@ -65,12 +65,27 @@ struct WeakMember {
 };
 std::vector<WeakMember> weak_members(const std::vector<FoldOutcome>& folds);
 
+// Folds whose test accuracy is at most kChanceMargin above the share of their
+// test fold's most common class: no better than always answering that class,
+// a network that never left the starting plateau (the thesis presets' raw
+// magnitudes and constant learning rate can keep a fold there for all its
+// epochs). The mean over folds hides it; the summary names it.
+inline constexpr double kChanceMargin = 0.02;
+struct ChanceFold {
+  int fold = 0;  // 0-based
+  double accuracy = 0, majority_share = 0;
+};
+std::vector<ChanceFold> chance_folds(const std::vector<FoldOutcome>& folds);
+
 // Mean +/- std over folds of accuracy and weighted/macro precision, recall,
-// F1; for ensembles also the members alone and the weak ones (1-based).
+// F1; the chance-level folds (1-based); for ensembles also the members alone
+// and the weak ones (1-based).
 nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std::vector<std::string>& class_names);
 
 // One sentence per weak member in a summarise_folds summary.
 std::vector<std::string> weak_member_warnings(const nlohmann::json& summary);
+// One sentence per chance-level fold in a summarise_folds summary.
+std::vector<std::string> chance_fold_warnings(const nlohmann::json& summary);
 
 // A one-line description of this machine (CPU model, cores) for reports.
 std::string machine_description();

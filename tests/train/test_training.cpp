@@ -16,6 +16,7 @@
 #include "engine/random.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
+#include "train/report.h"
 #include "train/run.h"
 #include "train/trainer.h"
 
@@ -504,6 +505,54 @@ TEST_CASE("a member far below its best sibling is reported as weak, in the summa
   for (auto& f : folds) f.member_accuracy.clear();  // single networks: no ensemble, nothing weak
   CHECK(varstar::train::weak_members(folds).empty());
   CHECK(varstar::train::weak_member_warnings(varstar::train::summarise_folds(folds, {"a", "b"})).empty());
+}
+
+TEST_CASE("a fold no better than its test fold's most common class is named, in the summary, in words, in the report") {
+  // Test folds of 3 classes; class 0 the most common (50% of the fold).
+  const std::vector<int32_t> truth{0, 0, 0, 0, 0, 1, 1, 1, 2, 2};
+  std::vector<varstar::train::FoldOutcome> folds(3);
+  for (int k = 0; k < 3; ++k) folds[k].fold = k;
+  folds[0].test = varstar::train::classification_report(truth, truth, 3);                        // learned: 100%
+  folds[1].test = varstar::train::classification_report(truth, std::vector<int32_t>(10, 0), 3);  // always class 0: 50%
+  folds[2].test = varstar::train::classification_report(truth, {0, 0, 0, 0, 0, 1, 0, 0, 0, 0}, 3);  // 60%
+  const auto chance = varstar::train::chance_folds(folds);
+  REQUIRE(chance.size() == 1);
+  CHECK(chance[0].fold == 1);
+  CHECK(chance[0].accuracy == doctest::Approx(0.5));
+  CHECK(chance[0].majority_share == doctest::Approx(0.5));
+  // The margin: a 100-star fold whose most common class is 51%; 53% correct is
+  // within kChanceMargin (2 points), 54% is not.
+  std::vector<int32_t> truth_100(100, 0), predicted_100(100, 0);
+  for (int i = 0; i < 49; ++i) truth_100[i] = 1;
+  for (int i = 0; i < 2; ++i) predicted_100[i] = 1;
+  folds[2].test = varstar::train::classification_report(truth_100, predicted_100, 3);
+  CHECK(varstar::train::chance_folds(folds).size() == 2);
+  predicted_100[2] = 1;
+  folds[2].test = varstar::train::classification_report(truth_100, predicted_100, 3);
+  CHECK(varstar::train::chance_folds(folds).size() == 1);
+
+  const nlohmann::json summary = varstar::train::summarise_folds(folds, {"a", "b", "c"});
+  REQUIRE(summary.at("chance_folds").size() == 1);
+  CHECK(summary.at("chance_folds")[0].at("fold") == 2);
+  const auto words = varstar::train::chance_fold_warnings(summary);
+  REQUIRE(words.size() == 1);
+  CHECK(words[0].find("fold 2 reached 50.00%, no better than always answering its test fold's most common class "
+                      "(50.00%)") != std::string::npos);
+
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(fmt::format("star{}", i));
+  const auto data = varstar::train::make_dataset("three", ids, truth, {"a", "b", "c"}, {1}, std::vector<float>(10, 0.f));
+  varstar::train::ReportInput in;
+  in.title = "chance fold";
+  in.config = {{"train", varstar::train::TrainConfig{}.to_json()}, {"machine", "test"}, {"varstar", "test"}};
+  in.metrics = {{"summary", summary}};
+  in.folds = &folds;
+  in.data = &data;
+  const std::string html = varstar::train::render_report(in);
+  CHECK(html.find("class=\"banner warn chance-fold\"") != std::string::npos);
+  CHECK(html.find("fold 2 reached 50.00%") != std::string::npos);
+  folds.erase(folds.begin() + 1);
+  CHECK(varstar::train::summarise_folds(folds, {"a", "b", "c"}).at("chance_folds").empty());
 }
 
 TEST_CASE("averaged predictions: mean probabilities, their argmax and the cross-entropy of the mean") {
