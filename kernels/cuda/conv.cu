@@ -6,7 +6,8 @@
 // against its own algorithms per shape and direction and takes the faster;
 // without cuDNN it is the only path, and the parity baseline. One GEMM over
 // B*P columns tiles the GPU better than a GEMM per sample over P columns (the
-// former forward, kept as bench_dev_conv's "batched").
+// former forward, kept as bench_dev_conv's "batched"). Windows of at most
+// kDirectMaxRows taps (the first layers) run direct kernels instead.
 // Bench: bench_dev_conv; `varstar bench --device cuda --kernels`.
 #include <algorithm>
 #include <string>
@@ -30,7 +31,7 @@ constexpr int64_t kDirectGradBlocks = 512;  // blocks the direct weight gradient
 // The kernels below run over planes: blockIdx.x strides over the samples,
 // blockIdx.y over rows or channels (both grid-stride, both capped), and the
 // threads over the pixels of the plane, so the index arithmetic per element
-// is 32-bit and a division or two (plane_pixels_fit checks the sizes).
+// is 32-bit and a division or two (check_plane_pixels checks the sizes).
 dim3 plane_grid(int64_t batch, int64_t rows) {
   const int64_t cap = detail::max_grid_blocks();
   return dim3(static_cast<unsigned>(std::max<int64_t>(1, std::min(batch, cap))),

@@ -13,8 +13,9 @@
 // algorithms are taken (VARSTAR_CUDNN_DETERMINISTIC=0 lifts that), FMA
 // kernels only unless TF32 is allowed, and no non-fused Winograd on windows
 // above 3 x 3 (imprecise()), so results compare with the CPU at float32
-// tolerances. VARSTAR_CONV_VERBOSE=1 prints each choice. Workspaces come from the caching allocator. A shape that
-// cuDNN rejects falls back to the GEMM path (counted: cudnn_fallbacks()).
+// tolerances. VARSTAR_CONV_VERBOSE=1 prints each choice. Workspaces come
+// from the caching allocator. A shape that cuDNN rejects falls back to the
+// GEMM path (counted: cudnn_fallbacks()).
 #include <cuda_runtime.h>
 
 #include <atomic>

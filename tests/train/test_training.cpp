@@ -541,7 +541,8 @@ TEST_CASE("a fold no better than its test fold's most common class is named, in 
 
   std::vector<std::string> ids;
   for (int i = 0; i < 10; ++i) ids.push_back(fmt::format("star{}", i));
-  const auto data = varstar::train::make_dataset("three", ids, truth, {"a", "b", "c"}, {1}, std::vector<float>(10, 0.f));
+  const auto data =
+      varstar::train::make_dataset("three", ids, truth, {"a", "b", "c"}, {1}, std::vector<float>(10, 0.f));
   varstar::train::ReportInput in;
   in.title = "chance fold";
   in.config = {{"train", varstar::train::TrainConfig{}.to_json()}, {"machine", "test"}, {"varstar", "test"}};
