@@ -28,14 +28,15 @@ constexpr int64_t kMaxGridY = 65535;
 constexpr int kDirectMaxRows = 32;  // Cin * KH * KW up to which the direct kernels run
 constexpr int64_t kDirectGradBlocks = 512;  // blocks the direct weight gradient aims at
 
-// The kernels below run over planes: blockIdx.x strides over the samples,
-// blockIdx.y over rows or channels (both grid-stride, both capped), and the
-// threads over the pixels of the plane, so the index arithmetic per element
-// is 32-bit and a division or two (check_plane_pixels checks the sizes).
-dim3 plane_grid(int64_t batch, int64_t rows) {
+// The kernels below run over planes: blockIdx.x strides over the samples
+// (swap_outer_kernel: its input's outer dimension), blockIdx.y over rows or
+// channels (both grid-stride, both capped), and the threads over the pixels of
+// the plane, so the index arithmetic per element is 32-bit and a division or
+// two (check_plane_pixels checks the sizes).
+dim3 plane_grid(int64_t x_planes, int64_t y_planes) {
   const int64_t cap = detail::max_grid_blocks();
-  return dim3(static_cast<unsigned>(std::max<int64_t>(1, std::min(batch, cap))),
-              static_cast<unsigned>(std::max<int64_t>(1, std::min({rows, cap, kMaxGridY}))));
+  return dim3(static_cast<unsigned>(std::max<int64_t>(1, std::min(x_planes, cap))),
+              static_cast<unsigned>(std::max<int64_t>(1, std::min({y_planes, cap, kMaxGridY}))));
 }
 
 void check_plane_pixels(const ConvShape& s) {
@@ -105,28 +106,28 @@ __global__ void add_bias_kernel(float* __restrict__ y, const float* __restrict__
     }
 }
 
-// dy2 (Cout, B, P) from dy (B, Cout, P).
-__global__ void channel_major_kernel(const float* __restrict__ dy, float* __restrict__ dy2, int64_t batch, int64_t c,
-                                     int64_t np) {
-  for (int64_t o = blockIdx.y; o < c; o += gridDim.y)
-    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
-      const float* in = dy + (b * c + o) * np;
-      float* out = dy2 + (o * batch + b) * np;
-      for (int64_t p = threadIdx.x; p < np; p += blockDim.x) out[p] = in[p];
+// out (inner, outer, P) from in (outer, inner, P): the two outer dimensions
+// swapped, plus add[o] for in's outer index o when add is not null (a plain
+// copy otherwise). blockIdx.x strides over outer, blockIdx.y over inner.
+__global__ void swap_outer_kernel(const float* __restrict__ in, const float* __restrict__ add,
+                                  float* __restrict__ out, int64_t outer, int64_t inner, int64_t np) {
+  for (int64_t i = blockIdx.y; i < inner; i += gridDim.y)
+    for (int64_t o = blockIdx.x; o < outer; o += gridDim.x) {
+      const float* src = in + (o * inner + i) * np;
+      float* dst = out + (i * outer + o) * np;
+      if (add != nullptr) {
+        for (int64_t p = threadIdx.x; p < np; p += blockDim.x) dst[p] = src[p] + add[o];
+      } else {
+        for (int64_t p = threadIdx.x; p < np; p += blockDim.x) dst[p] = src[p];
+      }
     }
 }
 
-// y (B, Cout, P) from y2 (Cout, B, P), plus bias per channel when not null.
-__global__ void batch_major_kernel(const float* __restrict__ y2, const float* __restrict__ bias, float* __restrict__ y,
-                                   int64_t batch, int64_t c, int64_t np) {
-  for (int64_t o = blockIdx.y; o < c; o += gridDim.y) {
-    const float add = bias != nullptr ? bias[o] : 0.f;
-    for (int64_t b = blockIdx.x; b < batch; b += gridDim.x) {
-      const float* in = y2 + (o * batch + b) * np;
-      float* out = y + (b * c + o) * np;
-      for (int64_t p = threadIdx.x; p < np; p += blockDim.x) out[p] = in[p] + add;
-    }
-  }
+// dy2 (Cout, B, P) from dy (B, Cout, P).
+void to_channel_major(const float* dy, float* dy2, const ConvShape& s, cuda_stream stream) {
+  swap_outer_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(dy, nullptr, dy2, s.batch, s.c_out,
+                                                                              s.out_pixels());
+  VARSTAR_CUDA_CHECK_LAUNCH("conv dy channel major");
 }
 
 // ---- direct kernels for small windows (Cin * KH * KW <= kDirectMaxRows) ----
@@ -286,8 +287,9 @@ void conv2d_forward_im2col(const float* x, const float* weight, const float* bia
   VARSTAR_CUDA_CHECK_LAUNCH("im2col(channel major)");
   // y2 (Cout, B*P) = W (Cout, rows) x cols (rows, B*P)
   gemm(false, false, s.c_out, columns, rows, 1.f, weight, rows, cols.data(), columns, 0.f, y2.data(), columns, stream);
-  batch_major_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(y2.data(), bias, y, s.batch,
-                                                                               s.c_out, s.out_pixels());
+  // y (B, Cout, P) from y2 (Cout, B, P), with the bias
+  swap_outer_kernel<<<plane_grid(s.c_out, s.batch), kPlaneBlock, 0, stream>>>(y2.data(), bias, y, s.c_out, s.batch,
+                                                                              s.out_pixels());
   VARSTAR_CUDA_CHECK_LAUNCH("conv batch major");
 }
 
@@ -297,11 +299,7 @@ void conv2d_backward_input_im2col(const float* dy, const float* weight, float* d
   const int64_t total = s.batch * s.c_in * s.in_pixels();
   if (total == 0) return;
   Workspace dy2(s.c_out * columns, stream), dcol(rows * columns, stream);
-  if (s.c_out * columns > 0) {
-    channel_major_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(dy, dy2.data(), s.batch,
-                                                                                    s.c_out, np);
-    VARSTAR_CUDA_CHECK_LAUNCH("conv dy channel major");
-  }
+  if (s.c_out * columns > 0) to_channel_major(dy, dy2.data(), s, stream);
   // dcol (rows, B*P) = W^T (rows, Cout) x dy2 (Cout, B*P)
   gemm(true, false, rows, columns, s.c_out, 1.f, weight, rows, dy2.data(), columns, 0.f, dcol.data(), columns, stream);
   check_plane_pixels(s);
@@ -335,9 +333,7 @@ void conv2d_backward_weight_im2col(const float* dy, const float* x, float* dweig
   const float* dy2 = dy;
   Workspace dy_t(s.batch > 1 ? s.c_out * total : 0, stream);
   if (s.batch > 1 && s.c_out * total > 0) {
-    channel_major_kernel<<<plane_grid(s.batch, s.c_out), kPlaneBlock, 0, stream>>>(dy, dy_t.data(), s.batch,
-                                                                                    s.c_out, np);
-    VARSTAR_CUDA_CHECK_LAUNCH("conv dy channel major");
+    to_channel_major(dy, dy_t.data(), s, stream);
     dy2 = dy_t.data();
   }
   gemm(false, true, s.c_out, rows, total, 1.f, dy2, total, cols.data(), total, 0.f, dweight, rows, stream);
