@@ -9,12 +9,14 @@
 #include "train/checkpoint.h"
 #include "train/prepared.h"
 #include "train/trainer.h"
+#include "train/tree_models.h"
 
 namespace {
 
 struct EvaluateArgs {
   varstar::app::DataArgs data;
   std::vector<std::string> models;
+  std::string trees;
   std::string out_json, device = "cpu";
   int threads = 0;
 };
@@ -39,10 +41,15 @@ void run_evaluate(EvaluateArgs& a) {
                 fmt::join(classes, ", "), fmt::join(d.class_names, ", "));
   std::vector<int64_t> rows(static_cast<size_t>(d.size()));
   for (int64_t i = 0; i < d.size(); ++i) rows[i] = i;
-  const train::Predictions p = train::predict_ensemble(members, d, rows, device, true);
+  train::Predictions p = train::predict_ensemble(members, d, rows, device, true);
+  if (!a.trees.empty()) {
+    const trees::BoostedTrees forest = train::load_trees_file(a.trees, description);
+    p = train::networks_and_trees(p, train::predict_trees(forest, d, rows), d, true);
+  }
   const train::ClassificationReport r = train::classification_report(d.labels, p.predicted, d.n_classes());
   if (!d.warning.empty()) std::printf("*** WARNING: %s ***\n", d.warning.c_str());
-  std::printf("%s on %lld stars: accuracy %.2f%%, weighted F1 %.4f, macro F1 %.4f, loss %.4f\n", model_text.c_str(),
+  const std::string scored = a.trees.empty() ? model_text : model_text + " + trees " + a.trees;
+  std::printf("%s on %lld stars: accuracy %.2f%%, weighted F1 %.4f, macro F1 %.4f, loss %.4f\n", scored.c_str(),
               static_cast<long long>(d.size()), 100 * r.accuracy, r.weighted_f1, r.macro_f1, p.loss);
   std::printf("%-8s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
   for (int32_t c = 0; c < r.n_classes; ++c)
@@ -52,6 +59,7 @@ void run_evaluate(EvaluateArgs& a) {
     nlohmann::json j = r.to_json(classes);
     j["model"] = a.models.size() == 1 ? nlohmann::json(a.models.front()) : nlohmann::json(a.models);
     j["loss"] = p.loss;
+    if (!a.trees.empty()) j["trees"] = a.trees;
     if (!d.warning.empty()) j["warning"] = d.warning;
     std::ofstream(a.out_json) << j.dump(2) << "\n";
   }
@@ -65,6 +73,9 @@ varstar::app::RegisterCommand reg{{"evaluate", "Score a trained model on a label
                                                     "model.safetensors from `varstar train`; repeat it for an "
                                                     "ensemble (probabilities averaged)")
                                          ->required();
+                                     app.add_option("--trees", a->trees,
+                                                    "trees.json from `varstar train --trees`: average its class "
+                                                    "probabilities with the networks'");
                                      a->data.add_to(app, false, false);
                                      app.add_option("--json", a->out_json, "Also write the metrics to this JSON file");
                                      app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();

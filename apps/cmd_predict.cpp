@@ -10,11 +10,13 @@
 #include "train/checkpoint.h"
 #include "train/prepared.h"
 #include "train/trainer.h"
+#include "train/tree_models.h"
 
 namespace {
 
 struct PredictArgs {
   std::vector<std::string> models;
+  std::string trees;
   std::string catalog, lightcurves, periods, catalog_format = "auto", on_bad_row = "error", out = "-";
   std::string device = "cpu";
   int threads = 0;
@@ -56,9 +58,17 @@ void run_predict(const PredictArgs& a) {
                 shape_str(members.front().model->sample_shape()), shape_str(d.sample_shape));
   std::vector<int64_t> rows(ids.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
-  const train::Predictions p = train::predict_ensemble(members, d, rows, device, false);
-  std::string csv = fmt::format("# varstar predict: model {} ({}), representation {}\n", model_text,
-                                desc.at("model").get<std::string>(), spec.mode);
+  train::Predictions p = train::predict_ensemble(members, d, rows, device, false);
+  if (!a.trees.empty()) {
+    const trees::BoostedTrees forest = train::load_trees_file(a.trees, desc);
+    const auto features = std::make_shared<const std::vector<float>>(batch.features);
+    d.features = std::shared_ptr<const float>(features, features->data());
+    d.n_features = static_cast<int64_t>(batch.feature_names.size());
+    p = train::networks_and_trees(p, train::predict_trees(forest, d, rows), d, false);
+  }
+  std::string csv = fmt::format("# varstar predict: model {} ({}){}, representation {}\n", model_text,
+                                desc.at("model").get<std::string>(),
+                                a.trees.empty() ? "" : " averaged with boosted trees " + a.trees, spec.mode);
   csv += "id,predicted";
   for (const auto& c : classes) csv += ",p_" + c;
   csv += "\n";
@@ -83,6 +93,9 @@ varstar::app::RegisterCommand reg{{"predict", "Label stars from a catalog or lig
                                                     "model.safetensors from `varstar train` or a cv fold; repeat it "
                                                     "for an ensemble (probabilities averaged)")
                                          ->required();
+                                     app.add_option("--trees", a->trees,
+                                                    "trees.json from `varstar train --trees` or a cv fold: average "
+                                                    "its class probabilities with the networks'");
                                      app.add_option("--catalog", a->catalog, "Catalog (CDS Table2 or CSV) of the stars to classify");
                                      app.add_option("--catalog-format", a->catalog_format, "auto | cds | csv")->capture_default_str();
                                      app.add_option("--lightcurves", a->lightcurves, "Observations CSV id,time,mag,mag_err,band");

@@ -7,6 +7,7 @@
 #include "apps/command.h"
 #include "apps/train_args.h"
 #include "train/prepared.h"
+#include "train/tree_models.h"
 
 namespace {
 
@@ -23,6 +24,7 @@ void run_train(varstar::app::TrainArgs& a) {
                 "representation '{}' is built from the labels of the stars being classified, so a model trained on it "
                 "cannot classify new stars; use it with `varstar cv` to reproduce the thesis, or choose another "
                 "--representation", o.representation);
+  if (a.config.trees) train::require_features(d);
   if (data.prepared().simulated) progress.message(std::string("*** ") + data::kSimulatedDataNotice + " ***", true);
   std::filesystem::create_directories(a.out);
   std::ofstream(a.out + "/config.json") << nlohmann::json{{"train", a.config.to_json()},
@@ -52,15 +54,26 @@ void run_train(varstar::app::TrainArgs& a) {
     last_epochs.push_back(r.history.back());
   }
   a.finish_profile();
+  std::string trees_file;
+  if (a.config.trees) {
+    progress.message(fmt::format("boosted trees on the {} per-star features of {} stars", d.n_features, d.size()));
+    std::vector<int64_t> rows(static_cast<size_t>(d.size()));
+    for (int64_t i = 0; i < d.size(); ++i) rows[i] = i;
+    trees_file = a.out + "/trees.json";
+    train::save_trees_file(trees_file, train::fit_trees(d, rows, a.config.trees_options), d);
+  }
   if (a.json) {
     nlohmann::json last = nlohmann::json::array();
     for (const auto& e : last_epochs) last.push_back(e.to_json());
-    std::printf("%s\n", nlohmann::json{{"model", n_members == 1 ? nlohmann::json(model_files[0]) : nlohmann::json(model_files)},
-                                       {"last_epoch", n_members == 1 ? last[0] : last}}.dump().c_str());
+    nlohmann::json out = {{"model", n_members == 1 ? nlohmann::json(model_files[0]) : nlohmann::json(model_files)},
+                          {"last_epoch", n_members == 1 ? last[0] : last}};
+    if (!trees_file.empty()) out["trees"] = trees_file;
+    std::printf("%s\n", out.dump().c_str());
     return;
   }
   std::string predict_models;
   for (const auto& f : model_files) predict_models += " --model " + f;
+  if (!trees_file.empty()) predict_models += " --trees " + trees_file;
   for (int m = 0; m < n_members; ++m) {
     const auto& last = last_epochs[m];
     std::printf("trained %s%s on %lld stars for %d epochs: train accuracy %.2f%%%s\n", a.config.model.c_str(),
@@ -69,6 +82,7 @@ void run_train(varstar::app::TrainArgs& a) {
                 last.val_accuracy >= 0 ? fmt::format(", validation accuracy {:.2f}%", 100 * last.val_accuracy).c_str()
                                        : "");
   }
+  if (!trees_file.empty()) std::printf("boosted trees: %s\n", trees_file.c_str());
   std::printf("model: %s (classify new stars: varstar predict%s --catalog FILE)\n",
               fmt::format("{}", fmt::join(model_files, ", ")).c_str(), predict_models.c_str());
 }

@@ -15,10 +15,16 @@ void print_cv_summary(const std::string& title, const train::RunResult& r, const
   for (const auto& f : r.folds)
     std::printf("  fold %d  accuracy %6.2f%%  weighted F1 %.4f  (%zu epochs, %.0f s)\n", f.fold + 1,
                 100 * f.test.accuracy, f.test.weighted_f1, f.history.size(), f.seconds);
-  std::printf("  accuracy           %s %%\n", ms(s.at("accuracy"), 100).c_str());
+  std::printf("  accuracy           %s %%%s\n", ms(s.at("accuracy"), 100).c_str(),
+              s.contains("trees") ? " (networks and trees averaged)" : "");
   if (s.contains("ensemble"))
     std::printf("  each member alone  %s %% (ensembles of %d networks)\n",
                 ms(s.at("ensemble").at("member_accuracy"), 100).c_str(), s.at("ensemble").at("members").get<int>());
+  if (s.contains("trees")) {
+    std::printf("  networks alone     %s %%\n", ms(s.at("trees").at("networks_alone"), 100).c_str());
+    std::printf("  trees alone        %s %% (boosted trees on the per-star features)\n",
+                ms(s.at("trees").at("trees_alone"), 100).c_str());
+  }
   for (const std::string& w : train::chance_fold_warnings(s)) std::printf("  warning: %s\n", w.c_str());
   for (const std::string& w : train::weak_member_warnings(s)) std::printf("  warning: %s\n", w.c_str());
   std::printf("  weighted precision %s\n", ms(s.at("weighted").at("precision"), 1).c_str());

@@ -23,6 +23,11 @@ struct Dataset {
   bool uses_labels = false;               // the inputs were built from the labels (label leak)
   std::string warning;                    // shown on the terminal and in every output when non-empty
   nlohmann::json description;             // representation and source description
+  // Per-star features as the representation computed them, before any
+  // scaling: (n, n_features), for models that read them directly (boosted
+  // trees); null when the representation has none.
+  std::shared_ptr<const float> features;
+  int64_t n_features = 0;
 
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
   int64_t sample_size() const { return shape_numel(sample_shape); }

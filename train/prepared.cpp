@@ -140,6 +140,8 @@ PreparedData::PreparedData(data::PreparedDataset prepared, const nlohmann::json&
       const std::span<const float> features = cache_->f32("features");
       Dataset shared = std::move(per_fold_[0]);
       per_fold_.clear();
+      shared.features = std::shared_ptr<const float>(cache_, features.data());
+      shared.n_features = n_features;
       const bool trained = trained_representation.is_object() && trained_representation.contains("feature_mean");
       if (trained) {
         for (const char* key : {"feature_mean", "feature_std", "feature_edges"})

@@ -184,7 +184,14 @@ std::string render_report(const ReportInput& in) {
                                     "real survey stars." : note) + "</div>";
 
   h += "<h2>Summary</h2><table><tr><th class=\"l\">metric (test folds)</th><th>mean &plusmn; std</th></tr>";
-  h += "<tr><td class=\"l\">accuracy</td><td>" + mean_std_pct(summary.at("accuracy")) + "</td></tr>";
+  h += std::string("<tr><td class=\"l\">") +
+       (summary.contains("trees") ? "accuracy (networks and trees averaged)" : "accuracy") + "</td><td>" +
+       mean_std_pct(summary.at("accuracy")) + "</td></tr>";
+  if (summary.contains("trees"))
+    h += fmt::format("<tr><td class=\"l\">the networks alone</td><td>{}</td></tr>"
+                     "<tr><td class=\"l\">boosted trees alone (per-star features)</td><td>{}</td></tr>",
+                     mean_std_pct(summary.at("trees").at("networks_alone")),
+                     mean_std_pct(summary.at("trees").at("trees_alone")));
   if (summary.contains("ensemble"))
     h += fmt::format("<tr><td class=\"l\">each of the {} ensemble members alone</td><td>{}</td></tr>",
                      summary.at("ensemble").at("members").get<int>(),

@@ -18,6 +18,7 @@
 #include "engine/device.h"
 #include "engine/threads.h"
 #include "train/report.h"
+#include "train/tree_models.h"
 #include "varstar_version.h"
 
 namespace varstar::train {
@@ -65,6 +66,8 @@ bool load_finished_fold(const fs::path& path, const Dataset& data, FoldOutcome& 
   out.test_predictions.probabilities = p.at("probabilities").get<std::vector<float>>();
   out.test_predictions.loss = p.at("loss").get<double>();
   out.member_accuracy = j.value("member_accuracy", out.member_accuracy);
+  out.networks_accuracy = j.value("networks_accuracy", -1.0);
+  out.trees_accuracy = j.value("trees_accuracy", -1.0);
   out.test = report_on(out.test_predictions, data);
   return true;
 }
@@ -73,6 +76,20 @@ void write_fold_result(const fs::path& path, const FoldOutcome& outcome, const D
   nlohmann::json j = outcome.to_json(data.class_names);
   j["predictions"] = predictions_json(outcome.test_predictions);
   write_text(path, j.dump() + "\n");
+}
+
+// The fold's trees: fitted on its training rows (saved as trees.json in
+// `dir`), averaged with the networks on its test rows.
+void add_trees(FoldOutcome& outcome, const Dataset& data, const std::vector<int64_t>& train_rows,
+               const trees::BoostingOptions& options, const fs::path& dir) {
+  const trees::BoostedTrees model = fit_trees(data, train_rows, options);
+  fs::create_directories(dir);
+  save_trees_file((dir / "trees.json").string(), model, data);
+  const Predictions alone = predict_trees(model, data, outcome.test_predictions.rows);
+  outcome.networks_accuracy = outcome.test.accuracy;
+  outcome.trees_accuracy = report_on(alone, data).accuracy;
+  outcome.test_predictions = networks_and_trees(outcome.test_predictions, alone, data, true);
+  outcome.test = report_on(outcome.test_predictions, data);
 }
 
 // One network to train: fold k, ensemble member m.
@@ -105,6 +122,13 @@ std::vector<FoldOutcome> train_folds(const RunOptions& options, const std::vecto
     if (options.resume && load_finished_fold(fold_dir(k) / "result.json", data, outcomes[k])) {
       progress.message(fmt::format("fold {}/{}: already finished, accuracy {:.2f}% (from {})", k + 1, n_folds,
                                    100 * outcomes[k].test.accuracy, (fold_dir(k) / "result.json").string()));
+      if (options.train.trees && outcomes[k].trees_accuracy < 0) {  // its networks finished before trees were asked for
+        add_trees(outcomes[k], data, folds[k].train, options.train.trees_options, fold_dir(k));
+        write_fold_result(fold_dir(k) / "result.json", outcomes[k], data);
+        progress.message(fmt::format("fold {}/{}: with boosted trees {:.2f}% (networks alone {:.2f}%, trees alone "
+                                     "{:.2f}%)", k + 1, n_folds, 100 * outcomes[k].test.accuracy,
+                                     100 * outcomes[k].networks_accuracy, 100 * outcomes[k].trees_accuracy));
+      }
       fold_loaded[k] = 1;
       continue;
     }
@@ -124,10 +148,15 @@ std::vector<FoldOutcome> train_folds(const RunOptions& options, const std::vecto
     const Dataset& data = data_for_fold(k);
     FoldOutcome& outcome = outcomes[k];
     outcome = n_members == 1 ? std::move(members[k][0]) : combine_members(members[k], data);
+    if (options.train.trees) add_trees(outcome, data, folds[k].train, options.train.trees_options, fold_dir(k));
     write_fold_result(fold_dir(k) / "result.json", outcome, data);
-    progress.message(fmt::format("fold {}/{}: test accuracy {:.2f}%, weighted F1 {:.4f} ({}){}", k + 1, n_folds,
+    progress.message(fmt::format("fold {}/{}: test accuracy {:.2f}%, weighted F1 {:.4f} ({}){}{}", k + 1, n_folds,
                                  100 * outcome.test.accuracy, outcome.test.weighted_f1, format_duration(outcome.seconds),
-                                 n_members == 1 ? "" : fmt::format(", an ensemble of {}", n_members)));
+                                 n_members == 1 ? "" : fmt::format(", an ensemble of {}", n_members),
+                                 outcome.trees_accuracy < 0
+                                     ? ""
+                                     : fmt::format("; networks alone {:.2f}%, trees alone {:.2f}%",
+                                                   100 * outcome.networks_accuracy, 100 * outcome.trees_accuracy)));
   };
   for (int k = 0; k < n_folds; ++k)  // every member was finished already
     if (!fold_loaded[k] && members_left[k] == 0) finish_fold(k);
@@ -280,6 +309,16 @@ nlohmann::json summarise_folds(const std::vector<FoldOutcome>& folds, const std:
   j["chance_folds"] = chance;
   std::vector<double> member_acc;  // every ensemble member alone, over all folds
   for (const auto& f : folds) member_acc.insert(member_acc.end(), f.member_accuracy.begin(), f.member_accuracy.end());
+  std::vector<double> networks_acc, trees_acc;
+  for (const auto& f : folds)
+    if (f.trees_accuracy >= 0) {
+      networks_acc.push_back(f.networks_accuracy);
+      trees_acc.push_back(f.trees_accuracy);
+    }
+  if (!trees_acc.empty())
+    j["trees"] = {{"networks_alone", ms(networks_acc)},
+                  {"trees_alone", ms(trees_acc)},
+                  {"rule", "mean of the networks' and the trees' class probabilities"}};
   if (!member_acc.empty()) {
     nlohmann::json weak = nlohmann::json::array();
     for (const WeakMember& w : weak_members(folds))
@@ -322,6 +361,7 @@ RunResult cross_validate(const RunOptions& options, const std::vector<data::Fold
   const Dataset& first = data_for_fold(0);
   const std::string warning = first.warning;
   if (!warning.empty()) progress.message("WARNING: " + warning, true);
+  if (options.train.trees) require_features(first);
 
   const auto started = std::chrono::system_clock::now();
   const std::time_t started_t = std::chrono::system_clock::to_time_t(started);

@@ -8,7 +8,8 @@
 //   metrics.json     per-fold and mean +/- std metrics, confusion matrices
 //   checkpoints/fold<k>/  last.safetensors (resume), model.safetensors (final), result.json
 //                         (with an ensemble: per member in fold<k>/member<m>/, and
-//                         the fold's combined result.json)
+//                         the fold's combined result.json; with --trees also
+//                         trees.json, the fold's boosted trees)
 //   report.html      one self-contained page with curves, confusion matrix, examples
 // A run whose inputs used the labels of the test stars says so in every file.
 #include <functional>

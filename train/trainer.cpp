@@ -115,6 +115,7 @@ TrainConfig TrainConfig::member(int m) const {
   TrainConfig c = *this;
   c.seed += static_cast<uint64_t>(m);
   c.ensemble = 1;
+  c.trees = false;
   return c;
 }
 
@@ -136,6 +137,7 @@ nlohmann::json TrainConfig::to_json() const {
   if (feature_bins > 0) j["feature_bins"] = feature_bins;  // likewise
   if (ensemble > 1) j["ensemble"] = ensemble;
   if (lr_warmup > 0) j["lr_warmup"] = lr_warmup;
+  if (trees) j["trees"] = trees_options.to_json();
   return j;
 }
 
@@ -158,6 +160,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   c.tf32 = j.value("tf32", c.tf32);
   c.feature_bins = j.value("feature_bins", c.feature_bins);
   c.ensemble = j.value("ensemble", c.ensemble);
+  c.trees = j.contains("trees");
+  if (c.trees) c.trees_options = trees::BoostingOptions::from_json(j.at("trees"));
   return c;
 }
 
@@ -188,6 +192,10 @@ nlohmann::json FoldOutcome::to_json(const std::vector<std::string>& class_names)
   nlohmann::json j = {{"fold", fold},     {"best_epoch", best_epoch}, {"seconds", seconds}, {"resumed", resumed},
                       {"test", test.to_json(class_names)}, {"history", history_json(history)}};
   if (!member_accuracy.empty()) j["member_accuracy"] = member_accuracy;
+  if (trees_accuracy >= 0) {
+    j["networks_accuracy"] = networks_accuracy;
+    j["trees_accuracy"] = trees_accuracy;
+  }
   return j;
 }
 

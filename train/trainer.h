@@ -16,6 +16,7 @@
 #include "train/dataset.h"
 #include "train/metrics.h"
 #include "train/progress.h"
+#include "trees/boosted_trees.h"
 
 namespace varstar::train {
 
@@ -56,8 +57,13 @@ struct TrainConfig {
   // mantissa products, float32 sums). Part of the identity when on: it changes
   // the numbers.
   bool tf32 = false;
+  // Cross-validation and `train`: also fit gradient-boosted trees on the raw
+  // per-star features of the training rows (train/tree_models.h); a fold's
+  // prediction is then the mean of the networks' and the trees' probabilities.
+  bool trees = false;
+  trees::BoostingOptions trees_options;
 
-  // The configuration of ensemble member m: seed + m, one network.
+  // The configuration of ensemble member m: seed + m, one network (no trees).
   TrainConfig member(int m) const;
   nlohmann::json to_json() const;
   static TrainConfig from_json(const nlohmann::json& j);
@@ -92,6 +98,9 @@ struct FoldOutcome {
   // An ensemble's fold: each member's own test accuracy (the history and
   // best_epoch above are member 1's); empty for a single network.
   std::vector<double> member_accuracy;
+  // With trees (TrainConfig::trees): the networks' accuracy alone and the
+  // trees' alone (the accuracy above is their average's); -1 without.
+  double networks_accuracy = -1, trees_accuracy = -1;
   nlohmann::json to_json(const std::vector<std::string>& class_names) const;
 };
 

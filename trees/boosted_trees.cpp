@@ -444,20 +444,21 @@ std::vector<double> BoostedTrees::predict_proba(std::span<const float> x) const 
   check_finite(x, n_features_, "boosted trees (prediction)");
   const int64_t n = static_cast<int64_t>(x.size()) / n_features_;
   const int per_round = static_cast<int>(baseline_.size());
+  std::vector<double> raw(static_cast<size_t>(n * per_round));
+  for (int64_t i = 0; i < n; ++i) std::copy(baseline_.begin(), baseline_.end(), raw.begin() + i * per_round);
+  for (const auto& round : rounds_)  // a tree over every row while its nodes are in cache
+    for (int k = 0; k < per_round; ++k)
+      for (int64_t i = 0; i < n; ++i) raw[i * per_round + k] += round[k].predict(x.data() + i * n_features_);
   std::vector<double> out(static_cast<size_t>(n * n_classes_));
-  std::vector<double> z(static_cast<size_t>(per_round));
   for (int64_t i = 0; i < n; ++i) {
-    const float* row = x.data() + i * n_features_;
-    z = baseline_;
-    for (const auto& round : rounds_)
-      for (int k = 0; k < per_round; ++k) z[k] += round[k].predict(row);
+    const double* z = raw.data() + i * per_round;
     double* o = out.data() + i * n_classes_;
     if (per_round == 1) {
       o[1] = 1.0 / (1.0 + std::exp(-z[0]));
       o[0] = 1.0 - o[1];
       continue;
     }
-    const double top = *std::max_element(z.begin(), z.end());
+    const double top = *std::max_element(z, z + per_round);
     double sum = 0;
     for (int k = 0; k < n_classes_; ++k) sum += o[k] = std::exp(z[k] - top);
     for (int k = 0; k < n_classes_; ++k) o[k] /= sum;
