@@ -64,10 +64,13 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   a.add_flag("--trees", config.trees,
-             "Also fit gradient-boosted trees (scikit-learn's histogram algorithm and defaults: 100 rounds, learning "
-             "rate 0.1, 31 leaves, 20 stars per leaf, 255 bins) on the raw per-star features of the training stars, "
-             "and average their class probabilities with the networks' (equal weights); needs a representation "
-             "with features");
+             std::string("Also fit gradient-boosted trees (scikit-learn's histogram algorithm and defaults: 100 "
+                         "rounds, learning rate 0.1, 31 leaves, 20 stars per leaf, 255 bins) on the raw per-star "
+                         "features of the training stars; needs a representation with features. ") +
+                 (with_folds ? "Each test star's prediction is the mean of the networks' and the trees' class "
+                               "probabilities; the summary also gives each alone"
+                             : "Writes trees.json beside the model: `predict --trees` / `evaluate --trees` average "
+                               "its class probabilities with the networks'"));
   a.add_option("--seed", config.seed, "Seed of the initialisation, shuffling and dropout")->capture_default_str();
   a.add_option("--device", config.device,
                "cpu | cuda | cuda:N | auto: training, and the representation's kernels where it has GPU ones (see "

@@ -3,14 +3,9 @@
 // of leaves in every tree, the same test probabilities.
 #include <doctest/doctest.h>
 
-#include <cstdio>
-#include <fstream>
-#include <memory>
 #include <random>
-#include <unistd.h>
 
-#include <fmt/format.h>
-
+#include "tests/trees/sklearn_reference.h"
 #include "trees/boosted_trees.h"
 
 namespace {
@@ -48,33 +43,10 @@ Rows make_rows(int64_t n, int n_classes, uint64_t seed) {
   return r;
 }
 
-nlohmann::json sklearn(const Rows& train, const Rows& test, const BoostingOptions& o) {
-  const auto matrix = [](const std::vector<float>& x) {
-    nlohmann::json m = nlohmann::json::array();
-    for (size_t i = 0; i < x.size(); i += kFeatures) m.push_back(std::vector<float>(x.begin() + i, x.begin() + i + kFeatures));
-    return m;
-  };
-  const std::string input = fmt::format("/tmp/varstar_trees_{}.json", getpid());
-  std::ofstream(input) << nlohmann::json{{"x_train", matrix(train.x)},
-                                         {"y_train", train.y},
-                                         {"x_test", matrix(test.x)},
-                                         {"options", o.to_json()}}.dump();
-  const std::string cmd = fmt::format("OMP_NUM_THREADS=1 '{}' '{}/tests/reference/sklearn_trees.py' < '{}'", VARSTAR_PYTHON_EXECUTABLE,
-                                      VARSTAR_SOURCE_ROOT, input);
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (fgets(buf, sizeof buf, pipe.get()) != nullptr) out += buf;
-  std::remove(input.c_str());
-  REQUIRE_MESSAGE(!out.empty(), "scikit-learn reference produced nothing: " << cmd);
-  return nlohmann::json::parse(out);
-}
-
 void check_against_sklearn(int n_classes, int64_t n_train, const BoostingOptions& o) {
   const Rows train = make_rows(n_train, n_classes, 7), test = make_rows(200, n_classes, 8);
   const BoostedTrees model = BoostedTrees::fit(train.x, kFeatures, train.y, n_classes, o);
-  const nlohmann::json ref = sklearn(train, test, o);
+  const nlohmann::json ref = varstar::test::sklearn_trees(train.x, train.y, test.x, kFeatures, o);
 
   std::vector<double> column;
   for (int64_t f = 0; f < kFeatures; ++f) {
@@ -105,8 +77,7 @@ void check_against_sklearn(int n_classes, int64_t n_train, const BoostingOptions
 }  // namespace
 
 std::string varstar_test_skip_reason() {
-  const std::string probe = std::string("'") + VARSTAR_PYTHON_EXECUTABLE + "' -c 'import sklearn' 2>/dev/null";
-  if (std::system(probe.c_str()) == 0) return {};
+  if (varstar::test::sklearn_importable()) return {};
 #if VARSTAR_REQUIRE_TORCH
   return {};
 #else
