@@ -2,13 +2,7 @@
 // predicted, one never true, so the zero-division rules matter).
 #include <doctest/doctest.h>
 
-#include <cstdio>
-#include <fstream>
-#include <unistd.h>
-#include <fmt/format.h>
-
-#include <memory>
-
+#include "tests/python_reference.h"
 #include "train/metrics.h"
 
 namespace {
@@ -16,31 +10,13 @@ namespace {
 constexpr double kMetricTolerance = 1e-12;
 
 nlohmann::json sklearn(const std::vector<int32_t>& truth, const std::vector<int32_t>& predicted, int n_classes) {
-  const std::string input = fmt::format("/tmp/varstar_metrics_{}.json", getpid());
-  std::ofstream(input) << nlohmann::json{{"truth", truth}, {"predicted", predicted}}.dump();
-  const std::string cmd = fmt::format("'{}' '{}/tests/reference/sklearn_metrics.py' {} < '{}'", VARSTAR_PYTHON_EXECUTABLE,
-                                      VARSTAR_SOURCE_ROOT, n_classes, input);
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (fgets(buf, sizeof buf, pipe.get()) != nullptr) out += buf;
-  std::remove(input.c_str());
-  REQUIRE_MESSAGE(!out.empty(), "scikit-learn reference produced nothing: " << cmd);
-  return nlohmann::json::parse(out);
+  return varstar::test::python_reference("sklearn_metrics.py", std::to_string(n_classes),
+                                         {{"truth", truth}, {"predicted", predicted}});
 }
 
 }  // namespace
 
-std::string varstar_test_skip_reason() {
-  const std::string probe = std::string("'") + VARSTAR_PYTHON_EXECUTABLE + "' -c 'import sklearn' 2>/dev/null";
-  if (std::system(probe.c_str()) == 0) return {};
-#if VARSTAR_REQUIRE_TORCH
-  return {};
-#else
-  return "scikit-learn is not importable (apt install python3-sklearn)";
-#endif
-}
+std::string varstar_test_skip_reason() { return varstar::test::sklearn_skip_reason(); }
 
 TEST_CASE("metrics equal scikit-learn's on a fixed set of predictions") {
   // 6 classes; class 4 is never predicted, class 5 never occurs in the truth.

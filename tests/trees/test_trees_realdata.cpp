@@ -24,12 +24,7 @@ constexpr double kFloat32Tolerance = 1e-6;
 
 std::string varstar_test_skip_reason() {
   if (!fs::exists(kEros / "lightcurves.csv")) return "no EROS-1 data at " + kEros.string();
-  if (varstar::test::sklearn_importable()) return {};
-#if VARSTAR_REQUIRE_TORCH
-  return {};
-#else
-  return "scikit-learn is not importable (apt install python3-sklearn)";
-#endif
+  return varstar::test::sklearn_skip_reason();
 }
 
 TEST_CASE("EROS-1: on each fold the trees give scikit-learn's probabilities and learn the classes") {

@@ -76,14 +76,7 @@ void check_against_sklearn(int n_classes, int64_t n_train, const BoostingOptions
 
 }  // namespace
 
-std::string varstar_test_skip_reason() {
-  if (varstar::test::sklearn_importable()) return {};
-#if VARSTAR_REQUIRE_TORCH
-  return {};
-#else
-  return "scikit-learn is not importable (apt install python3-sklearn)";
-#endif
-}
+std::string varstar_test_skip_reason() { return varstar::test::sklearn_skip_reason(); }
 
 TEST_CASE("four classes, scikit-learn's default options") {
   check_against_sklearn(4, 700, BoostingOptions{});
