@@ -1,6 +1,7 @@
 // `varstar evaluate`: score a trained model on a labelled catalog or light-curve set.
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "apps/command.h"
 #include "apps/device_choice.h"
@@ -28,6 +29,8 @@ void run_evaluate(EvaluateArgs& a) {
   const std::string model_text = fmt::format("{}", fmt::join(a.models, " + "));
   const nlohmann::json& description = members.front().description;
   const auto classes = description.at("classes").get<std::vector<std::string>>();
+  std::optional<trees::BoostedTrees> forest;  // read before any work, so a bad file costs nothing
+  if (!a.trees.empty()) forest = train::load_trees_file(a.trees, description);
   data::PrepareOptions o = a.data.resolve();
   o.representation = data::RepresentationSpec::from_json(description.at("representation")).to_text();
   if (o.out_dir == data::PrepareOptions{}.out_dir) o.out_dir = "varstar-data/evaluate";
@@ -42,10 +45,7 @@ void run_evaluate(EvaluateArgs& a) {
   std::vector<int64_t> rows(static_cast<size_t>(d.size()));
   for (int64_t i = 0; i < d.size(); ++i) rows[i] = i;
   train::Predictions p = train::predict_ensemble(members, d, rows, device, true);
-  if (!a.trees.empty()) {
-    const trees::BoostedTrees forest = train::load_trees_file(a.trees, description);
-    p = train::networks_and_trees(p, train::predict_trees(forest, d, rows), d, true);
-  }
+  if (forest) p = train::networks_and_trees(p, train::predict_trees(*forest, d, rows), d, true);
   const train::ClassificationReport r = train::classification_report(d.labels, p.predicted, d.n_classes());
   if (!d.warning.empty()) std::printf("*** WARNING: %s ***\n", d.warning.c_str());
   const std::string scored = a.trees.empty() ? model_text : model_text + " + trees " + a.trees;

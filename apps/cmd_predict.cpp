@@ -2,6 +2,7 @@
 // curves, with a model written by `varstar train` (or a fold of `varstar cv`).
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "apps/command.h"
 #include "apps/device_choice.h"
@@ -30,6 +31,8 @@ void run_predict(const PredictArgs& a) {
   const auto& desc = members.front().description;
   const auto classes = desc.at("classes").get<std::vector<std::string>>();
   const data::RepresentationSpec spec = data::RepresentationSpec::from_json(desc.at("representation"));
+  std::optional<trees::BoostedTrees> forest;  // read before any work, so a bad file costs nothing
+  if (!a.trees.empty()) forest = train::load_trees_file(a.trees, desc);
   for (const auto& info : data::representation_names())
     if (info.name == spec.mode && info.uses_labels)
       throw Error(fmt::format("{} was trained on '{}', which is built from the labels of the stars it classifies: it "
@@ -59,12 +62,11 @@ void run_predict(const PredictArgs& a) {
   std::vector<int64_t> rows(ids.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
   train::Predictions p = train::predict_ensemble(members, d, rows, device, false);
-  if (!a.trees.empty()) {
-    const trees::BoostedTrees forest = train::load_trees_file(a.trees, desc);
+  if (forest) {
     const auto features = std::make_shared<const std::vector<float>>(batch.features);
     d.features = std::shared_ptr<const float>(features, features->data());
     d.n_features = static_cast<int64_t>(batch.feature_names.size());
-    p = train::networks_and_trees(p, train::predict_trees(forest, d, rows), d, false);
+    p = train::networks_and_trees(p, train::predict_trees(*forest, d, rows), d, false);
   }
   std::string csv = fmt::format("# varstar predict: model {} ({}){}, representation {}\n", model_text,
                                 desc.at("model").get<std::string>(),
