@@ -16,6 +16,7 @@
 
 #include "engine/cuda_backend.h"
 #include "engine/device.h"
+#include "data/csv.h"
 #include "engine/threads.h"
 #include "train/report.h"
 #include "train/tree_models.h"
@@ -27,16 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write_text(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    VARSTAR_CHECK(out.good(), "cannot write {}", tmp.string());
-    out << text;
-    VARSTAR_CHECK(out.good(), "failed writing {}", tmp.string());
-  }
-  fs::rename(tmp, path);
-}
+void write_text(const fs::path& path, const std::string& text) { data::write_text_file(path.string(), text); }
 
 std::string warning_comment(const std::string& warning) {
   return warning.empty() ? "" : "# WARNING: " + warning + "\n";

@@ -1,9 +1,9 @@
 // Boosted trees beside the networks (see tree_models.h).
 #include "train/tree_models.h"
 
-#include <filesystem>
 #include <fstream>
 
+#include "data/csv.h"
 #include "data/represent/represent.h"
 
 namespace varstar::train {
@@ -56,14 +56,7 @@ Predictions networks_and_trees(const Predictions& networks, const Predictions& t
 void save_trees_file(const std::string& path, const trees::BoostedTrees& model, const Dataset& data) {
   const nlohmann::json j = {{"varstar_trees", {{"classes", data.class_names}, {"representation", data.description}}},
                             {"model", model.to_json()}};
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    VARSTAR_CHECK(out.good(), "cannot write {}", tmp);
-    out << j.dump() << "\n";
-    VARSTAR_CHECK(out.good(), "failed writing {}", tmp);
-  }
-  std::filesystem::rename(tmp, path);
+  data::write_text_file(path, j.dump() + "\n");
 }
 
 trees::BoostedTrees load_trees_file(const std::string& path, const nlohmann::json& network_description) {

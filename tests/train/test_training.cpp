@@ -11,11 +11,10 @@
 #include <sstream>
 #include <sys/wait.h>
 
-#include "data/catalog_io.h"
-#include "data/sim/simulate.h"
 #include "engine/random.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
+#include "tests/train/simulated_set.h"
 #include "train/report.h"
 #include "train/run.h"
 #include "train/trainer.h"
@@ -589,19 +588,8 @@ TEST_CASE("model files form an ensemble only with the same network, classes and 
 
 TEST_CASE("in cross-validation each fold's features are scored with its training rows' statistics") {
   const fs::path dir = temp_dir("fold_statistics");
-  varstar::sim::SimOptions so;
-  so.stars_per_class = 30;
-  const varstar::sim::SimulatedData sim = varstar::sim::simulate(so);
-  fs::create_directories(dir / "builtin");
-  varstar::data::write_catalog_cds((dir / "builtin" / "Table2.txt").string(), sim.rows, {});
-  varstar::data::PrepareOptions o;
-  o.builtin_dir = (dir / "builtin").string();
-  o.out_dir = (dir / "out").string();
-  o.classes = "5";
-  o.per_class = 20;
-  o.folds = 3;
-  o.representation = "harmonic-shape:n_points=16";
-  const varstar::data::PreparedDataset prepared = varstar::data::prepare(o);
+  const varstar::data::PreparedDataset prepared =
+      varstar::test::prepare_simulated(dir, "harmonic-shape:n_points=16", 20, 3);
   using varstar::train::FeatureStatistics;
   const varstar::train::PreparedData per_fold(prepared, nullptr, 4, FeatureStatistics::training_rows);
   const varstar::train::PreparedData pooled(prepared, nullptr, 4, FeatureStatistics::all_stars);

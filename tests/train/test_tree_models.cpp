@@ -8,8 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data/catalog_io.h"
-#include "data/sim/simulate.h"
+#include "tests/train/simulated_set.h"
 #include "train/prepared.h"
 #include "train/run.h"
 #include "train/tree_models.h"
@@ -28,19 +27,7 @@ fs::path temp_dir(const std::string& name) {
 
 // The built-in simulator's stars as harmonic-shape curves with their catalog features.
 varstar::train::PreparedData simulated(const fs::path& dir) {
-  varstar::sim::SimOptions so;
-  so.stars_per_class = 30;
-  const varstar::sim::SimulatedData sim = varstar::sim::simulate(so);
-  fs::create_directories(dir / "builtin");
-  varstar::data::write_catalog_cds((dir / "builtin" / "Table2.txt").string(), sim.rows, {});
-  varstar::data::PrepareOptions o;
-  o.builtin_dir = (dir / "builtin").string();
-  o.out_dir = (dir / "out").string();
-  o.classes = std::string("5");
-  o.per_class = 24;
-  o.folds = 2;
-  o.representation = "harmonic-shape:n_points=24";
-  return varstar::train::PreparedData(varstar::data::prepare(o));
+  return varstar::train::PreparedData(varstar::test::prepare_simulated(dir, "harmonic-shape:n_points=24", 24, 2));
 }
 
 varstar::train::RunOptions options(const fs::path& out, bool trees) {
