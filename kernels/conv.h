@@ -1,9 +1,11 @@
 #pragma once
 // 1-d and 2-d convolution (cross-correlation, as PyTorch), stride and zero
-// padding. CPU: per-sample im2col + GEMM, samples in parallel; the weight
-// gradient is one GEMM over the whole batch (columns of all samples side by side). conv2d_forward_naive is the
-// direct loop the tests compare with. Shapes: see kernels/conv_math.h.
-// bias and db may be null.
+// padding. CPU: stride-1 kernels of 3 or 5 taps with at least 16 channels in
+// and out run by Winograd minimal filtering (kernels/cpu/conv_winograd.cpp);
+// the rest by per-sample im2col + GEMM, samples in parallel, the weight
+// gradient one GEMM over the whole batch (columns of all samples side by
+// side). conv2d_forward_naive is the direct loop the tests compare with.
+// Shapes: see kernels/conv_math.h. bias and db may be null.
 #include "kernels/common.h"
 #include "kernels/conv_math.h"
 
@@ -15,6 +17,24 @@ template <class T> void conv2d_forward(const T* x, const T* weight, const T* bia
 template <class T> void conv2d_backward_input(const T* dy, const T* weight, T* dx, const ConvShape& s);
 template <class T> void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s);
 template <class T> void conv2d_forward_naive(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
+
+// Which convolutions take the Winograd path: off; automatic (the shapes above,
+// the default; VARSTAR_CONV_WINOGRAD=0 in the environment starts off); always
+// (every stride-1 kernel of 1, 3 or 5 by 3 or 5 taps, for tests).
+enum class WinogradPolicy { off, automatic, always };
+void set_conv_winograd(WinogradPolicy policy);
+WinogradPolicy conv_winograd();
+bool winograd_suits(const ConvShape& s);  // under the current policy
+// Tiles per Winograd GEMM (samples go through in chunks of about this many
+// tiles; a fixed number, so results do not depend on the thread count).
+inline constexpr int64_t kDefaultChunkTiles = 256;
+void set_winograd_chunk_tiles(int64_t tiles);
+int64_t winograd_chunk_tiles();
+// The Winograd path itself; precondition: winograd_suits(s) under `always`.
+template <class T> void conv2d_forward_winograd(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
+template <class T> void conv2d_backward_input_winograd(const T* dy, const T* weight, T* dx, const ConvShape& s);
+template <class T>
+void conv2d_backward_weight_winograd(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s);
 }  // namespace varstar::cpu
 
 namespace varstar::cuda {

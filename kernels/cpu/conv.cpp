@@ -1,7 +1,8 @@
 // CPU convolution: im2col + GEMM (OpenBLAS), one sample per thread in the
 // forward and input-gradient passes; the weight gradient is one large GEMM
 // over the batch (all samples' columns side by side), so its result does not
-// depend on the number of threads.
+// depend on the number of threads. Shapes that suit Winograd go to
+// conv_winograd.cpp instead.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -89,6 +90,7 @@ void col2im(const T* col, const ConvShape& s, T* dx) {
 
 template <class T>
 void conv2d_forward(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s) {
+  if (winograd_suits(s)) return conv2d_forward_winograd(x, weight, bias, y, s);
   const int64_t nr = s.col_rows(), np = s.out_pixels();
   const bool pointwise = is_pointwise(s);
   parallel_for(s.batch, 1, [&](int64_t begin, int64_t end) {
@@ -113,6 +115,7 @@ void conv2d_forward(const T* x, const T* weight, const T* bias, T* y, const Conv
 
 template <class T>
 void conv2d_backward_input(const T* dy, const T* weight, T* dx, const ConvShape& s) {
+  if (winograd_suits(s)) return conv2d_backward_input_winograd(dy, weight, dx, s);
   const int64_t nr = s.col_rows(), np = s.out_pixels();
   const bool pointwise = is_pointwise(s);
   parallel_for(s.batch, 1, [&](int64_t begin, int64_t end) {
@@ -130,6 +133,7 @@ void conv2d_backward_input(const T* dy, const T* weight, T* dx, const ConvShape&
 
 template <class T>
 void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s) {
+  if (winograd_suits(s)) return conv2d_backward_weight_winograd(dy, x, dweight, dbias, s);
   const int64_t nr = s.col_rows(), np = s.out_pixels();
   const int64_t total = s.batch * np;
   // Samples side by side: dy2 (Cout, B*P), cols (nr, B*P); dW = dy2 cols^T in

@@ -1,0 +1,103 @@
+#pragma once
+// Winograd minimal filtering F(m, r): m outputs of an r-tap correlation from
+// n = m + r - 1 inputs with n multiplications instead of m * r:
+//   y = AT [(G g) * (BT d)]     (AT: m x n, G: n x r, BT: n x n, * elementwise)
+// and in 2-D, per tile, Y = AT_h [(G_h g G_w^T) * (BT_h d BT_w^T)] AT_w^T.
+// The backward passes use the transposes of the same matrices (the adjoint
+// of a linear map), so the gradients are those of the very function the
+// forward computes. Tables from the Toom-Cook construction at the listed
+// points plus infinity (Lavin and Gray 2016); the 1-D identity of every table
+// is checked in double precision by tests/engine/test_winograd.cpp.
+#include <cstdint>
+#include <type_traits>
+
+namespace varstar {
+
+struct Winograd1d {
+  int m = 1, r = 1, n = 1;  // outputs, taps, inputs per tile
+  const double* at = nullptr;  // (m, n)
+  const double* g = nullptr;   // (n, r)
+  const double* bt = nullptr;  // (n, n)
+};
+
+namespace winograd_tables {
+inline constexpr double kOne[1][1] = {{1.0}};
+// F(4,3), points 0, 1, -1, 2, -2.
+inline constexpr double kF43_at[4][6] = {{1.0, 1.0, 1.0, 1.0, 1.0, 0.0}, {0.0, 1.0, -1.0, 2.0, -2.0, 0.0},
+                                         {0.0, 1.0, 1.0, 4.0, 4.0, 0.0}, {0.0, 1.0, -1.0, 8.0, -8.0, 1.0}};
+inline constexpr double kF43_g[6][3] = {{1.0 / 4, 0.0, 0.0},         {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                        {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                        {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0.0, 0.0, 1.0}};
+// The same points give the same input transform for F(4,3) and F(2,5).
+inline constexpr double kBt6[6][6] = {{4.0, 0.0, -5.0, 0.0, 1.0, 0.0},  {0.0, -4.0, -4.0, 1.0, 1.0, 0.0},
+                                      {0.0, 4.0, -4.0, -1.0, 1.0, 0.0}, {0.0, -2.0, -1.0, 2.0, 1.0, 0.0},
+                                      {0.0, 2.0, -1.0, -2.0, 1.0, 0.0}, {0.0, 4.0, 0.0, -5.0, 0.0, 1.0}};
+// F(2,5), points 0, 1, -1, 2, -2.
+inline constexpr double kF25_at[2][6] = {{1.0, 1.0, 1.0, 1.0, 1.0, 0.0}, {0.0, 1.0, -1.0, 2.0, -2.0, 1.0}};
+inline constexpr double kF25_g[6][5] = {{1.0 / 4, 0.0, 0.0, 0.0, 0.0},
+                                        {-1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                        {-1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                        {1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3},
+                                        {1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3},
+                                        {0.0, 0.0, 0.0, 0.0, 1.0}};
+// F(4,5), points 0, 1, -1, 2, -2, 1/2, -1/2.
+inline constexpr double kF45_at[4][8] = {{1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0},
+                                         {0.0, 1.0, -1.0, 2.0, -2.0, 1.0 / 2, -1.0 / 2, 0.0},
+                                         {0.0, 1.0, 1.0, 4.0, 4.0, 1.0 / 4, 1.0 / 4, 0.0},
+                                         {0.0, 1.0, -1.0, 8.0, -8.0, 1.0 / 8, -1.0 / 8, 1.0}};
+inline constexpr double kF45_g[8][5] = {{-1.0, 0.0, 0.0, 0.0, 0.0},
+                                        {-2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9, -2.0 / 9},
+                                        {-2.0 / 9, 2.0 / 9, -2.0 / 9, 2.0 / 9, -2.0 / 9},
+                                        {1.0 / 90, 1.0 / 45, 2.0 / 45, 4.0 / 45, 8.0 / 45},
+                                        {1.0 / 90, -1.0 / 45, 2.0 / 45, -4.0 / 45, 8.0 / 45},
+                                        {32.0 / 45, 16.0 / 45, 8.0 / 45, 4.0 / 45, 2.0 / 45},
+                                        {32.0 / 45, -16.0 / 45, 8.0 / 45, -4.0 / 45, 2.0 / 45},
+                                        {0.0, 0.0, 0.0, 0.0, 1.0}};
+inline constexpr double kF45_bt[8][8] = {
+    {-1.0, 0.0, 21.0 / 4, 0.0, -21.0 / 4, 0.0, 1.0, 0.0},
+    {0.0, 1.0, 1.0, -17.0 / 4, -17.0 / 4, 1.0, 1.0, 0.0},
+    {0.0, -1.0, 1.0, 17.0 / 4, -17.0 / 4, -1.0, 1.0, 0.0},
+    {0.0, 1.0 / 2, 1.0 / 4, -5.0 / 2, -5.0 / 4, 2.0, 1.0, 0.0},
+    {0.0, -1.0 / 2, 1.0 / 4, 5.0 / 2, -5.0 / 4, -2.0, 1.0, 0.0},
+    {0.0, 2.0, 4.0, -5.0 / 2, -5.0, 1.0 / 2, 1.0, 0.0},
+    {0.0, -2.0, 4.0, 5.0 / 2, -5.0, -1.0 / 2, 1.0, 0.0},
+    {0.0, -1.0, 0.0, 21.0 / 4, 0.0, -21.0 / 4, 0.0, 1.0}};
+}  // namespace winograd_tables
+
+// F(1,1): a kernel of one tap along a dimension (conv1d's height).
+inline constexpr Winograd1d kWinogradIdentity{1, 1, 1, &winograd_tables::kOne[0][0], &winograd_tables::kOne[0][0],
+                                              &winograd_tables::kOne[0][0]};
+inline constexpr Winograd1d kWinogradF43{4, 3, 6, &winograd_tables::kF43_at[0][0], &winograd_tables::kF43_g[0][0],
+                                         &winograd_tables::kBt6[0][0]};
+inline constexpr Winograd1d kWinogradF25{2, 5, 6, &winograd_tables::kF25_at[0][0], &winograd_tables::kF25_g[0][0],
+                                         &winograd_tables::kBt6[0][0]};
+inline constexpr Winograd1d kWinogradF45{4, 5, 8, &winograd_tables::kF45_at[0][0], &winograd_tables::kF45_g[0][0],
+                                         &winograd_tables::kF45_bt[0][0]};
+
+// The same tables as types, for kernels that unroll them at compile time.
+template <const auto& At, const auto& G, const auto& Bt>
+struct WinogradTransform {
+  static constexpr const auto& at = At;
+  static constexpr const auto& g = G;
+  static constexpr const auto& bt = Bt;
+  static constexpr int m = static_cast<int>(std::extent_v<std::remove_reference_t<decltype(At)>, 0>);
+  static constexpr int n = static_cast<int>(std::extent_v<std::remove_reference_t<decltype(At)>, 1>);
+  static constexpr int r = static_cast<int>(std::extent_v<std::remove_reference_t<decltype(G)>, 1>);
+  static_assert(n == m + r - 1);
+};
+using WinogradIdentityT = WinogradTransform<winograd_tables::kOne, winograd_tables::kOne, winograd_tables::kOne>;
+using WinogradF43T = WinogradTransform<winograd_tables::kF43_at, winograd_tables::kF43_g, winograd_tables::kBt6>;
+using WinogradF25T = WinogradTransform<winograd_tables::kF25_at, winograd_tables::kF25_g, winograd_tables::kBt6>;
+using WinogradF45T = WinogradTransform<winograd_tables::kF45_at, winograd_tables::kF45_g, winograd_tables::kF45_bt>;
+
+// The transform used along a dimension with `taps` taps; null when none.
+inline const Winograd1d* winograd_for_taps(int64_t taps) {
+  switch (taps) {
+    case 1: return &kWinogradIdentity;
+    case 3: return &kWinogradF43;
+    case 5: return &kWinogradF45;
+    default: return nullptr;
+  }
+}
+
+}  // namespace varstar

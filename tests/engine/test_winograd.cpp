@@ -1,0 +1,218 @@
+// The Winograd convolution path (kernels/cpu/conv_winograd.cpp): its tables,
+// its three passes against the direct loop and the im2col path on odd shapes,
+// its float32 accuracy, and that its results do not depend on the threads.
+#include <doctest/doctest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/conv.h"
+#include "kernels/winograd_math.h"
+
+namespace {
+
+using varstar::ConvShape;
+namespace cpu = varstar::cpu;
+
+// Exact in rational arithmetic; what is left is double rounding.
+constexpr double kTableTolerance = 1e-12;
+// Winograd against the direct loop, both in double.
+constexpr double kDoubleTolerance = 1e-11;
+// Relative L2 error of the float32 path against a double reference. The
+// direct im2col path is held to the same bound; F(4x4, 5x5) measured about 1e-6.
+constexpr double kFloatRelTolerance = 1e-5;
+
+struct PolicyGuard {
+  cpu::WinogradPolicy saved = cpu::conv_winograd();
+  int64_t saved_chunk = cpu::winograd_chunk_tiles();
+  explicit PolicyGuard(cpu::WinogradPolicy p) { cpu::set_conv_winograd(p); }
+  ~PolicyGuard() {
+    cpu::set_conv_winograd(saved);
+    cpu::set_winograd_chunk_tiles(saved_chunk);
+  }
+};
+
+ConvShape shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t kh, int64_t kw,
+                int64_t pad_h, int64_t pad_w) {
+  ConvShape s;
+  s.batch = batch;
+  s.c_in = c_in;
+  s.c_out = c_out;
+  s.h = h;
+  s.w = w;
+  s.kh = kh;
+  s.kw = kw;
+  s.pad_h = pad_h;
+  s.pad_w = pad_w;
+  s.out_h = varstar::conv_out_size(h, kh, 1, pad_h);
+  s.out_w = varstar::conv_out_size(w, kw, 1, pad_w);
+  return s;
+}
+
+template <class T>
+std::vector<T> random_values(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  std::vector<T> v(n);
+  for (T& x : v) x = static_cast<T>(dist(gen));
+  return v;
+}
+
+double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
+
+template <class T>
+double rel_l2(const std::vector<T>& ours, const std::vector<double>& ref) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    num += (double(ours[i]) - ref[i]) * (double(ours[i]) - ref[i]);
+    den += ref[i] * ref[i];
+  }
+  return std::sqrt(num / den);
+}
+
+// Forward, input gradient and weight + bias gradients of one shape under a policy.
+template <class T>
+struct Run {
+  std::vector<T> y, dx, dw, db;
+};
+
+template <class T>
+Run<T> run(const ConvShape& s, unsigned seed, cpu::WinogradPolicy policy) {
+  PolicyGuard guard(policy);
+  const auto x = random_values<T>(s.batch * s.c_in * s.h * s.w, seed);
+  const auto w = random_values<T>(s.c_out * s.c_in * s.kh * s.kw, seed + 1);
+  const auto b = random_values<T>(s.c_out, seed + 2);
+  const auto dy = random_values<T>(s.batch * s.c_out * s.out_h * s.out_w, seed + 3);
+  Run<T> r;
+  r.y.resize(dy.size());
+  r.dx.resize(x.size());
+  r.dw.resize(w.size());
+  r.db.resize(s.c_out);
+  cpu::conv2d_forward(x.data(), w.data(), b.data(), r.y.data(), s);
+  cpu::conv2d_backward_input(dy.data(), w.data(), r.dx.data(), s);
+  cpu::conv2d_backward_weight(dy.data(), x.data(), r.dw.data(), r.db.data(), s);
+  return r;
+}
+
+std::vector<double> naive_forward(const ConvShape& s, unsigned seed) {
+  const auto x = random_values<double>(s.batch * s.c_in * s.h * s.w, seed);
+  const auto w = random_values<double>(s.c_out * s.c_in * s.kh * s.kw, seed + 1);
+  const auto b = random_values<double>(s.c_out, seed + 2);
+  std::vector<double> y(s.batch * s.c_out * s.out_h * s.out_w);
+  cpu::conv2d_forward_naive(x.data(), w.data(), b.data(), y.data(), s);
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("winograd tables: y = AT [(G g) * (BT d)] is the r-tap correlation of d, for every table") {
+  for (const varstar::Winograd1d* t : {&varstar::kWinogradIdentity, &varstar::kWinogradF43, &varstar::kWinogradF25,
+                                       &varstar::kWinogradF45}) {
+    CAPTURE(t->m);
+    CAPTURE(t->r);
+    REQUIRE(t->n == t->m + t->r - 1);
+    for (unsigned trial = 0; trial < 5; ++trial) {
+      const auto g = random_values<double>(t->r, 10 + trial), d = random_values<double>(t->n, 20 + trial);
+      std::vector<double> product(t->n);
+      for (int j = 0; j < t->n; ++j) {
+        double gg = 0, dd = 0;
+        for (int k = 0; k < t->r; ++k) gg += t->g[j * t->r + k] * g[k];
+        for (int k = 0; k < t->n; ++k) dd += t->bt[j * t->n + k] * d[k];
+        product[j] = gg * dd;
+      }
+      for (int i = 0; i < t->m; ++i) {
+        double y = 0, direct = 0;
+        for (int j = 0; j < t->n; ++j) y += t->at[i * t->n + j] * product[j];
+        for (int k = 0; k < t->r; ++k) direct += g[k] * d[i + k];
+        CHECK(std::abs(y - direct) < kTableTolerance);
+      }
+    }
+  }
+}
+
+TEST_CASE("winograd conv, double: forward equals the direct loop, and every gradient the im2col path's") {
+  struct Case {
+    const char* what;
+    ConvShape s;
+    int64_t chunk_tiles;
+  };
+  const Case cases[] = {
+      {"5x5 same padding, partial tiles and channel blocks", shape(3, 5, 7, 9, 11, 5, 5, 2, 2), 256},
+      {"5x5 no padding", shape(2, 3, 4, 13, 10, 5, 5, 0, 0), 256},
+      {"5x5 padding 3 (wider than the kernel's half)", shape(2, 2, 3, 6, 7, 5, 5, 3, 3), 256},
+      {"3x3 same padding", shape(2, 4, 3, 7, 5, 3, 3, 1, 1), 256},
+      {"3x5 kernel, padding (1, 2)", shape(2, 3, 2, 8, 9, 3, 5, 1, 2), 256},
+      {"conv1d 3 taps", shape(3, 6, 5, 1, 17, 1, 3, 0, 1), 256},
+      {"conv1d 5 taps, 20 -> 33 channels (two lane blocks, the second partial)", shape(2, 20, 33, 1, 23, 1, 5, 0, 2),
+       256},
+      {"9 samples in chunks of 4, 4 and 1 (weight gradient summed over chunks)", shape(9, 3, 4, 8, 8, 5, 5, 2, 2), 1},
+  };
+  for (const Case& c : cases) {
+    const std::string what = c.what;
+    CAPTURE(what);
+    PolicyGuard guard(cpu::conv_winograd());
+    cpu::set_winograd_chunk_tiles(c.chunk_tiles);
+    const Run<double> wino = run<double>(c.s, 42, cpu::WinogradPolicy::always);
+    const Run<double> ref = run<double>(c.s, 42, cpu::WinogradPolicy::off);
+    CHECK(max_abs_diff(wino.y, naive_forward(c.s, 42)) < kDoubleTolerance);
+    CHECK(max_abs_diff(wino.dx, ref.dx) < kDoubleTolerance);
+    CHECK(max_abs_diff(wino.dw, ref.dw) < kDoubleTolerance);
+    CHECK(max_abs_diff(wino.db, ref.db) < kDoubleTolerance);
+  }
+}
+
+TEST_CASE("winograd conv, float32: as accurate as im2col to the stated bound on a thesis-like layer") {
+  const ConvShape s = shape(2, 64, 32, 12, 12, 5, 5, 2, 2);
+  PolicyGuard guard(cpu::WinogradPolicy::automatic);
+  REQUIRE(cpu::winograd_suits(s));
+  const Run<float> wino = run<float>(s, 7, cpu::WinogradPolicy::automatic);
+  const Run<float> im2col = run<float>(s, 7, cpu::WinogradPolicy::off);
+  const Run<double> exact = run<double>(s, 7, cpu::WinogradPolicy::off);
+  CHECK(rel_l2(wino.y, exact.y) < kFloatRelTolerance);
+  CHECK(rel_l2(wino.dx, exact.dx) < kFloatRelTolerance);
+  CHECK(rel_l2(wino.dw, exact.dw) < kFloatRelTolerance);
+  CHECK(rel_l2(im2col.y, exact.y) < kFloatRelTolerance);
+  MESSAGE("float32 relative L2 error of y, dx, dw: winograd " << rel_l2(wino.y, exact.y) << ", "
+                                                              << rel_l2(wino.dx, exact.dx) << ", "
+                                                              << rel_l2(wino.dw, exact.dw) << "; im2col "
+                                                              << rel_l2(im2col.y, exact.y) << ", "
+                                                              << rel_l2(im2col.dx, exact.dx) << ", "
+                                                              << rel_l2(im2col.dw, exact.dw));
+}
+
+TEST_CASE("winograd conv: the same bits on one thread and on two") {
+  const ConvShape s = shape(6, 17, 18, 10, 9, 5, 5, 2, 2);
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const Run<float> one = run<float>(s, 3, cpu::WinogradPolicy::always);
+  omp_set_num_threads(2);
+  const Run<float> two = run<float>(s, 3, cpu::WinogradPolicy::always);
+  omp_set_num_threads(saved);
+  CHECK(one.y == two.y);
+  CHECK(one.dx == two.dx);
+  CHECK(one.dw == two.dw);
+  CHECK(one.db == two.db);
+}
+
+TEST_CASE("winograd policy: which shapes take the path") {
+  PolicyGuard guard(cpu::WinogradPolicy::automatic);
+  CHECK(cpu::winograd_suits(shape(32, 64, 128, 24, 24, 5, 5, 2, 2)));   // 2D-CNN conv2
+  CHECK(cpu::winograd_suits(shape(32, 128, 256, 1, 179, 1, 5, 0, 2)));  // CNN-LSTM conv3
+  CHECK_FALSE(cpu::winograd_suits(shape(32, 1, 64, 24, 24, 3, 3, 1, 1)));  // one input channel
+  CHECK_FALSE(cpu::winograd_suits(shape(32, 64, 64, 24, 24, 7, 7, 3, 3)));  // no table for 7 taps
+  CHECK_FALSE(cpu::winograd_suits(shape(32, 64, 64, 24, 24, 1, 1, 0, 0)));  // pointwise
+  ConvShape strided = shape(32, 64, 64, 24, 24, 5, 5, 2, 2);
+  strided.stride_w = 2;
+  strided.out_w = varstar::conv_out_size(24, 5, 2, 2);
+  CHECK_FALSE(cpu::winograd_suits(strided));
+  cpu::set_conv_winograd(cpu::WinogradPolicy::off);
+  CHECK_FALSE(cpu::winograd_suits(shape(32, 64, 128, 24, 24, 5, 5, 2, 2)));
+}
