@@ -132,15 +132,13 @@ struct LaneVector<double> {
 template <class T>
 using Lanes = typename LaneVector<T>::type;
 
+// acc += c * src[0, kLanes). Vectors go by reference only: passing them by
+// value would change the calling convention between -march levels.
 template <class T>
-inline Lanes<T> load_lanes(const T* p) {
+inline void add_scaled(Lanes<T>& acc, T c, const T* src) {
   Lanes<T> v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <class T>
-inline void store_lanes(T* p, const Lanes<T>& v) {
-  std::memcpy(p, &v, sizeof v);
+  std::memcpy(&v, src, sizeof v);
+  acc += c * v;
 }
 
 // One matrix along one dimension of a tile, for Other pixels of the other
@@ -155,9 +153,9 @@ inline void apply_along(const T* in, int64_t is_k, T* out, int64_t os_i, int64_t
     for (int t = 0; t < M::table.count[i]; ++t) {
       const T c = static_cast<T>(M::table.coef[i][t]);
       const T* src = in + M::table.k[i][t] * is_k;
-      for (int o = 0; o < Other; ++o) acc[o] += c * load_lanes(src + o * kLanes);
+      for (int o = 0; o < Other; ++o) add_scaled(acc[o], c, src + o * kLanes);
     }
-    for (int o = 0; o < Other; ++o) store_lanes(out + i * os_i + o * os_o, acc[o]);
+    for (int o = 0; o < Other; ++o) std::memcpy(out + i * os_i + o * os_o, &acc[o], sizeof acc[o]);
   }
 }
 
