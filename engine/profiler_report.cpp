@@ -118,6 +118,8 @@ std::string format_table(const Summary& sum, const Peaks& peaks) {
   out += " (the rest: autograd bookkeeping and code between ops)\n";
   out += fmt::format("peaks: {} GFLOP/s, {} GB/s (0 = not measured); CUDA ops are timed by events on their stream\n",
                      rate(peaks.gflops), rate(peaks.gbps));
+  out += "convolution FLOPs are a direct convolution's; the CPU's Winograd path does fewer, so its rate can pass the "
+         "peak\n";
   return out;
 }
 

@@ -23,6 +23,27 @@ VARSTAR_HD int64_t conv_out_size(int64_t in, int64_t kernel, int64_t stride, int
   return (in + 2 * pad - kernel) / stride + 1;
 }
 
+// A whole geometry from the input, kernel, padding and stride.
+VARSTAR_HD ConvShape make_conv_shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t kh,
+                                     int64_t kw, int64_t pad_h, int64_t pad_w, int64_t stride_h = 1,
+                                     int64_t stride_w = 1) {
+  ConvShape s;
+  s.batch = batch;
+  s.c_in = c_in;
+  s.c_out = c_out;
+  s.h = h;
+  s.w = w;
+  s.kh = kh;
+  s.kw = kw;
+  s.pad_h = pad_h;
+  s.pad_w = pad_w;
+  s.stride_h = stride_h;
+  s.stride_w = stride_w;
+  s.out_h = conv_out_size(h, kh, stride_h, pad_h);
+  s.out_w = conv_out_size(w, kw, stride_w, pad_w);
+  return s;
+}
+
 // The input element read by column-matrix entry (row, pixel); -1 for padding.
 VARSTAR_HD int64_t im2col_source(const ConvShape& s, int64_t row, int64_t pixel) {
   const int64_t j = row % s.kw;

@@ -28,20 +28,9 @@ struct Layer {
   ConvShape s;
 };
 
-ConvShape conv(int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t pad_h, int64_t pad_w) {
-  ConvShape s;
-  s.batch = 32;
-  s.c_in = c_in;
-  s.c_out = c_out;
-  s.h = h;
-  s.w = w;
-  s.kh = kh;
-  s.kw = kw;
-  s.pad_h = pad_h;
-  s.pad_w = pad_w;
-  s.out_h = varstar::conv_out_size(h, kh, 1, pad_h);
-  s.out_w = varstar::conv_out_size(w, kw, 1, pad_w);
-  return s;
+ConvShape conv(int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t pad_h,
+               int64_t pad_w) {
+  return varstar::make_conv_shape(32, c_in, c_out, h, w, kh, kw, pad_h, pad_w);
 }
 
 struct Timing {

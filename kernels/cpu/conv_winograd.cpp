@@ -196,7 +196,9 @@ inline void copy_lanes(T* dst, const T* src, int nl) {
 
 int64_t blocks(int64_t channels) { return (channels + kLanes - 1) / kLanes; }
 // Channels in block cb.
-int lanes_in(int64_t channels, int64_t cb) { return static_cast<int>(std::min<int64_t>(kLanes, channels - cb * kLanes)); }
+int lanes_in(int64_t channels, int64_t cb) {
+  return static_cast<int>(std::min<int64_t>(kLanes, channels - cb * kLanes));
+}
 
 // Transformed weights U (xi, C_out, C_in) from weight (C_out, C_in, KH, KW).
 template <class T, class Map>
@@ -207,7 +209,7 @@ void transform_weights(const T* weight, const ConvShape& s, const Plan& p, T* u)
     alignas(64) T out[Map::out_h * Map::out_w * kLanes];
     for (int64_t item = begin; item < end; ++item) {
       const int64_t co = item / nb, c0 = (item % nb) * kLanes;
-      const int nl = static_cast<int>(std::min<int64_t>(kLanes, s.c_in - c0));
+      const int nl = lanes_in(s.c_in, item % nb);
       for (int l = 0; l < nl; ++l) {
         const T* w = weight + (co * s.c_in + c0 + l) * s.kh * s.kw;
         for (int64_t k = 0; k < s.kh * s.kw; ++k) taps[k * kLanes + l] = w[k];
@@ -227,7 +229,7 @@ void untransform_weight_grad(const T* du, const ConvShape& s, const Plan& p, T* 
     alignas(64) T out[Map::out_h * Map::out_w * kLanes];
     for (int64_t item = begin; item < end; ++item) {
       const int64_t co = item / nb, c0 = (item % nb) * kLanes;
-      const int nl = static_cast<int>(std::min<int64_t>(kLanes, s.c_in - c0));
+      const int nl = lanes_in(s.c_in, item % nb);
       for (int64_t x = 0; x < p.xi; ++x) copy_lanes(values + x * kLanes, du + (x * s.c_out + co) * s.c_in + c0, nl);
       Map::run(values, Map::in_w * kLanes, out);
       for (int l = 0; l < nl; ++l) {
@@ -258,8 +260,8 @@ void gather_planes(const T* src, int64_t c0, int nl, int64_t h, int64_t w, int64
 // The inverse: channels [c0, c0 + nl) of dst (C, H, W) from plane (rows, cols, lanes) at (top, left);
 // pixels outside the plane get zero, plus bias[c] when bias is not null.
 template <class T>
-void scatter_planes(const T* plane, int64_t rows, int64_t cols, int64_t top, int64_t left, int64_t c0, int nl, int64_t h,
-                    int64_t w, const T* bias, T* dst) {
+void scatter_planes(const T* plane, int64_t rows, int64_t cols, int64_t top, int64_t left, int64_t c0, int nl,
+                    int64_t h, int64_t w, const T* bias, T* dst) {
   for (int l = 0; l < nl; ++l) {
     T* channel = dst + (c0 + l) * h * w;
     const T b = bias != nullptr ? bias[c0 + l] : T(0);
@@ -373,14 +375,30 @@ void gemm_per_value(const Plan& p, bool trans_a, bool trans_b, int64_t m, int64_
   });
 }
 
+// The calling thread's buffers for one call: weights (xi, C_out, C_in), and
+// per chunk of samples input-side (xi, tiles, C_in) and output-side (xi, tiles, C_out).
+template <class T>
+struct Workspace {
+  T* weights;
+  T* inputs;
+  T* outputs;
+  int64_t chunk;  // samples per chunk
+};
+
+template <class T>
+Workspace<T> workspace(const ConvShape& s, const Plan& p) {
+  const int64_t cs = chunk_samples(s, p);
+  return {buffer<T>(kWeights, p.xi * s.c_out * s.c_in), buffer<T>(kInput, p.xi * cs * p.tiles * s.c_in),
+          buffer<T>(kProduct, p.xi * cs * p.tiles * s.c_out), cs};
+}
+
 template <class T, class H, class W>
 void forward(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s) {
   using M = Maps<H, W>;
   const Plan p = make_plan<H, W>(s);
-  const int64_t cs = chunk_samples(s, p);
-  T* u = buffer<T>(kWeights, p.xi * s.c_out * s.c_in);
-  T* v = buffer<T>(kInput, p.xi * cs * p.tiles * s.c_in);
-  T* m = buffer<T>(kProduct, p.xi * cs * p.tiles * s.c_out);
+  const Workspace<T> ws = workspace<T>(s, p);
+  T *u = ws.weights, *v = ws.inputs, *m = ws.outputs;
+  const int64_t cs = ws.chunk;
   transform_weights<T, typename M::weight>(weight, s, p, u);
   for (int64_t b0 = 0; b0 < s.batch; b0 += cs) {
     const int64_t nb = std::min(cs, s.batch - b0), nt = nb * p.tiles;
@@ -396,10 +414,9 @@ template <class T, class H, class W>
 void backward_input(const T* dy, const T* weight, T* dx, const ConvShape& s) {
   using M = Maps<H, W>;
   const Plan p = make_plan<H, W>(s);
-  const int64_t cs = chunk_samples(s, p);
-  T* u = buffer<T>(kWeights, p.xi * s.c_out * s.c_in);
-  T* dv = buffer<T>(kInput, p.xi * cs * p.tiles * s.c_in);
-  T* dm = buffer<T>(kProduct, p.xi * cs * p.tiles * s.c_out);
+  const Workspace<T> ws = workspace<T>(s, p);
+  T *u = ws.weights, *dv = ws.inputs, *dm = ws.outputs;
+  const int64_t cs = ws.chunk;
   transform_weights<T, typename M::weight>(weight, s, p, u);
   for (int64_t b0 = 0; b0 < s.batch; b0 += cs) {
     const int64_t nb = std::min(cs, s.batch - b0), nt = nb * p.tiles;
@@ -416,10 +433,9 @@ template <class T, class H, class W>
 void backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s) {
   using M = Maps<H, W>;
   const Plan p = make_plan<H, W>(s);
-  const int64_t cs = chunk_samples(s, p);
-  T* du = buffer<T>(kWeights, p.xi * s.c_out * s.c_in);
-  T* v = buffer<T>(kInput, p.xi * cs * p.tiles * s.c_in);
-  T* dm = buffer<T>(kProduct, p.xi * cs * p.tiles * s.c_out);
+  const Workspace<T> ws = workspace<T>(s, p);
+  T *du = ws.weights, *v = ws.inputs, *dm = ws.outputs;
+  const int64_t cs = ws.chunk;
   for (int64_t b0 = 0; b0 < s.batch; b0 += cs) {
     const int64_t nb = std::min(cs, s.batch - b0), nt = nb * p.tiles;
     transform_tensor<T, typename M::input>(x, b0, nb, input_planes(s, p), p, v);

@@ -133,6 +133,9 @@ PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride; cuDN
                {random_f32({2, 35, 5, 3}, 109), random_f32({33, 35, 1, 1}, 110), random_f32({33}, 111)});
     check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], Tensor(), {1, 2}, {0, 2}); },
                {random_f32({3, 4, 6, 13}, 112), random_f32({6, 4, 2, 5}, 113)});
+    // 16+ channels, 5x5, stride 1: the CPU side runs by Winograd (kernels/cpu/conv_winograd.cpp).
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
+               {random_f32({2, 20, 9, 7}, 114), random_f32({18, 20, 5, 5}, 115), random_f32({18}, 116)});
   });
 }
 PARITY(maxpool1d, "kernel 2 on odd length; kernel 3 stride 2 (overlapping)") {

@@ -36,21 +36,10 @@ struct PolicyGuard {
   }
 };
 
+// Stride 1, the argument order of the cases below.
 ConvShape shape(int64_t batch, int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t kh, int64_t kw,
                 int64_t pad_h, int64_t pad_w) {
-  ConvShape s;
-  s.batch = batch;
-  s.c_in = c_in;
-  s.c_out = c_out;
-  s.h = h;
-  s.w = w;
-  s.kh = kh;
-  s.kw = kw;
-  s.pad_h = pad_h;
-  s.pad_w = pad_w;
-  s.out_h = varstar::conv_out_size(h, kh, 1, pad_h);
-  s.out_w = varstar::conv_out_size(w, kw, 1, pad_w);
-  return s;
+  return varstar::make_conv_shape(batch, c_in, c_out, h, w, kh, kw, pad_h, pad_w);
 }
 
 template <class T>
@@ -209,10 +198,7 @@ TEST_CASE("winograd policy: which shapes take the path") {
   CHECK_FALSE(cpu::winograd_suits(shape(32, 1, 64, 24, 24, 3, 3, 1, 1)));  // one input channel
   CHECK_FALSE(cpu::winograd_suits(shape(32, 64, 64, 24, 24, 7, 7, 3, 3)));  // no table for 7 taps
   CHECK_FALSE(cpu::winograd_suits(shape(32, 64, 64, 24, 24, 1, 1, 0, 0)));  // pointwise
-  ConvShape strided = shape(32, 64, 64, 24, 24, 5, 5, 2, 2);
-  strided.stride_w = 2;
-  strided.out_w = varstar::conv_out_size(24, 5, 2, 2);
-  CHECK_FALSE(cpu::winograd_suits(strided));
+  CHECK_FALSE(cpu::winograd_suits(varstar::make_conv_shape(32, 64, 64, 24, 24, 5, 5, 2, 2, 1, 2)));  // stride 2
   cpu::set_conv_winograd(cpu::WinogradPolicy::off);
   CHECK_FALSE(cpu::winograd_suits(shape(32, 64, 128, 24, 24, 5, 5, 2, 2)));
 }
