@@ -7,6 +7,14 @@
 
 namespace varstar {
 
+// Whether v takes the place of the window's best so far: a larger value or
+// the first NaN; nothing replaces a NaN. Bitwise, so that loops over windows
+// compile to blends rather than branches on the data.
+template <class T>
+VARSTAR_HD bool maxpool_takes(T v, T best) {
+  return ((v > best) | (v != v)) & (best == best);
+}
+
 template <class T>
 VARSTAR_HD void maxpool_window(const T* plane, const PoolShape& s, int64_t oh, int64_t ow, T& best, int32_t& best_idx) {
   const int64_t h0 = oh * s.stride_h, w0 = ow * s.stride_w;
@@ -16,11 +24,9 @@ VARSTAR_HD void maxpool_window(const T* plane, const PoolShape& s, int64_t oh, i
     for (int64_t j = 0; j < s.kw; ++j) {
       const int32_t idx = static_cast<int32_t>((h0 + i) * s.w + w0 + j);
       const T v = plane[idx];
-      if (v > best || v != v) {
-        best = v;
-        best_idx = idx;
-        if (v != v) return;
-      }
+      const bool take = maxpool_takes(v, best);
+      best = take ? v : best;
+      best_idx = take ? idx : best_idx;
     }
   }
 }

@@ -1,4 +1,5 @@
-// CPU max pooling, planes in parallel.
+// CPU max pooling, planes in parallel. The networks' windows (2 x 2 and
+// 1 x 2, stride = kernel) run row by row in a form the compiler vectorises.
 #include <algorithm>
 
 #include "kernels/cpu/parallel.h"
@@ -7,17 +8,60 @@
 
 namespace varstar::cpu {
 
+namespace {
+
+bool tiled_by(const PoolShape& s, int64_t kh, int64_t kw) {
+  return s.kh == kh && s.kw == kw && s.stride_h == kh && s.stride_w == kw;
+}
+
+// One output row of KH x 2 windows, stride = kernel: the same rule as
+// maxpool_window (candidates in row-major order), written so that the
+// compiler vectorises it over the row.
+template <int KH, class T>
+void maxpool_row_x2(const T* plane, int64_t w, int64_t oh, int64_t out_w, T* y, int32_t* argmax) {
+  const T* r0 = plane + oh * KH * w;
+  const T* r1 = KH == 2 ? r0 + w : r0;
+  const int32_t base = static_cast<int32_t>(oh * KH * w);
+  for (int64_t ow = 0; ow < out_w; ++ow) {
+    T best = r0[2 * ow];
+    int32_t idx = base + static_cast<int32_t>(2 * ow);
+    const T candidates[4] = {r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1], T(0)};
+    const int32_t offsets[4] = {1, static_cast<int32_t>(w), static_cast<int32_t>(w) + 1, 0};
+    for (int c = 0; c < (KH == 2 ? 3 : 1); ++c) {
+      const bool take = maxpool_takes(candidates[c], best);
+      best = take ? candidates[c] : best;
+      idx = take ? base + static_cast<int32_t>(2 * ow) + offsets[c] : idx;
+    }
+    y[ow] = best;
+    argmax[ow] = idx;
+  }
+}
+
+}  // namespace
+
 template <class T>
 void maxpool2d_forward(const T* x, T* y, int32_t* argmax, const PoolShape& s) {
   const int64_t in_plane = s.h * s.w, out_plane = s.out_h * s.out_w;
+  const bool x2 = tiled_by(s, 2, 2), x1 = tiled_by(s, 1, 2);
   parallel_for(s.planes, kParallelGrain / (in_plane + 1) + 1, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
       const T* plane = x + p * in_plane;
-      for (int64_t oh = 0; oh < s.out_h; ++oh)
-        for (int64_t ow = 0; ow < s.out_w; ++ow) {
-          const int64_t o = p * out_plane + oh * s.out_w + ow;
-          maxpool_window(plane, s, oh, ow, y[o], argmax[o]);
+      for (int64_t oh = 0; oh < s.out_h; ++oh) {
+        const int64_t o = p * out_plane + oh * s.out_w;
+        if (x2) {
+          maxpool_row_x2<2>(plane, s.w, oh, s.out_w, y + o, argmax + o);
+        } else if (x1) {
+          maxpool_row_x2<1>(plane, s.w, oh, s.out_w, y + o, argmax + o);
+        } else {
+          for (int64_t ow = 0; ow < s.out_w; ++ow) {
+            T best;  // locals, not y[o]: kept in registers
+            int32_t best_idx;
+            maxpool_window(plane, s, oh, ow, best, best_idx);
+            y[o + ow] = best;
+            argmax[o + ow] = best_idx;
+          }
         }
+      }
     }
   });
 }
