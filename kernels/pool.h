@@ -11,6 +11,22 @@ struct PoolShape {
   int64_t kh = 1, kw = 1, stride_h = 1, stride_w = 1;
   int64_t out_h = 1, out_w = 1;
 };
+
+// A whole geometry from the planes, their size, the window and the stride.
+VARSTAR_HD PoolShape make_pool_shape(int64_t planes, int64_t h, int64_t w, int64_t kh, int64_t kw,
+                                     int64_t stride_h, int64_t stride_w) {
+  PoolShape s;
+  s.planes = planes;
+  s.h = h;
+  s.w = w;
+  s.kh = kh;
+  s.kw = kw;
+  s.stride_h = stride_h;
+  s.stride_w = stride_w;
+  s.out_h = (h - kh) / stride_h + 1;
+  s.out_w = (w - kw) / stride_w + 1;
+  return s;
+}
 }  // namespace varstar
 
 namespace varstar::cpu {

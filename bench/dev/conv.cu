@@ -111,19 +111,7 @@ struct Layer {
 };
 
 ConvShape shape(int64_t batch, int64_t c_in, int64_t h, int64_t w, int64_t c_out, int64_t k, int64_t pad) {
-  ConvShape s;
-  s.batch = batch;
-  s.c_in = c_in;
-  s.h = h;
-  s.w = w;
-  s.c_out = c_out;
-  s.kh = h == 1 ? 1 : k;
-  s.kw = k;
-  s.pad_h = h == 1 ? 0 : pad;
-  s.pad_w = pad;
-  s.out_h = varstar::conv_out_size(s.h, s.kh, 1, s.pad_h);
-  s.out_w = varstar::conv_out_size(s.w, s.kw, 1, s.pad_w);
-  return s;
+  return varstar::make_conv_shape(batch, c_in, c_out, h, w, h == 1 ? 1 : k, k, h == 1 ? 0 : pad, pad);
 }
 
 // models/cnn_lstm.cpp and models/cnn2d.cpp (Table 3, same padding).

@@ -244,20 +244,6 @@ struct Case {
   PoolShape s;
 };
 
-PoolShape pool_shape(int64_t planes, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw) {
-  PoolShape s;
-  s.planes = planes;
-  s.h = h;
-  s.w = w;
-  s.kh = kh;
-  s.kw = kw;
-  s.stride_h = sh;
-  s.stride_w = sw;
-  s.out_h = (h - kh) / sh + 1;
-  s.out_w = (w - kw) / sw + 1;
-  return s;
-}
-
 // Largest |got - ref| over max|scale|; a NaN counts as infinite.
 double max_error(const std::vector<float>& got, const std::vector<float>& ref, double scale) {
   double worst = 0;
@@ -279,15 +265,15 @@ int main(int argc, char** argv) {
   constexpr int64_t kBatch = 32;
   const std::vector<Case> cases = {
       // cnn-lstm (L = 359): maxpool1d(2) after conv2 (128 channels) and after conv4 (256).
-      {"lstm pool1 359", pool_shape(kBatch * 128, 1, 359, 1, 2, 1, 2)},
-      {"lstm pool2 179", pool_shape(kBatch * 256, 1, 179, 1, 2, 1, 2)},
+      {"lstm pool1 359", varstar::make_pool_shape(kBatch * 128, 1, 359, 1, 2, 1, 2)},
+      {"lstm pool2 179", varstar::make_pool_shape(kBatch * 256, 1, 179, 1, 2, 1, 2)},
       // cnn2d (24 x 24): maxpool2d(2) after conv2 (128) and after conv4 (256).
-      {"cnn2d pool1 24x24", pool_shape(kBatch * 128, 24, 24, 2, 2, 2, 2)},
-      {"cnn2d pool2 12x12", pool_shape(kBatch * 256, 12, 12, 2, 2, 2, 2)},
+      {"cnn2d pool1 24x24", varstar::make_pool_shape(kBatch * 128, 24, 24, 2, 2, 2, 2)},
+      {"cnn2d pool2 12x12", varstar::make_pool_shape(kBatch * 256, 12, 12, 2, 2, 2, 2)},
       // cnn2d-scripts (90 x 53): maxpool2d(2) after conv1 (64); the odd last column is dropped.
-      {"scripts pool 90x53", pool_shape(kBatch * 64, 90, 53, 2, 2, 2, 2)},
+      {"scripts pool 90x53", varstar::make_pool_shape(kBatch * 64, 90, 53, 2, 2, 2, 2)},
       // Odd: overlapping 3 x 3 windows, stride 2, an input in up to 4 windows.
-      {"odd k3s2 61x47", pool_shape(3 * 37, 61, 47, 3, 3, 2, 2)},
+      {"odd k3s2 61x47", varstar::make_pool_shape(3 * 37, 61, 47, 3, 3, 2, 2)},
   };
   int failures = 0;
   std::printf("%-19s %-4s %-11s %10s %9s %8s %9s\n", "case", "op", "variant", "ms", "GB/s", "x prod", "err");

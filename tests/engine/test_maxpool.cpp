@@ -13,21 +13,8 @@
 
 namespace {
 
+using varstar::make_pool_shape;
 using varstar::PoolShape;
-
-PoolShape pool(int64_t planes, int64_t h, int64_t w, int64_t kh, int64_t kw, int64_t sh, int64_t sw) {
-  PoolShape s;
-  s.planes = planes;
-  s.h = h;
-  s.w = w;
-  s.kh = kh;
-  s.kw = kw;
-  s.stride_h = sh;
-  s.stride_w = sw;
-  s.out_h = (h - kh) / sh + 1;
-  s.out_w = (w - kw) / sw + 1;
-  return s;
-}
 
 // Values 0..3 (ties everywhere) and about one NaN in twenty.
 std::vector<float> tied_values(size_t n, unsigned seed) {
@@ -46,11 +33,11 @@ TEST_CASE("maxpool2d forward: first maximum and first NaN, as a plain loop finds
     PoolShape s;
   };
   const Case cases[] = {
-      {"2x2 on 6x8", pool(5, 6, 8, 2, 2, 2, 2)},
-      {"2x2 on 7x9 (last row and column dropped)", pool(3, 7, 9, 2, 2, 2, 2)},
-      {"1x2 on odd length (maxpool1d)", pool(7, 1, 37, 1, 2, 1, 2)},
-      {"3x3 stride 2 (overlapping windows)", pool(2, 9, 8, 3, 3, 2, 2)},
-      {"1x3 stride 3", pool(4, 1, 20, 1, 3, 1, 3)},
+      {"2x2 on 6x8", make_pool_shape(5, 6, 8, 2, 2, 2, 2)},
+      {"2x2 on 7x9 (last row and column dropped)", make_pool_shape(3, 7, 9, 2, 2, 2, 2)},
+      {"1x2 on odd length (maxpool1d)", make_pool_shape(7, 1, 37, 1, 2, 1, 2)},
+      {"3x3 stride 2 (overlapping windows)", make_pool_shape(2, 9, 8, 3, 3, 2, 2)},
+      {"1x3 stride 3", make_pool_shape(4, 1, 20, 1, 3, 1, 3)},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
