@@ -131,11 +131,9 @@ void run_bench(const BenchArgs& a) {
       for (int r = 0; r < a.rounds; ++r) {
         ours_rounds.push_back(bench::bench_training_step(o));
         if (a.im2col) {
-          const cpu::WinogradPolicy policy = cpu::conv_winograd();
-          cpu::set_conv_winograd(cpu::WinogradPolicy::off);
+          const cpu::WinogradScope im2col(cpu::WinogradPolicy::off);
           im2col_rounds.push_back(bench::bench_training_step(o));
           im2col_rounds.back().engine = "varstar im2col";
-          cpu::set_conv_winograd(policy);
         }
         if (!a.no_torch && (r == 0 || !torch_rounds.empty())) {
           const auto t = bench::bench_torch_step(o, a.python, 1, &why);

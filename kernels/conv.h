@@ -30,6 +30,22 @@ bool winograd_suits(const ConvShape& s);  // under the current policy
 inline constexpr int64_t kDefaultChunkTiles = 256;
 void set_winograd_chunk_tiles(int64_t tiles);
 int64_t winograd_chunk_tiles();
+// Sets the policy for its lifetime, then puts back the policy and the chunk
+// size it found (tests, benches).
+class WinogradScope {
+ public:
+  explicit WinogradScope(WinogradPolicy policy) { set_conv_winograd(policy); }
+  ~WinogradScope() {
+    set_conv_winograd(saved_policy_);
+    set_winograd_chunk_tiles(saved_chunk_tiles_);
+  }
+  WinogradScope(const WinogradScope&) = delete;
+  WinogradScope& operator=(const WinogradScope&) = delete;
+
+ private:
+  WinogradPolicy saved_policy_ = conv_winograd();
+  int64_t saved_chunk_tiles_ = winograd_chunk_tiles();
+};
 // The Winograd path itself; precondition: winograd_suits(s) under `always`.
 template <class T> void conv2d_forward_winograd(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
 template <class T> void conv2d_backward_input_winograd(const T* dy, const T* weight, T* dx, const ConvShape& s);

@@ -28,18 +28,9 @@ inline constexpr double kF43_at[4][6] = {{1.0, 1.0, 1.0, 1.0, 1.0, 0.0}, {0.0, 1
 inline constexpr double kF43_g[6][3] = {{1.0 / 4, 0.0, 0.0},         {-1.0 / 6, -1.0 / 6, -1.0 / 6},
                                         {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
                                         {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0.0, 0.0, 1.0}};
-// The same points give the same input transform for F(4,3) and F(2,5).
-inline constexpr double kBt6[6][6] = {{4.0, 0.0, -5.0, 0.0, 1.0, 0.0},  {0.0, -4.0, -4.0, 1.0, 1.0, 0.0},
-                                      {0.0, 4.0, -4.0, -1.0, 1.0, 0.0}, {0.0, -2.0, -1.0, 2.0, 1.0, 0.0},
-                                      {0.0, 2.0, -1.0, -2.0, 1.0, 0.0}, {0.0, 4.0, 0.0, -5.0, 0.0, 1.0}};
-// F(2,5), points 0, 1, -1, 2, -2.
-inline constexpr double kF25_at[2][6] = {{1.0, 1.0, 1.0, 1.0, 1.0, 0.0}, {0.0, 1.0, -1.0, 2.0, -2.0, 1.0}};
-inline constexpr double kF25_g[6][5] = {{1.0 / 4, 0.0, 0.0, 0.0, 0.0},
-                                        {-1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                        {-1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                        {1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3, 2.0 / 3},
-                                        {1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3, 2.0 / 3},
-                                        {0.0, 0.0, 0.0, 0.0, 1.0}};
+inline constexpr double kF43_bt[6][6] = {{4.0, 0.0, -5.0, 0.0, 1.0, 0.0},  {0.0, -4.0, -4.0, 1.0, 1.0, 0.0},
+                                         {0.0, 4.0, -4.0, -1.0, 1.0, 0.0}, {0.0, -2.0, -1.0, 2.0, 1.0, 0.0},
+                                         {0.0, 2.0, -1.0, -2.0, 1.0, 0.0}, {0.0, 4.0, 0.0, -5.0, 0.0, 1.0}};
 // F(4,5), points 0, 1, -1, 2, -2, 1/2, -1/2.
 inline constexpr double kF45_at[4][8] = {{1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0},
                                          {0.0, 1.0, -1.0, 2.0, -2.0, 1.0 / 2, -1.0 / 2, 0.0},
@@ -64,17 +55,8 @@ inline constexpr double kF45_bt[8][8] = {
     {0.0, -1.0, 0.0, 21.0 / 4, 0.0, -21.0 / 4, 0.0, 1.0}};
 }  // namespace winograd_tables
 
-// F(1,1): a kernel of one tap along a dimension (conv1d's height).
-inline constexpr Winograd1d kWinogradIdentity{1, 1, 1, &winograd_tables::kOne[0][0], &winograd_tables::kOne[0][0],
-                                              &winograd_tables::kOne[0][0]};
-inline constexpr Winograd1d kWinogradF43{4, 3, 6, &winograd_tables::kF43_at[0][0], &winograd_tables::kF43_g[0][0],
-                                         &winograd_tables::kBt6[0][0]};
-inline constexpr Winograd1d kWinogradF25{2, 5, 6, &winograd_tables::kF25_at[0][0], &winograd_tables::kF25_g[0][0],
-                                         &winograd_tables::kBt6[0][0]};
-inline constexpr Winograd1d kWinogradF45{4, 5, 8, &winograd_tables::kF45_at[0][0], &winograd_tables::kF45_g[0][0],
-                                         &winograd_tables::kF45_bt[0][0]};
-
-// The same tables as types, for kernels that unroll them at compile time.
+// A table as a type, for kernels that unroll it at compile time; descriptor
+// is the same table for code that takes it at run time.
 template <const auto& At, const auto& G, const auto& Bt>
 struct WinogradTransform {
   static constexpr const auto& at = At;
@@ -84,18 +66,37 @@ struct WinogradTransform {
   static constexpr int n = static_cast<int>(std::extent_v<std::remove_reference_t<decltype(At)>, 1>);
   static constexpr int r = static_cast<int>(std::extent_v<std::remove_reference_t<decltype(G)>, 1>);
   static_assert(n == m + r - 1);
+  static constexpr Winograd1d descriptor{m, r, n, &At[0][0], &G[0][0], &Bt[0][0]};
 };
-using WinogradIdentityT = WinogradTransform<winograd_tables::kOne, winograd_tables::kOne, winograd_tables::kOne>;
-using WinogradF43T = WinogradTransform<winograd_tables::kF43_at, winograd_tables::kF43_g, winograd_tables::kBt6>;
-using WinogradF25T = WinogradTransform<winograd_tables::kF25_at, winograd_tables::kF25_g, winograd_tables::kBt6>;
-using WinogradF45T = WinogradTransform<winograd_tables::kF45_at, winograd_tables::kF45_g, winograd_tables::kF45_bt>;
+// F(1,1): a kernel of one tap along a dimension (conv1d's height).
+using WinogradIdentity = WinogradTransform<winograd_tables::kOne, winograd_tables::kOne, winograd_tables::kOne>;
+using WinogradF43 = WinogradTransform<winograd_tables::kF43_at, winograd_tables::kF43_g, winograd_tables::kF43_bt>;
+using WinogradF45 = WinogradTransform<winograd_tables::kF45_at, winograd_tables::kF45_g, winograd_tables::kF45_bt>;
 
-// The transform used along a dimension with `taps` taps; null when none.
+// The transform used along a dimension with Taps taps (the one place that chooses).
+template <int Taps>
+struct WinogradChoice;
+template <>
+struct WinogradChoice<1> {
+  using type = WinogradIdentity;
+};
+template <>
+struct WinogradChoice<3> {
+  using type = WinogradF43;
+};
+template <>
+struct WinogradChoice<5> {
+  using type = WinogradF45;
+};
+template <int Taps>
+using WinogradForTaps = typename WinogradChoice<Taps>::type;
+
+// The same choice at run time; null when no table has `taps` taps.
 inline const Winograd1d* winograd_for_taps(int64_t taps) {
   switch (taps) {
-    case 1: return &kWinogradIdentity;
-    case 3: return &kWinogradF43;
-    case 5: return &kWinogradF45;
+    case 1: return &WinogradForTaps<1>::descriptor;
+    case 3: return &WinogradForTaps<3>::descriptor;
+    case 5: return &WinogradForTaps<5>::descriptor;
     default: return nullptr;
   }
 }

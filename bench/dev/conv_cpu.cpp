@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     std::vector<Timing> t(nv);
     for (int r = 0; r < rounds + 1; ++r) {
       for (size_t k = 0; k < nv; ++k) {
-        cpu::set_conv_winograd(variants[k].policy);
+        const cpu::WinogradScope scope(variants[k].policy);
         cpu::set_winograd_chunk_tiles(variants[k].chunk_tiles);
         y[k].resize(s.batch * s.c_out * s.out_h * s.out_w);
         dx[k].resize(x.size());

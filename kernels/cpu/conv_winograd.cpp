@@ -465,12 +465,12 @@ void backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvSh
 template <class F>
 void with_transforms(const ConvShape& s, F&& f) {
   auto along_w = [&]<class H>() {
-    if (s.kw == 3) return f.template operator()<H, WinogradF43T>();
-    return f.template operator()<H, WinogradF45T>();
+    if (s.kw == 3) return f.template operator()<H, WinogradForTaps<3>>();
+    return f.template operator()<H, WinogradForTaps<5>>();
   };
-  if (s.kh == 1) return along_w.template operator()<WinogradIdentityT>();
-  if (s.kh == 3) return along_w.template operator()<WinogradF43T>();
-  return along_w.template operator()<WinogradF45T>();
+  if (s.kh == 1) return along_w.template operator()<WinogradForTaps<1>>();
+  if (s.kh == 3) return along_w.template operator()<WinogradForTaps<3>>();
+  return along_w.template operator()<WinogradForTaps<5>>();
 }
 
 }  // namespace

@@ -7,21 +7,13 @@ using varstar::Tensor;
 using vtest::check_gradients;
 using vtest::random_tensor;
 
-namespace {
-// Convolutions in its scope take the Winograd path whatever their channel counts.
-struct WinogradAlways {
-  varstar::cpu::WinogradPolicy saved = varstar::cpu::conv_winograd();
-  WinogradAlways() { varstar::cpu::set_conv_winograd(varstar::cpu::WinogradPolicy::always); }
-  ~WinogradAlways() { varstar::cpu::set_conv_winograd(saved); }
-};
-}  // namespace
 
 GRADCHECK(conv1d, "stride 1 and 2, padding, with and without bias; 3 and 5 taps by Winograd") {
   check_gradients([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 1); },
                   {random_tensor({2, 3, 7}, 101), random_tensor({4, 3, 3}, 102), random_tensor({4}, 103)});
   check_gradients([](const auto& in) { return varstar::conv1d(in[0], in[1], Tensor(), 2, 2); },
                   {random_tensor({2, 2, 9}, 104), random_tensor({3, 2, 5}, 105)});
-  WinogradAlways winograd;
+  varstar::cpu::WinogradScope winograd(varstar::cpu::WinogradPolicy::always);  // whatever the channel counts
   check_gradients([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 1); },
                   {random_tensor({2, 3, 11}, 120), random_tensor({4, 3, 3}, 121), random_tensor({4}, 122)});
   check_gradients([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
@@ -32,7 +24,7 @@ GRADCHECK(conv2d, "3x3 same padding, 2x3 kernel with stride (2,1); 5x5 and 3x5 b
                   {random_tensor({2, 2, 5, 4}, 106), random_tensor({3, 2, 3, 3}, 107), random_tensor({3}, 108)});
   check_gradients([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {2, 1}, {0, 1}); },
                   {random_tensor({1, 3, 6, 5}, 109), random_tensor({2, 3, 2, 3}, 110), random_tensor({2}, 111)});
-  WinogradAlways winograd;
+  varstar::cpu::WinogradScope winograd(varstar::cpu::WinogradPolicy::always);  // whatever the channel counts
   check_gradients([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
                   {random_tensor({2, 2, 7, 6}, 126), random_tensor({3, 2, 5, 5}, 127), random_tensor({3}, 128)});
   check_gradients([](const auto& in) { return varstar::conv2d(in[0], in[1], Tensor(), {1, 1}, {1, 2}); },
