@@ -363,7 +363,9 @@ Planes output_planes(const ConvShape& s, const Plan& p) {
   return {s.c_out, s.out_h, s.out_w, 0, 0, p.out_rows, p.out_cols};
 }
 
-// One GEMM per transformed value, one thread each.
+// One GEMM per transformed value, one thread each. Not gemm_strided_batched:
+// it threads products of this size one after another, 6-30% slower on the
+// thesis layers (bench_dev_conv_cpu, both ways in one session).
 template <class T>
 void gemm_per_value(const Plan& p, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const T* a,
                     int64_t lda, int64_t stride_a, const T* b, int64_t ldb, int64_t stride_b, T beta, T* c,
