@@ -175,6 +175,7 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
     convs.push_back({"cnn2d conv3 (5x5)", e});
   }
   const bool cudnn_was = cuda::use_cudnn(), candidate_was = cuda::conv_gemm_candidate();
+  const WinogradPolicy winograd_was = cuda::conv_winograd();
   cuda::set_conv_gemm_candidate(false);
   for (const Conv& c : convs) {
     const ConvShape& cs = c.s;
@@ -185,11 +186,12 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
            dw = Tensor::empty({w.numel()}, DType::f32, d);
     const double flops = 2.0 * cs.batch * cs.c_out * cs.out_h * cs.out_w * cs.c_in * cs.kh * cs.kw;
     const std::string shape = fmt::format("B{} {}x{}x{} -> {}", cs.batch, cs.c_in, cs.h, cs.w, cs.c_out);
-    for (bool cudnn : {true, false}) {
+    for (const std::string path : {"cuDNN", "GEMM path", "Winograd path"}) {
+      const bool cudnn = path == "cuDNN";
       if (cudnn && !cuda::cudnn_compiled()) continue;
       try {
       cuda::set_use_cudnn(cudnn);
-      const std::string path = cudnn ? "cuDNN" : "GEMM path";
+      cuda::set_conv_winograd(path == "Winograd path" ? WinogradPolicy::always : WinogradPolicy::off);
       add_row(fmt::format("{} forward, {}", c.name, path), shape,
               median_ms([&] { cuda::conv2d_forward(x.data<float>(), w.data<float>(), nullptr, y.data<float>(), cs, s); }, s, reps),
               0, flops);
@@ -200,13 +202,14 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
               median_ms([&] { cuda::conv2d_backward_weight(dy.data<float>(), x.data<float>(), dw.data<float>(), nullptr, cs, s); }, s, reps),
               0, flops);
       } catch (const std::exception& e) {
-        add_row(fmt::format("{} {}: FAILED {}", c.name, cudnn ? "cuDNN" : "GEMM path", e.what()).substr(0, 120), shape,
+        add_row(fmt::format("{} {}: FAILED {}", c.name, path, e.what()).substr(0, 120), shape,
                 0, 0, 0);
       }
     }
   }
   cuda::set_use_cudnn(cudnn_was);
   cuda::set_conv_gemm_candidate(candidate_was);
+  cuda::set_conv_winograd(winograd_was);
   // dm-dt binning against the atomicAdd ceiling, harmonic synthesis (bench/repr_bench.h).
   for (KernelRate& r : bench_representation_kernels(device, quick)) rows.push_back(std::move(r));
   cuda::empty_cache(device);

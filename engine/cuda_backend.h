@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernels/common.h"
+#include "kernels/conv.h"
 #include "kernels/lstm.h"
 
 namespace varstar::cuda {
@@ -126,6 +127,8 @@ int64_t cudnn_fallbacks();
 // (default on; VARSTAR_CONV_GEMM=0 in the environment: cuDNN's algorithms only).
 void set_conv_gemm_candidate(bool on);
 bool conv_gemm_candidate();
+// Our Winograd convolution path (kernels/cuda/conv_winograd.cu): set_conv_winograd
+// and conv_winograd, declared in kernels/conv.h.
 
 // ---- testing hooks ---------------------------------------------------------------
 // Caps the blocks of every grid-stride launch (0: the default 65535 * 32), so

@@ -52,6 +52,8 @@ std::string cudnn_version() { return "not built with CUDA"; }
 int64_t cudnn_fallbacks() { return 0; }
 void set_conv_gemm_candidate(bool) {}
 bool conv_gemm_candidate() { return false; }
+void set_conv_winograd(WinogradPolicy) {}
+WinogradPolicy conv_winograd() { return WinogradPolicy::off; }
 void set_lstm_kernel(LstmKernel) {}
 LstmKernel lstm_kernel() { return LstmKernel::per_step; }
 void set_use_persistent_lstm(bool) {}

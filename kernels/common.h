@@ -10,6 +10,16 @@
 #define VARSTAR_HD inline
 #endif
 
+// Unrolls the loop that follows: in device code, and in host code built by
+// the host compiler alone (nvcc's host pass takes neither pragma).
+#if defined(__CUDA_ARCH__)
+#define VARSTAR_UNROLL _Pragma("unroll")
+#elif defined(__CUDACC__)
+#define VARSTAR_UNROLL
+#else
+#define VARSTAR_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 struct CUstream_st;
 
 namespace varstar {

@@ -9,6 +9,17 @@
 #include "kernels/common.h"
 #include "kernels/conv_math.h"
 
+namespace varstar {
+// Which convolutions take a backend's Winograd path: off; automatic (the
+// default; VARSTAR_CONV_WINOGRAD=0 in the environment starts both backends
+// off); always (every shape winograd_fits, kernels/winograd_tile.h: tests,
+// benches). Automatic: on the CPU, every shape winograd_worthwhile; on CUDA,
+// worthwhile shapes are timed beside cuDNN and the GEMM path and run where fastest.
+enum class WinogradPolicy { off, automatic, always };
+// The policy both backends start with (the environment's).
+WinogradPolicy initial_winograd_policy();
+}  // namespace varstar
+
 namespace varstar::cpu {
 // x: (Cin, H, W) of one sample -> col (Cin*KH*KW, P) with rows `ld` elements apart (ld >= P).
 template <class T> void im2col(const T* x, const ConvShape& s, T* col, int64_t ld);
@@ -18,10 +29,7 @@ template <class T> void conv2d_backward_input(const T* dy, const T* weight, T* d
 template <class T> void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s);
 template <class T> void conv2d_forward_naive(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
 
-// Which convolutions take the Winograd path: off; automatic (the shapes above,
-// the default; VARSTAR_CONV_WINOGRAD=0 in the environment starts off); always
-// (every stride-1 kernel of 1, 3 or 5 by 3 or 5 taps, for tests).
-enum class WinogradPolicy { off, automatic, always };
+using varstar::WinogradPolicy;
 void set_conv_winograd(WinogradPolicy policy);
 WinogradPolicy conv_winograd();
 bool winograd_suits(const ConvShape& s);  // under the current policy
@@ -72,4 +80,8 @@ int64_t cudnn_fallbacks();
 // takes it where faster (default on; VARSTAR_CONV_GEMM=0 in the environment: off).
 void set_conv_gemm_candidate(bool on);
 bool conv_gemm_candidate();
+// The Winograd path's policy on CUDA (kernels/cuda/conv_winograd.h). It is
+// timed only where cuDNN times its own algorithms.
+void set_conv_winograd(WinogradPolicy policy);
+WinogradPolicy conv_winograd();
 }  // namespace varstar::cuda

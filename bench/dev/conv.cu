@@ -6,9 +6,10 @@
 // Variants:
 //   1 production  varstar::cuda::conv2d_* as training runs them: cuDNN's
 //                 fastest deterministic, precise float32 algorithm (cudnnFind),
-//                 or our GEMM path where timing said it is faster
+//                 or our GEMM or Winograd path where timing said it is faster
 //                 (conv_cudnn.cpp; VARSTAR_CONV_VERBOSE=1 prints each choice)
-//   2 cudnn       cuDNN's choice alone (set_conv_gemm_candidate(false))
+//   2 cudnn       cuDNN's choice alone (set_conv_gemm_candidate(false),
+//                 set_conv_winograd(off))
 //   3 gemm        our GEMM path alone (set_use_cudnn(false); kernels/cuda/conv.cu:
 //                 the columns of all samples side by side, one GEMM over B*P
 //                 columns per direction; the forward and weight gradient of
@@ -16,6 +17,9 @@
 //   4 batched     the GEMM path's former forward and backward data: one GEMM per
 //                 sample over P columns (cublasSgemmStridedBatched), columns
 //                 batch-major (the weight gradient was already one GEMM: n/a)
+//   5 winograd    our Winograd path (kernels/cuda/conv_winograd.cu; F(4,3),
+//                 F(4,5)) wherever it fits (set_conv_winograd(always)), the
+//                 GEMM path elsewhere
 // Every variant is validated against a float64 CPU reference
 // (kernels/cpu/conv.cpp) before it is timed: max |got - ref| over max |ref|,
 // per output, at most kRelTol (float32 sums of up to 6,400 products, and
@@ -157,13 +161,16 @@ double relative_error(const float* d, const std::vector<double>& ref) {
 // Sets the convolution switches for one variant and restores them afterwards.
 struct Switches {
   bool cudnn = varstar::cuda::use_cudnn(), candidate = varstar::cuda::conv_gemm_candidate();
-  Switches(bool use_cudnn, bool gemm_candidate) {
+  varstar::WinogradPolicy winograd = varstar::cuda::conv_winograd();
+  Switches(bool use_cudnn, bool gemm_candidate, varstar::WinogradPolicy winograd_policy) {
     varstar::cuda::set_use_cudnn(use_cudnn);
     varstar::cuda::set_conv_gemm_candidate(gemm_candidate);
+    varstar::cuda::set_conv_winograd(winograd_policy);
   }
   ~Switches() {
     varstar::cuda::set_use_cudnn(cudnn);
     varstar::cuda::set_conv_gemm_candidate(candidate);
+    varstar::cuda::set_conv_winograd(winograd);
   }
 };
 
@@ -214,12 +221,17 @@ int main(int argc, char** argv) {
     VARSTAR_CUDA_CHECK(cudaMalloc(&d_db, s.c_out * sizeof(float)));
     const double flop = 2.0 * s.batch * s.c_out * s.col_rows() * s.out_pixels();
 
+    using varstar::WinogradPolicy;
     struct Variant {
       const char* name;
       bool cudnn, candidate;
+      WinogradPolicy winograd;
     };
-    const Variant variants[] = {{"production", true, true}, {"cudnn", true, false}, {"gemm", false, false},
-                                {"batched", false, false}};
+    const Variant variants[] = {{"production", true, true, WinogradPolicy::automatic},
+                                {"cudnn", true, false, WinogradPolicy::off},
+                                {"gemm", false, false, WinogradPolicy::off},
+                                {"batched", false, false, WinogradPolicy::off},
+                                {"winograd", false, false, WinogradPolicy::always}};
     for (const char* dir : {"fwd", "bwdd", "bwdf"}) {
       struct Row {
         const char* variant;
@@ -233,7 +245,7 @@ int main(int argc, char** argv) {
           rows.push_back({v.name, NAN, NAN, "n/a: the weight gradient was already one GEMM"});
           continue;
         }
-        const Switches switches(v.cudnn, v.candidate);
+        const Switches switches(v.cudnn, v.candidate, v.winograd);
         std::function<void()> run;
         std::vector<std::pair<float*, const std::vector<double>*>> outputs;
         if (std::strcmp(dir, "fwd") == 0) {

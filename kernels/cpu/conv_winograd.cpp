@@ -21,7 +21,15 @@
 #include "kernels/conv.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/gemm.h"
-#include "kernels/winograd_math.h"
+#include "kernels/winograd_tile.h"
+
+namespace varstar {
+WinogradPolicy initial_winograd_policy() {
+  const char* env = std::getenv("VARSTAR_CONV_WINOGRAD");
+  if (env != nullptr && std::strcmp(env, "0") == 0) return WinogradPolicy::off;
+  return WinogradPolicy::automatic;
+}
+}  // namespace varstar
 
 namespace varstar::cpu {
 
@@ -29,46 +37,18 @@ namespace {
 
 constexpr int kLanes = 16;
 constexpr int64_t kChunkQuantum = 4;
-constexpr int64_t kMinWinogradChannels = 16;
 
-WinogradPolicy initial_policy() {
-  const char* env = std::getenv("VARSTAR_CONV_WINOGRAD");
-  if (env != nullptr && std::strcmp(env, "0") == 0) return WinogradPolicy::off;
-  return WinogradPolicy::automatic;
-}
+using winograd::make_plan;
+using winograd::Plan;
 
 std::atomic<WinogradPolicy>& policy() {
-  static std::atomic<WinogradPolicy> p{initial_policy()};
+  static std::atomic<WinogradPolicy> p{initial_winograd_policy()};
   return p;
 }
 
 std::atomic<int64_t>& chunk_tiles_setting() {
   static std::atomic<int64_t> tiles{kDefaultChunkTiles};
   return tiles;
-}
-
-struct Plan {
-  int64_t tiles_h = 0, tiles_w = 0, tiles = 0;  // per sample
-  int64_t step_h = 0, step_w = 0;                // outputs per tile along each dimension
-  int64_t pad_rows = 0, pad_cols = 0;            // input plane covering every tile
-  int64_t out_rows = 0, out_cols = 0;            // output plane of whole tiles
-  int64_t xi = 0;                                // transformed values per tile
-};
-
-template <class H, class W>
-Plan make_plan(const ConvShape& s) {
-  Plan p;
-  p.step_h = H::m;
-  p.step_w = W::m;
-  p.tiles_h = (s.out_h + H::m - 1) / H::m;
-  p.tiles_w = (s.out_w + W::m - 1) / W::m;
-  p.tiles = p.tiles_h * p.tiles_w;
-  p.out_rows = p.tiles_h * H::m;
-  p.out_cols = p.tiles_w * W::m;
-  p.pad_rows = p.out_rows + H::r - 1;
-  p.pad_cols = p.out_cols + W::r - 1;
-  p.xi = int64_t{H::n} * W::n;
-  return p;
 }
 
 // Samples per chunk: the batch split into chunks of about
@@ -463,18 +443,6 @@ void backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvSh
   }
 }
 
-// Calls f.template operator()<H, W>() with the transforms for (kh, kw).
-template <class F>
-void with_transforms(const ConvShape& s, F&& f) {
-  auto along_w = [&]<class H>() {
-    if (s.kw == 3) return f.template operator()<H, WinogradForTaps<3>>();
-    return f.template operator()<H, WinogradForTaps<5>>();
-  };
-  if (s.kh == 1) return along_w.template operator()<WinogradForTaps<1>>();
-  if (s.kh == 3) return along_w.template operator()<WinogradForTaps<3>>();
-  return along_w.template operator()<WinogradForTaps<5>>();
-}
-
 }  // namespace
 
 void set_conv_winograd(WinogradPolicy p) { policy().store(p); }
@@ -483,30 +451,27 @@ void set_winograd_chunk_tiles(int64_t tiles) { chunk_tiles_setting().store(std::
 int64_t winograd_chunk_tiles() { return chunk_tiles_setting().load(); }
 
 bool winograd_suits(const ConvShape& s) {
-  const WinogradPolicy p = conv_winograd();
-  if (p == WinogradPolicy::off) return false;
-  if (s.stride_h != 1 || s.stride_w != 1 || s.kw == 1) return false;
-  const Winograd1d* along_h = winograd_for_taps(s.kh);
-  const Winograd1d* along_w = winograd_for_taps(s.kw);
-  if (along_h == nullptr || along_w == nullptr) return false;
-  if (p == WinogradPolicy::always) return true;
-  return s.c_in >= kMinWinogradChannels && s.c_out >= kMinWinogradChannels && s.out_h >= along_h->m &&
-         s.out_w >= along_w->m;
+  switch (conv_winograd()) {
+    case WinogradPolicy::off: return false;
+    case WinogradPolicy::automatic: return winograd_worthwhile(s);
+    case WinogradPolicy::always: return winograd_fits(s);
+  }
+  return false;
 }
 
 template <class T>
 void conv2d_forward_winograd(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s) {
-  with_transforms(s, [&]<class H, class W>() { forward<T, H, W>(x, weight, bias, y, s); });
+  winograd::with_transforms(s, [&]<class H, class W>() { forward<T, H, W>(x, weight, bias, y, s); });
 }
 
 template <class T>
 void conv2d_backward_input_winograd(const T* dy, const T* weight, T* dx, const ConvShape& s) {
-  with_transforms(s, [&]<class H, class W>() { backward_input<T, H, W>(dy, weight, dx, s); });
+  winograd::with_transforms(s, [&]<class H, class W>() { backward_input<T, H, W>(dy, weight, dx, s); });
 }
 
 template <class T>
 void conv2d_backward_weight_winograd(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s) {
-  with_transforms(s, [&]<class H, class W>() { backward_weight<T, H, W>(dy, x, dweight, dbias, s); });
+  winograd::with_transforms(s, [&]<class H, class W>() { backward_weight<T, H, W>(dy, x, dweight, dbias, s); });
 }
 
 #define VARSTAR_INSTANTIATE(T)                                                                            \

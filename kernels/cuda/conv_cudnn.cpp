@@ -7,9 +7,11 @@
 // cudnnFind*Ex times the candidates on the call's own buffers (the result is
 // overwritten by the real call), or, while a CUDA graph is being captured or
 // with VARSTAR_CUDNN_FIND=0, the cudnnGet*_v7 heuristics. When cuDNN timed its
-// candidates, our GEMM path (conv.cu) is timed on the same buffers too and
-// runs instead where it is faster (VARSTAR_CONV_GEMM=0 or
-// set_conv_gemm_candidate(false): cuDNN only). Only deterministic
+// candidates, our GEMM path (conv.cu) and, for the shapes it suits, our
+// Winograd path (conv_winograd.cu) are timed on the same buffers too, and the
+// fastest of the three runs (VARSTAR_CONV_GEMM=0 or
+// set_conv_gemm_candidate(false), VARSTAR_CONV_WINOGRAD=0 or
+// set_conv_winograd(off): without that rival). Only deterministic
 // algorithms are taken (VARSTAR_CUDNN_DETERMINISTIC=0 lifts that), FMA
 // kernels only unless TF32 is allowed, and no non-fused Winograd on windows
 // above 3 x 3 (imprecise()), so results compare with the CPU at float32
@@ -31,8 +33,10 @@
 #include "kernels/conv.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/conv_im2col.h"
+#include "kernels/cuda/conv_winograd.h"
 #include "kernels/cuda/workspace.h"
 #include "kernels/gemm.h"
+#include "kernels/winograd_tile.h"
 
 #ifdef VARSTAR_HAS_CUDNN
 #include <cudnn.h>
@@ -44,6 +48,7 @@ namespace {
 std::atomic<int> g_use_cudnn{-1};  // -1: not decided yet (environment)
 std::atomic<int64_t> g_fallbacks{0};
 std::atomic<int> g_gemm_candidate{-1};  // -1: not decided yet (environment)
+std::atomic<WinogradPolicy> g_winograd{initial_winograd_policy()};
 
 bool env_flag(const char* name, bool fallback) {
   const char* v = std::getenv(name);
@@ -85,19 +90,30 @@ bool conv_gemm_candidate() {
   return v == 1;
 }
 
+void set_conv_winograd(WinogradPolicy policy) { g_winograd = policy; }
+WinogradPolicy conv_winograd() { return g_winograd.load(); }
+
+namespace {
+// Under `always`, every shape the Winograd path fits takes it.
+bool winograd_forced(const ConvShape& s) { return conv_winograd() == WinogradPolicy::always && winograd_fits(s); }
+}  // namespace
+
 #ifndef VARSTAR_HAS_CUDNN
 
 std::string cudnn_version() { return "not built with cuDNN"; }
 
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, const ConvShape& s,
                     cuda_stream stream) {
+  if (winograd_forced(s)) return conv2d_forward_winograd(x, weight, bias, y, s, stream);
   conv2d_forward_im2col(x, weight, bias, y, s, stream);
 }
 void conv2d_backward_input(const float* dy, const float* weight, float* dx, const ConvShape& s, cuda_stream stream) {
+  if (winograd_forced(s)) return conv2d_backward_input_winograd(dy, weight, dx, s, stream);
   conv2d_backward_input_im2col(dy, weight, dx, s, stream);
 }
 void conv2d_backward_weight(const float* dy, const float* x, float* dweight, float* dbias, const ConvShape& s,
                             cuda_stream stream) {
+  if (winograd_forced(s)) return conv2d_backward_weight_winograd(dy, x, dweight, dbias, s, stream);
   conv2d_backward_weight_im2col(dy, x, dweight, dbias, s, stream);
 }
 
@@ -193,11 +209,14 @@ cudnnHandle_t handle_for(cuda_stream stream) {
 // ---- algorithm cache -------------------------------------------------------------
 enum class Direction { forward, backward_data, backward_filter };
 
+// Where one direction of one shape runs.
+enum class Path { cudnn, gemm, winograd };
+
 struct Choice {
   bool usable = false;  // false: cuDNN rejected this shape; use the GEMM path
-  bool gemm_timed = false;   // the GEMM path was timed against cudnn_ms
-  bool gemm_faster = false;  // ... and won
   float cudnn_ms = -1.f;     // cudnnFind's time of the chosen algorithm; -1: heuristics
+  float gemm_ms = -1.f;      // our paths' times on the same buffers; -1: not timed
+  float winograd_ms = -1.f;
   int algo = 0;
   cudnnMathType_t math = CUDNN_FMA_MATH;
   size_t workspace = 0;
@@ -358,28 +377,60 @@ void note_fallback(Direction dir, const ConvShape& s, const std::string& why) {
                direction_name(dir), shape_text(s).c_str(), why.c_str());
 }
 
+// The path a choice takes with the current switches: the fastest of cuDNN and
+// the rivals that were timed and are switched on.
+Path path_of(const Choice& c) {
+  if (!c.usable) return Path::gemm;
+  Path best = Path::cudnn;
+  float best_ms = c.cudnn_ms;
+  if (c.gemm_ms >= 0.f && conv_gemm_candidate() && c.gemm_ms < best_ms) {
+    best = Path::gemm;
+    best_ms = c.gemm_ms;
+  }
+  if (c.winograd_ms >= 0.f && conv_winograd() != WinogradPolicy::off && c.winograd_ms < best_ms) best = Path::winograd;
+  return best;
+}
+
+const char* path_name(Path p) {
+  switch (p) {
+    case Path::cudnn: return "cuDNN";
+    case Path::gemm: return "GEMM path";
+    case Path::winograd: return "Winograd path";
+  }
+  return "?";
+}
+
 // VARSTAR_CONV_VERBOSE=1: one line per (shape, direction) when its path is chosen.
-void note_choice(Direction dir, const ConvShape& s, const Choice& c, float gemm_ms) {
+void note_choice(Direction dir, const ConvShape& s, const Choice& c) {
   std::string line = fmt::format("varstar: convolution {} {}: ", direction_name(dir), shape_text(s));
   if (!c.usable) line += "no usable cuDNN algorithm; GEMM path";
   else {
     line += fmt::format("cuDNN algorithm {}", c.algo);
     if (c.cudnn_ms >= 0.f) line += fmt::format(" {:.4f} ms", c.cudnn_ms);
-    if (gemm_ms >= 0.f) line += fmt::format(", GEMM path {:.4f} ms", gemm_ms);
-    line += c.gemm_faster ? " -> GEMM path" : " -> cuDNN";
+    if (c.gemm_ms >= 0.f) line += fmt::format(", GEMM path {:.4f} ms", c.gemm_ms);
+    if (c.winograd_ms >= 0.f) line += fmt::format(", Winograd path {:.4f} ms", c.winograd_ms);
+    line += fmt::format(" -> {}", path_name(path_of(c)));
   }
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-// One direction through the GEMM path, with the roles of run_cudnn's buffers.
-void run_gemm_path(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
+// One direction through one of our paths, with the roles of run_cudnn's buffers.
+void run_ours(Path path, Direction dir, const ConvShape& s, const void* a, const void* b, void* out,
+              cuda_stream stream) {
   const auto* fa = static_cast<const float*>(a);
   const auto* fb = static_cast<const float*>(b);
   auto* fout = static_cast<float*>(out);
+  const bool winograd = path == Path::winograd;
   switch (dir) {
-    case Direction::forward: return conv2d_forward_im2col(fa, fb, nullptr, fout, s, stream);
-    case Direction::backward_data: return conv2d_backward_input_im2col(fb, fa, fout, s, stream);
-    case Direction::backward_filter: return conv2d_backward_weight_im2col(fb, fa, fout, nullptr, s, stream);
+    case Direction::forward:
+      return winograd ? conv2d_forward_winograd(fa, fb, nullptr, fout, s, stream)
+                      : conv2d_forward_im2col(fa, fb, nullptr, fout, s, stream);
+    case Direction::backward_data:
+      return winograd ? conv2d_backward_input_winograd(fb, fa, fout, s, stream)
+                      : conv2d_backward_input_im2col(fb, fa, fout, s, stream);
+    case Direction::backward_filter:
+      return winograd ? conv2d_backward_weight_winograd(fb, fa, fout, nullptr, s, stream)
+                      : conv2d_backward_weight_im2col(fb, fa, fout, nullptr, s, stream);
   }
 }
 
@@ -397,14 +448,15 @@ struct TimingEvents {
   TimingEvents& operator=(const TimingEvents&) = delete;
 };
 
-// Mean milliseconds of the GEMM path on the call's own buffers (the output is
-// overwritten by the real call) after one untimed run, as cudnnFind times.
-float time_gemm_path(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
+// Mean milliseconds of one of our paths on the call's own buffers (the output
+// is overwritten by the real call) after one untimed run, as cudnnFind times.
+float time_path(Path path, Direction dir, const ConvShape& s, const void* a, const void* b, void* out,
+                cuda_stream stream) {
   constexpr int kRuns = 3;
-  run_gemm_path(dir, s, a, b, out, stream);
+  run_ours(path, dir, s, a, b, out, stream);
   TimingEvents ev;
   VARSTAR_CUDA_CHECK(cudaEventRecord(ev.start, stream));
-  for (int i = 0; i < kRuns; ++i) run_gemm_path(dir, s, a, b, out, stream);
+  for (int i = 0; i < kRuns; ++i) run_ours(path, dir, s, a, b, out, stream);
   VARSTAR_CUDA_CHECK(cudaEventRecord(ev.stop, stream));
   VARSTAR_CUDA_CHECK(cudaEventSynchronize(ev.stop));
   float ms = 0.f;
@@ -412,9 +464,10 @@ float time_gemm_path(Direction dir, const ConvShape& s, const void* a, const voi
   return ms / kRuns;
 }
 
-// Runs one direction through cuDNN; false when this shape must (cuDNN
-// rejected it) or should (the GEMM path was faster) use the GEMM path.
-bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
+// Runs one direction through cuDNN and returns Path::cudnn, or returns the
+// path that must run instead: the GEMM path where cuDNN rejected the shape,
+// or whichever of our paths was timed faster.
+Path run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
   const bool tf32 = allow_tf32();
   const Key key = make_key(dir, s, tf32);
   Choice choice;
@@ -427,24 +480,25 @@ bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, 
       known = true;
     }
   }
-  // The GEMM path is timed where cuDNN timed its own (not while capturing), also
-  // for a choice first made with the candidate switched off.
-  const auto time_gemm_rival = [&] {
-    if (!choice.usable || choice.gemm_timed || choice.cudnn_ms < 0.f || !conv_gemm_candidate() ||
-        detail::graph_capture_active())
-      return false;
+  // Our paths are timed where cuDNN timed its own (not while capturing), also
+  // for a choice first made with a rival switched off; false when nothing was timed.
+  const auto time_rivals = [&] {
+    if (!choice.usable || choice.cudnn_ms < 0.f || detail::graph_capture_active()) return false;
+    const bool gemm = choice.gemm_ms < 0.f && conv_gemm_candidate();
+    const bool winograd = choice.winograd_ms < 0.f && conv_winograd() == WinogradPolicy::automatic &&
+                          winograd_worthwhile(s);
+    if (!gemm && !winograd) return false;
     detail::DeviceWideCall exclusive;  // times and synchronises
-    const float gemm_ms = time_gemm_path(dir, s, a, b, out, stream);
-    choice.gemm_timed = true;
-    choice.gemm_faster = gemm_ms < choice.cudnn_ms;
-    if (env_flag("VARSTAR_CONV_VERBOSE", false)) note_choice(dir, s, choice, gemm_ms);
+    if (gemm) choice.gemm_ms = time_path(Path::gemm, dir, s, a, b, out, stream);
+    if (winograd) choice.winograd_ms = time_path(Path::winograd, dir, s, a, b, out, stream);
+    if (env_flag("VARSTAR_CONV_VERBOSE", false)) note_choice(dir, s, choice);
     return true;
   };
-  if (known && time_gemm_rival()) {
+  if (known && time_rivals()) {
     std::lock_guard<std::mutex> lock(g_cache_mutex);
     cache()[key] = choice;
   }
-  if (known && (!choice.usable || (choice.gemm_faster && conv_gemm_candidate()))) return false;
+  if (known && path_of(choice) != Path::cudnn) return path_of(choice);
   try {
     cudnnHandle_t h = handle_for(stream);
     if (!known) {
@@ -453,13 +507,13 @@ bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, 
         detail::DeviceWideCall exclusive;  // the search allocates, times and synchronises
         choice = choose(dir, s, h, *descs, a, b, out, tf32, stream);
       }
-      if (!time_gemm_rival() && env_flag("VARSTAR_CONV_VERBOSE", false)) note_choice(dir, s, choice, -1.f);
+      if (!time_rivals() && env_flag("VARSTAR_CONV_VERBOSE", false)) note_choice(dir, s, choice);
       if (!choice.usable) note_fallback(dir, s, "no deterministic float32 algorithm");
       VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(descs->conv.d, choice.math));
       choice.descs = descs;
       std::lock_guard<std::mutex> lock(g_cache_mutex);
       cache()[key] = choice;
-      if (!choice.usable || choice.gemm_faster) return false;
+      if (path_of(choice) != Path::cudnn) return path_of(choice);
     }
     const Descs& d = *choice.descs;
     ByteWorkspace ws(choice.workspace, stream);
@@ -481,13 +535,13 @@ bool run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, 
                                                            ws.data(), choice.workspace, &zero, d.w.d, out));
         break;
     }
-    return true;
+    return Path::cudnn;
   } catch (const CudnnError& e) {
     if (detail::graph_capture_active()) throw;  // a failed call inside a capture ends it: report, do not hide
     note_fallback(dir, s, e.what());
     std::lock_guard<std::mutex> lock(g_cache_mutex);
     cache()[key] = Choice{};
-    return false;
+    return Path::gemm;
   }
 }
 
@@ -497,29 +551,44 @@ bool cudnn_fits(const ConvShape& s) {
          s.batch > 0 && s.c_out > 0;
 }
 
+// The path of one call: Winograd where forced, else cuDNN's choice (which
+// has already run when it is cuDNN) where cuDNN is on and takes the shape, else the GEMM path.
+Path path_for(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
+  if (winograd_forced(s)) return Path::winograd;
+  if (use_cudnn() && cudnn_fits(s)) return run_cudnn(dir, s, a, b, out, stream);
+  return Path::gemm;
+}
+
 }  // namespace
 
 void conv2d_forward(const float* x, const float* weight, const float* bias, float* y, const ConvShape& s,
                     cuda_stream stream) {
-  if (use_cudnn() && cudnn_fits(s) && run_cudnn(Direction::forward, s, x, weight, y, stream)) {
-    if (bias != nullptr) conv2d_add_bias(y, bias, s, stream);
-    return;
+  switch (path_for(Direction::forward, s, x, weight, y, stream)) {
+    case Path::cudnn:
+      if (bias != nullptr) conv2d_add_bias(y, bias, s, stream);
+      return;
+    case Path::winograd: return conv2d_forward_winograd(x, weight, bias, y, s, stream);
+    case Path::gemm: return conv2d_forward_im2col(x, weight, bias, y, s, stream);
   }
-  conv2d_forward_im2col(x, weight, bias, y, s, stream);
 }
 
 void conv2d_backward_input(const float* dy, const float* weight, float* dx, const ConvShape& s, cuda_stream stream) {
-  if (use_cudnn() && cudnn_fits(s) && run_cudnn(Direction::backward_data, s, weight, dy, dx, stream)) return;
-  conv2d_backward_input_im2col(dy, weight, dx, s, stream);
+  switch (path_for(Direction::backward_data, s, weight, dy, dx, stream)) {
+    case Path::cudnn: return;
+    case Path::winograd: return conv2d_backward_input_winograd(dy, weight, dx, s, stream);
+    case Path::gemm: return conv2d_backward_input_im2col(dy, weight, dx, s, stream);
+  }
 }
 
 void conv2d_backward_weight(const float* dy, const float* x, float* dweight, float* dbias, const ConvShape& s,
                             cuda_stream stream) {
-  if (use_cudnn() && cudnn_fits(s) && run_cudnn(Direction::backward_filter, s, x, dy, dweight, stream)) {
-    if (dbias != nullptr) conv2d_bias_backward(dy, dbias, s, stream);
-    return;
+  switch (path_for(Direction::backward_filter, s, x, dy, dweight, stream)) {
+    case Path::cudnn:
+      if (dbias != nullptr) conv2d_bias_backward(dy, dbias, s, stream);
+      return;
+    case Path::winograd: return conv2d_backward_weight_winograd(dy, x, dweight, dbias, s, stream);
+    case Path::gemm: return conv2d_backward_weight_im2col(dy, x, dweight, dbias, s, stream);
   }
-  conv2d_backward_weight_im2col(dy, x, dweight, dbias, s, stream);
 }
 
 #endif  // VARSTAR_HAS_CUDNN

@@ -39,30 +39,38 @@ struct GridCap {
   GridCap& operator=(const GridCap&) = delete;
 };
 
-// Runs `body` three times: as production runs (cuDNN, with our GEMM path
-// timed beside its algorithms and taken where faster); with cuDNN's
-// algorithms alone; and with cuDNN off (the GEMM path alone). With cuDNN on, no call may have fallen
-// back to the GEMM path because cuDNN rejected it.
+// Runs `body` four times: as production runs (cuDNN, with our GEMM and
+// Winograd paths timed beside its algorithms and taken where faster); with
+// cuDNN's algorithms alone; with cuDNN off (the GEMM path alone); and with
+// our Winograd path for every shape it fits (the GEMM path for the rest).
+// With cuDNN on, no call may have fallen back to the GEMM path because cuDNN rejected it.
 template <class F>
 void for_each_conv_path(F&& body) {
   namespace vc = varstar::cuda;
+  using varstar::WinogradPolicy;
   struct Restore {
     bool cudnn = vc::use_cudnn(), gemm_candidate = vc::conv_gemm_candidate();
+    WinogradPolicy winograd = vc::conv_winograd();
     ~Restore() {
       vc::set_use_cudnn(cudnn);
       vc::set_conv_gemm_candidate(gemm_candidate);
+      vc::set_conv_winograd(winograd);
     }
   } restore;
   struct Path {
     const char* name;
     bool cudnn, gemm_candidate;
+    WinogradPolicy winograd;
   };
-  for (const Path& path : {Path{"cuDNN or GEMM, timed", true, true}, Path{"cuDNN alone", true, false},
-                           Path{"GEMM alone", false, false}}) {
+  for (const Path& path : {Path{"cuDNN, GEMM or Winograd, timed", true, true, WinogradPolicy::automatic},
+                           Path{"cuDNN alone", true, false, WinogradPolicy::off},
+                           Path{"GEMM alone", false, false, WinogradPolicy::off},
+                           Path{"Winograd where it fits", false, false, WinogradPolicy::always}}) {
     if (path.cudnn && !vc::cudnn_compiled()) continue;
     CAPTURE(path.name);
     vc::set_use_cudnn(path.cudnn);
     vc::set_conv_gemm_candidate(path.gemm_candidate);
+    vc::set_conv_winograd(path.winograd);
     const int64_t fallbacks = vc::cudnn_fallbacks();
     body();
     if (path.cudnn) CHECK(vc::cudnn_fallbacks() == fallbacks);

@@ -1,7 +1,7 @@
 // CPU/CUDA parity for every registered op (odd sizes, batch 1, sizes that are
 // not multiples of 32, fixed seeds; see parity.h for the two grid sizes every
 // case runs with), and the registry test that every op has a parity case.
-// Convolutions run through cuDNN and through im2col.
+// Convolutions run through cuDNN, the GEMM path and the Winograd path.
 #include <cmath>
 #include <cstdlib>
 
@@ -108,7 +108,7 @@ PARITY(linear, "3-d input with bias") {
   check_parity([](const auto& in) { return varstar::linear(in[0], in[1], in[2]); },
                {random_f32({3, 5, 19}, 33), random_f32({23, 19}, 34), random_f32({23}, 35)});
 }
-PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN, timed choice, GEMM") {
+PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN, timed choice, GEMM, Winograd") {
   vtest::for_each_conv_path([] {
     check_conv([](const auto& in) { return varstar::conv1d(in[0], in[1], in[2], 1, 2); },
                {random_f32({3, 5, 37}, 36), random_f32({7, 5, 5}, 37), random_f32({7}, 38)});
@@ -121,7 +121,7 @@ PARITY(conv1d, "thesis-like layers, odd sizes, batch 1, stride 3; cuDNN, timed c
                {random_f32({2, 33, 50}, 104), random_f32({17, 33, 4}, 105)});
   });
 }
-PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride; cuDNN, timed choice, GEMM") {
+PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride, 3x5; cuDNN, timed choice, GEMM, Winograd") {
   vtest::for_each_conv_path([] {
     check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
                {random_f32({2, 3, 11, 9}, 42), random_f32({5, 3, 5, 5}, 43), random_f32({5}, 44)});
@@ -136,6 +136,9 @@ PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride; cuDN
     // 16+ channels, 5x5, stride 1: the CPU side runs by Winograd (kernels/cpu/conv_winograd.cpp).
     check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
                {random_f32({2, 20, 9, 7}, 114), random_f32({18, 20, 5, 5}, 115), random_f32({18}, 116)});
+    // 3 x 5 taps, partial tiles both ways: both Winograd tables in one convolution.
+    check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {1, 2}); },
+               {random_f32({3, 17, 10, 13}, 117), random_f32({16, 17, 3, 5}, 118), random_f32({16}, 119)});
   });
 }
 PARITY(maxpool1d, "kernel 2 on odd length; kernel 3 stride 2 (overlapping)") {

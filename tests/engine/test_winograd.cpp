@@ -1,17 +1,22 @@
-// The Winograd convolution path (kernels/cpu/conv_winograd.cpp): its tables,
-// its three passes against the direct loop and the im2col path on odd shapes,
-// its float32 accuracy, and that its results do not depend on the threads.
+// The Winograd convolution paths: the tables; the CPU path
+// (kernels/cpu/conv_winograd.cpp) against the direct loop and the im2col path
+// on odd shapes, its float32 accuracy, and that its results do not depend on
+// the threads; and the CUDA path's stages and passes (kernels/winograd_tile.h)
+// run on the host in double, against the same references.
 #include <doctest/doctest.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "kernels/conv.h"
+#include "kernels/gemm.h"
 #include "kernels/winograd_math.h"
+#include "kernels/winograd_tile.h"
 
 namespace {
 
@@ -41,9 +46,14 @@ std::vector<T> random_values(size_t n, unsigned seed) {
   return v;
 }
 
+// Infinite when a value is not finite (an element never written stays NaN).
 double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
   double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = std::abs(a[i] - b[i]);
+    if (!std::isfinite(d)) return std::numeric_limits<double>::infinity();
+    m = std::max(m, d);
+  }
   return m;
 }
 
@@ -90,6 +100,64 @@ std::vector<double> naive_forward(const ConvShape& s, unsigned seed) {
   return y;
 }
 
+// The CUDA path's executor on the host: each stage a loop over its indices,
+// each set of products the CPU's strided-batched GEMM. Scratch starts as
+// NaN, so a stage that reads what no stage wrote shows.
+struct LoopExecutor {
+  struct Buffer {
+    std::vector<double> values;
+    double* data() { return values.data(); }
+  };
+  template <class Stage, class... A>
+  void run(int64_t n, const A&... args) const {
+    for (int64_t i = 0; i < n; ++i) Stage::apply(i, args...);
+  }
+  void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda,
+            int64_t stride_a, const double* b, int64_t ldb, int64_t stride_b, double beta, double* c, int64_t ldc,
+            int64_t stride_c, int64_t batch) const {
+    cpu::gemm_strided_batched<double>(trans_a, trans_b, m, n, k, 1.0, a, lda, stride_a, b, ldb, stride_b, beta, c,
+                                      ldc, stride_c, batch);
+  }
+  Buffer allocate(int64_t count) const {
+    return {std::vector<double>(static_cast<size_t>(count), std::numeric_limits<double>::quiet_NaN())};
+  }
+};
+
+// The three passes of kernels/winograd_tile.h in chunks of `chunk` samples;
+// outputs start as NaN (db is the caller's there, and not computed).
+Run<double> staged_run(const ConvShape& s, unsigned seed, int64_t chunk) {
+  const auto x = random_values<double>(s.batch * s.c_in * s.h * s.w, seed);
+  const auto w = random_values<double>(s.c_out * s.c_in * s.kh * s.kw, seed + 1);
+  const auto b = random_values<double>(s.c_out, seed + 2);
+  const auto dy = random_values<double>(s.batch * s.c_out * s.out_h * s.out_w, seed + 3);
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  Run<double> r;
+  r.y.assign(dy.size(), kNaN);
+  r.dx.assign(x.size(), kNaN);
+  r.dw.assign(w.size(), kNaN);
+  LoopExecutor exec;
+  varstar::winograd::with_transforms(s, [&]<class H, class W>() {
+    varstar::winograd::forward<double, H, W>(exec, x.data(), w.data(), b.data(), r.y.data(), s, chunk);
+    varstar::winograd::backward_input<double, H, W>(exec, dy.data(), w.data(), r.dx.data(), s, chunk);
+    varstar::winograd::backward_weight<double, H, W>(exec, dy.data(), x.data(), r.dw.data(), s, chunk);
+  });
+  return r;
+}
+
+struct OddShape {
+  const char* what;
+  ConvShape s;
+};
+const OddShape kOddShapes[] = {
+    {"5x5 same padding, partial tiles and channel blocks", shape(3, 5, 7, 9, 11, 5, 5, 2, 2)},
+    {"5x5 no padding", shape(2, 3, 4, 13, 10, 5, 5, 0, 0)},
+    {"5x5 padding 3 (wider than the kernel's half)", shape(2, 2, 3, 6, 7, 5, 5, 3, 3)},
+    {"3x3 same padding", shape(2, 4, 3, 7, 5, 3, 3, 1, 1)},
+    {"3x5 kernel, padding (1, 2)", shape(2, 3, 2, 8, 9, 3, 5, 1, 2)},
+    {"conv1d 3 taps", shape(3, 6, 5, 1, 17, 1, 3, 0, 1)},
+    {"conv1d 5 taps, 20 -> 33 channels (two lane blocks, the second partial)", shape(2, 20, 33, 1, 23, 1, 5, 0, 2)},
+};
+
 }  // namespace
 
 TEST_CASE("winograd tables: y = AT [(G g) * (BT d)] is the r-tap correlation of d, for every table") {
@@ -124,17 +192,10 @@ TEST_CASE("winograd conv, double: forward equals the direct loop, and every grad
     ConvShape s;
     int64_t chunk_tiles;
   };
-  const Case cases[] = {
-      {"5x5 same padding, partial tiles and channel blocks", shape(3, 5, 7, 9, 11, 5, 5, 2, 2), 256},
-      {"5x5 no padding", shape(2, 3, 4, 13, 10, 5, 5, 0, 0), 256},
-      {"5x5 padding 3 (wider than the kernel's half)", shape(2, 2, 3, 6, 7, 5, 5, 3, 3), 256},
-      {"3x3 same padding", shape(2, 4, 3, 7, 5, 3, 3, 1, 1), 256},
-      {"3x5 kernel, padding (1, 2)", shape(2, 3, 2, 8, 9, 3, 5, 1, 2), 256},
-      {"conv1d 3 taps", shape(3, 6, 5, 1, 17, 1, 3, 0, 1), 256},
-      {"conv1d 5 taps, 20 -> 33 channels (two lane blocks, the second partial)", shape(2, 20, 33, 1, 23, 1, 5, 0, 2),
-       256},
-      {"9 samples in chunks of 4, 4 and 1 (weight gradient summed over chunks)", shape(9, 3, 4, 8, 8, 5, 5, 2, 2), 1},
-  };
+  std::vector<Case> cases;
+  for (const OddShape& o : kOddShapes) cases.push_back({o.what, o.s, 256});
+  cases.push_back(
+      {"9 samples in chunks of 4, 4 and 1 (weight gradient summed over chunks)", shape(9, 3, 4, 8, 8, 5, 5, 2, 2), 1});
   for (const Case& c : cases) {
     const std::string what = c.what;
     CAPTURE(what);
@@ -192,4 +253,35 @@ TEST_CASE("winograd policy: which shapes take the path") {
   CHECK_FALSE(cpu::winograd_suits(varstar::make_conv_shape(32, 64, 64, 24, 24, 5, 5, 2, 2, 1, 2)));  // stride 2
   cpu::set_conv_winograd(cpu::WinogradPolicy::off);
   CHECK_FALSE(cpu::winograd_suits(shape(32, 64, 128, 24, 24, 5, 5, 2, 2)));
+}
+
+TEST_CASE("winograd conv, the CUDA path's stages run on the host in double: the direct loop's and im2col's results") {
+  std::vector<OddShape> shapes(std::begin(kOddShapes), std::end(kOddShapes));
+  shapes.push_back({"1 x 1 output, padding 2", shape(2, 3, 2, 1, 1, 5, 5, 2, 2)});
+  for (const OddShape& o : shapes) {
+    const std::string what = o.what;
+    CAPTURE(what);
+    REQUIRE(varstar::winograd_fits(o.s));
+    const Run<double> ref = run<double>(o.s, 42, cpu::WinogradPolicy::off);
+    const std::vector<double> direct = naive_forward(o.s, 42);
+    for (const int64_t chunk : {int64_t{1}, int64_t{2}, o.s.batch}) {
+      CAPTURE(chunk);
+      const Run<double> staged = staged_run(o.s, 42, chunk);
+      CHECK(max_abs_diff(staged.y, direct) < kDoubleTolerance);
+      CHECK(max_abs_diff(staged.dx, ref.dx) < kDoubleTolerance);
+      CHECK(max_abs_diff(staged.dw, ref.dw) < kDoubleTolerance);
+    }
+  }
+}
+
+TEST_CASE("winograd: which shapes fit a table, and which an automatic policy takes") {
+  CHECK(varstar::winograd_fits(shape(1, 1, 1, 3, 3, 3, 3, 1, 1)));
+  CHECK(varstar::winograd_fits(shape(1, 1, 1, 1, 9, 1, 5, 0, 2)));
+  CHECK_FALSE(varstar::winograd_fits(shape(1, 1, 1, 9, 1, 5, 1, 2, 0)));  // one tap along the width
+  CHECK_FALSE(varstar::winograd_fits(shape(1, 1, 1, 9, 9, 4, 4, 0, 0)));  // no table for 4 taps
+  CHECK_FALSE(varstar::winograd_fits(varstar::make_conv_shape(1, 1, 1, 9, 9, 3, 3, 1, 1, 2, 1)));  // stride 2
+  CHECK(varstar::winograd_worthwhile(shape(32, 16, 16, 12, 12, 5, 5, 2, 2)));
+  CHECK_FALSE(varstar::winograd_worthwhile(shape(32, 15, 16, 12, 12, 5, 5, 2, 2)));  // too few channels in
+  CHECK_FALSE(varstar::winograd_worthwhile(shape(32, 16, 15, 12, 12, 5, 5, 2, 2)));  // too few out
+  CHECK_FALSE(varstar::winograd_worthwhile(shape(32, 16, 16, 3, 12, 5, 5, 2, 2)));   // no whole tile of rows
 }
