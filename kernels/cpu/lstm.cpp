@@ -2,11 +2,14 @@
 // recurrence. Batch rows are independent through time, so each thread runs
 // the whole time loop for its slice of the batch with single-threaded GEMMs:
 // no synchronisation per time step. The weight gradients are large GEMMs over
-// all rows and steps at the end.
+// all rows and steps at the end. The cells of a row run as one vectorised
+// loop; float uses kernels/cpu/vector_math.h's sigmoid and tanh for that.
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/vector_math.h"
 #include "kernels/gemm.h"
 #include "kernels/lstm.h"
 
@@ -15,6 +18,29 @@ namespace varstar::cpu {
 namespace {
 // Rows per thread chunk: small batches stay on one thread.
 constexpr int64_t kRowsPerChunk = 4;
+
+// One row's H cells, forward: g (4H pre-activations, activated in place), c_prev -> c, h.
+template <class T>
+void cells_forward(T* __restrict g, const T* __restrict c_prev, T* __restrict c, T* __restrict h, int64_t H) {
+#pragma omp simd
+  for (int64_t j = 0; j < H; ++j)
+    lstm_cell_forward<FastActivations>(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev[j], g[j], g[H + j],
+                                       g[2 * H + j], g[3 * H + j], c[j], h[j]);
+}
+
+// One row's H cells, backward: dh (the gradient reaching h) and dc (reaching c,
+// replaced by the gradient reaching c_prev) -> dg (4H pre-activation gradients).
+template <class T>
+void cells_backward(const T* __restrict g, const T* __restrict c_prev, const T* __restrict c, const T* __restrict dy,
+                    const T* __restrict dh, T* __restrict dc, T* __restrict dg, int64_t H) {
+#pragma omp simd
+  for (int64_t j = 0; j < H; ++j) {
+    T dc_prev;
+    lstm_cell_backward<FastActivations>(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev[j], c[j], dy[j] + dh[j],
+                                        dc[j], dg[j], dg[H + j], dg[2 * H + j], dg[3 * H + j], dc_prev);
+    dc[j] = dc_prev;
+  }
+}
 }  // namespace
 
 template <class T>
@@ -25,19 +51,15 @@ void lstm_forward(const T* x, const T* w_ih, const T* w_hh, const T* b_ih, const
   for (int64_t r = 0; r < B * S; ++r)
     for (int64_t k = 0; k < G; ++k) gates[r * G + k] = b_ih[k] + b_hh[k];
   gemm<T>(false, true, B * S, G, I, T(1), x, I, w_ih, I, T(1), gates, G);
+  const std::vector<T> zeros(H, T(0));  // the cell state before the first step
   parallel_for(B, kRowsPerChunk, [&](int64_t b0, int64_t b1) {
     const int64_t rows = b1 - b0;
     for (int64_t t = 0; t < S; ++t) {
       T* gt = gates + (b0 * S + t) * G;  // row b at gt + (b - b0) * S * G
       if (t > 0) gemm<T>(false, true, rows, G, H, T(1), y + (b0 * S + t - 1) * H, S * H, w_hh, H, T(1), gt, S * G);
       for (int64_t b = b0; b < b1; ++b) {
-        T* g = gates + (b * S + t) * G;
         T* c = cell + (b * S + t) * H;
-        T* h = y + (b * S + t) * H;
-        const T* c_prev = t > 0 ? c - H : nullptr;
-        for (int64_t j = 0; j < H; ++j)
-          lstm_cell_forward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev ? c_prev[j] : T(0), g[j], g[H + j],
-                            g[2 * H + j], g[3 * H + j], c[j], h[j]);
+        cells_forward(gates + (b * S + t) * G, t > 0 ? c - H : zeros.data(), c, y + (b * S + t) * H, H);
       }
     }
   });
@@ -50,22 +72,15 @@ void lstm_backward(const T* dy, const T* x, const T* w_ih, const T* w_hh, const 
   T* dh_next = state;          // (B, H)
   T* dc_next = state + B * H;  // (B, H)
   std::fill(state, state + 2 * B * H, T(0));
+  const std::vector<T> zeros(H, T(0));  // the cell state before the first step
   parallel_for(B, kRowsPerChunk, [&](int64_t b0, int64_t b1) {
     const int64_t rows = b1 - b0;
     for (int64_t t = S - 1; t >= 0; --t) {
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t row = b * S + t;
-        const T* g = gates + row * G;
-        T* dg = dgates + row * G;
         const T* c = cell + row * H;
-        const T* dyt = dy + row * H;
-        for (int64_t j = 0; j < H; ++j) {
-          const T c_prev = t > 0 ? c[j - H] : T(0);
-          T dc_prev;
-          lstm_cell_backward(g[j], g[H + j], g[2 * H + j], g[3 * H + j], c_prev, c[j], dyt[j] + dh_next[b * H + j],
-                             dc_next[b * H + j], dg[j], dg[H + j], dg[2 * H + j], dg[3 * H + j], dc_prev);
-          dc_next[b * H + j] = dc_prev;
-        }
+        cells_backward(gates + row * G, t > 0 ? c - H : zeros.data(), c, dy + row * H, dh_next + b * H,
+                       dc_next + b * H, dgates + row * G, H);
       }
       // dh_next (rows, H) = dgates[b0:b1, t] (rows, 4H) @ w_hh (4H, H)
       if (t > 0)
