@@ -6,8 +6,10 @@
 // no atomics), each set of products one cublasSgemmStridedBatched over the
 // n_h x n_w transformed values. A 5 x 5 layer does 64 products per 4 x 4
 // output tile instead of 400. Chunks of samples keep the transformed tensors
-// under kMaxChunkFloats. Deterministic. Bench: bench_dev_conv (variant
+// under 256 MiB. Deterministic. Bench: bench_dev_conv (variant
 // "winograd"); the cuDNN path times it per shape (kernels/cuda/conv_cudnn.cpp).
+#include <atomic>
+
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/conv_im2col.h"
 #include "kernels/cuda/conv_winograd.h"
@@ -19,7 +21,8 @@ namespace varstar::cuda {
 
 namespace {
 constexpr unsigned kBlock = 256;
-constexpr int64_t kMaxChunkFloats = int64_t{64} << 20;  // 256 MiB of V, M and patches
+constexpr int64_t kDefaultChunkFloats = int64_t{64} << 20;  // 256 MiB of V, M and patches
+std::atomic<int64_t> g_chunk_floats{kDefaultChunkFloats};
 
 template <class Stage, class... A>
 __global__ void stage_kernel(int64_t n, A... args) {
@@ -47,18 +50,25 @@ struct Executor {
   Workspace allocate(int64_t count) const { return Workspace(count, stream); }
 };
 
+template <class H, class W>
+int64_t chunk_samples(const ConvShape& s) {
+  return winograd::chunk_samples<H, W>(s, g_chunk_floats.load());
+}
+
 void require_fit(const ConvShape& s) {
   if (!winograd_fits(s))
     detail::throw_error("convolution: the Winograd path takes stride 1 and 1, 3 or 5 by 3 or 5 taps only");
 }
 }  // namespace
 
+void set_winograd_chunk_floats(int64_t floats) { g_chunk_floats = floats > 0 ? floats : kDefaultChunkFloats; }
+
 void conv2d_forward_winograd(const float* x, const float* weight, const float* bias, float* y, const ConvShape& s,
                              cuda_stream stream) {
   require_fit(s);
   Executor exec{stream};
   winograd::with_transforms(s, [&]<class H, class W>() {
-    winograd::forward<float, H, W>(exec, x, weight, bias, y, s, winograd::chunk_samples<H, W>(s, kMaxChunkFloats));
+    winograd::forward<float, H, W>(exec, x, weight, bias, y, s, chunk_samples<H, W>(s));
   });
 }
 
@@ -67,7 +77,7 @@ void conv2d_backward_input_winograd(const float* dy, const float* weight, float*
   require_fit(s);
   Executor exec{stream};
   winograd::with_transforms(s, [&]<class H, class W>() {
-    winograd::backward_input<float, H, W>(exec, dy, weight, dx, s, winograd::chunk_samples<H, W>(s, kMaxChunkFloats));
+    winograd::backward_input<float, H, W>(exec, dy, weight, dx, s, chunk_samples<H, W>(s));
   });
 }
 
@@ -76,7 +86,7 @@ void conv2d_backward_weight_winograd(const float* dy, const float* x, float* dwe
   require_fit(s);
   Executor exec{stream};
   winograd::with_transforms(s, [&]<class H, class W>() {
-    winograd::backward_weight<float, H, W>(exec, dy, x, dweight, s, winograd::chunk_samples<H, W>(s, kMaxChunkFloats));
+    winograd::backward_weight<float, H, W>(exec, dy, x, dweight, s, chunk_samples<H, W>(s));
   });
   if (dbias != nullptr) conv2d_bias_backward(dy, dbias, s, stream);
 }

@@ -18,4 +18,7 @@ void conv2d_backward_input_winograd(const float* dy, const float* weight, float*
 // dy, x -> dweight (Cout, Cin, KH, KW) and dbias (Cout) or null, overwritten.
 void conv2d_backward_weight_winograd(const float* dy, const float* x, float* dweight, float* dbias,
                                      const ConvShape& s, cuda_stream stream);
+// Floats of transformed tensors per chunk of samples (default 64 Mi: 256 MiB;
+// tests lower it so that a small batch runs in several chunks; 0: the default).
+void set_winograd_chunk_floats(int64_t floats);
 }  // namespace varstar::cuda

@@ -7,6 +7,7 @@
 
 #include "engine/cuda_backend.h"
 #include "engine/ops/op_list.h"
+#include "kernels/cuda/conv_winograd.h"
 #include "tests/cuda/parity.h"
 
 using varstar::Tensor;
@@ -139,6 +140,14 @@ PARITY(conv2d, "5x5 same padding, strided, batch 1, 1x1, non-square stride, 3x5;
     // 3 x 5 taps, partial tiles both ways: both Winograd tables in one convolution.
     check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {1, 2}); },
                {random_f32({3, 17, 10, 13}, 117), random_f32({16, 17, 3, 5}, 118), random_f32({16}, 119)});
+    {  // 5 samples, Winograd chunks of 2, 2 and 1 (the weight gradient summed over chunks)
+      struct SmallChunks {
+        SmallChunks() { varstar::cuda::set_winograd_chunk_floats(2 * 64 * 12 * (5 + 6 + 5)); }
+        ~SmallChunks() { varstar::cuda::set_winograd_chunk_floats(0); }
+      } small_chunks;
+      check_conv([](const auto& in) { return varstar::conv2d(in[0], in[1], in[2], {1, 1}, {2, 2}); },
+                 {random_f32({5, 5, 9, 15}, 120), random_f32({6, 5, 5, 5}, 121), random_f32({6}, 122)});
+    }
   });
 }
 PARITY(maxpool1d, "kernel 2 on odd length; kernel 3 stride 2 (overlapping)") {
