@@ -153,6 +153,20 @@ struct Stages {
     return {b0 + t / p.tiles, tile / p.tiles_w * mh, tile % p.tiles_w * mw};
   }
 
+  // A tile's n_h x n_w transformed values, value xi in plane xi: values[xi * plane + i].
+  VARSTAR_HD static void load_values(const T* values, int64_t plane, int64_t i, T (&tile)[nh][nw]) {
+VARSTAR_UNROLL
+    for (int a = 0; a < nh; ++a)
+VARSTAR_UNROLL
+      for (int e = 0; e < nw; ++e) tile[a][e] = values[(a * nw + e) * plane + i];
+  }
+  VARSTAR_HD static void store_values(const T (&tile)[nh][nw], T* values, int64_t plane, int64_t i) {
+VARSTAR_UNROLL
+    for (int a = 0; a < nh; ++a)
+VARSTAR_UNROLL
+      for (int e = 0; e < nw; ++e) values[(a * nw + e) * plane + i] = tile[a][e];
+  }
+
   // i in [0, C_out * C_in), the (co, ci) pair: U[., co, ci] from weight (C_out, C_in, KH, KW).
   struct TransformWeight {
     static constexpr const char* name = "winograd_transform_weight";
@@ -164,11 +178,7 @@ VARSTAR_UNROLL
         for (int e = 0; e < rw; ++e) g[a][e] = weight[i * (rh * rw) + a * rw + e];
       T out[nh][nw];
       TileTransform<T, H, W, Table::g, false>::run(g, out);
-      const int64_t pairs = s.c_out * s.c_in;
-VARSTAR_UNROLL
-      for (int a = 0; a < nh; ++a)
-VARSTAR_UNROLL
-        for (int e = 0; e < nw; ++e) u[(a * nw + e) * pairs + i] = out[a][e];
+      store_values(out, u, s.c_out * s.c_in, i);
     }
   };
 
@@ -176,12 +186,8 @@ VARSTAR_UNROLL
   struct UntransformWeightGrad {
     static constexpr const char* name = "winograd_untransform_weight_grad";
     VARSTAR_HD static void apply(int64_t i, const T* du, T* dweight, ConvShape s) {
-      const int64_t pairs = s.c_out * s.c_in;
       T in[nh][nw];
-VARSTAR_UNROLL
-      for (int a = 0; a < nh; ++a)
-VARSTAR_UNROLL
-        for (int e = 0; e < nw; ++e) in[a][e] = du[(a * nw + e) * pairs + i];
+      load_values(du, s.c_out * s.c_in, i, in);
       T g[rh][rw];
       TileTransform<T, H, W, Table::g, true>::run(in, g);
 VARSTAR_UNROLL
@@ -210,11 +216,7 @@ VARSTAR_UNROLL
       }
       T out[nh][nw];
       TileTransform<T, H, W, Table::bt, false>::run(d, out);
-      const int64_t plane_size = s.c_in * nt;
-VARSTAR_UNROLL
-      for (int a = 0; a < nh; ++a)
-VARSTAR_UNROLL
-        for (int e = 0; e < nw; ++e) v[(a * nw + e) * plane_size + i] = out[a][e];
+      store_values(out, v, s.c_in * nt, i);
     }
   };
 
@@ -235,11 +237,7 @@ VARSTAR_UNROLL
         }
       T out[nh][nw];
       TileTransform<T, H, W, Table::at, true>::run(g, out);
-      const int64_t plane_size = s.c_out * nt;
-VARSTAR_UNROLL
-      for (int a = 0; a < nh; ++a)
-VARSTAR_UNROLL
-        for (int e = 0; e < nw; ++e) dm[(a * nw + e) * plane_size + i] = out[a][e];
+      store_values(out, dm, s.c_out * nt, i);
     }
   };
 
@@ -251,12 +249,8 @@ VARSTAR_UNROLL
                                  int64_t nt) {
       const int64_t co = i / nt;
       const TileOrigin o = origin(p, b0, i % nt);
-      const int64_t plane_size = s.c_out * nt;
       T in[nh][nw];
-VARSTAR_UNROLL
-      for (int a = 0; a < nh; ++a)
-VARSTAR_UNROLL
-        for (int e = 0; e < nw; ++e) in[a][e] = m[(a * nw + e) * plane_size + i];
+      load_values(m, s.c_out * nt, i, in);
       T out[mh][mw];
       TileTransform<T, H, W, Table::at, false>::run(in, out);
       const T b = bias != nullptr ? bias[co] : T(0);
@@ -276,12 +270,8 @@ VARSTAR_UNROLL
   struct UntransformInputGrad {
     static constexpr const char* name = "winograd_untransform_input_grad";
     VARSTAR_HD static void apply(int64_t i, const T* dv, T* patches, ConvShape s, int64_t nt) {
-      const int64_t plane_size = s.c_in * nt;
       T in[nh][nw];
-VARSTAR_UNROLL
-      for (int a = 0; a < nh; ++a)
-VARSTAR_UNROLL
-        for (int e = 0; e < nw; ++e) in[a][e] = dv[(a * nw + e) * plane_size + i];
+      load_values(dv, s.c_in * nt, i, in);
       T out[nh][nw];
       TileTransform<T, H, W, Table::bt, true>::run(in, out);
       T* patch = patches + i * (nh * nw);
