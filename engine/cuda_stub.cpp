@@ -3,6 +3,7 @@
 #ifndef VARSTAR_HAS_CUDA
 #include "engine/cuda_backend.h"
 #include "engine/error.h"
+#include "kernels/cuda/conv_winograd.h"
 
 namespace varstar::cuda {
 
@@ -62,6 +63,7 @@ int64_t persistent_lstm_launches() { return 0; }
 void set_sample_local_lstm_samples(int) {}
 int64_t sample_local_lstm_launches() { return 0; }
 void set_max_grid_blocks(int64_t) {}
+void set_winograd_chunk_floats(int64_t) {}
 
 }  // namespace varstar::cuda
 #endif

@@ -37,10 +37,15 @@ inline bool winograd_fits(const ConvShape& s) {
          winograd_for_taps(s.kw) != nullptr;
 }
 
+// The transform along the width of a shape that fits (kernels/winograd_math.h chooses).
+inline const Winograd1d* winograd_along_width(const ConvShape& s) {
+  return s.kh == 1 ? winograd_for_taps_1d(s.kw) : winograd_for_taps(s.kw);
+}
+
 // Whether an `automatic` policy takes it: enough channels and at least one whole tile.
 inline bool winograd_worthwhile(const ConvShape& s) {
   return winograd_fits(s) && s.c_in >= kMinWinogradChannels && s.c_out >= kMinWinogradChannels &&
-         s.out_h >= winograd_for_taps(s.kh)->m && s.out_w >= winograd_for_taps(s.kw)->m;
+         s.out_h >= winograd_for_taps(s.kh)->m && s.out_w >= winograd_along_width(s)->m;
 }
 
 namespace winograd {
@@ -382,15 +387,18 @@ void backward_weight(E& exec, const T* dy, const T* x, T* dweight, const ConvSha
   exec.template run<typename S::UntransformWeightGrad>(s.c_out * s.c_in, du.data(), dweight, s);
 }
 
-// Calls f.template operator()<H, W>() with the transforms for (kh, kw);
-// precondition: winograd_fits(s).
+// Calls f.template operator()<H, W>() with the transforms for (kh, kw)
+// (kernels/winograd_math.h's choice); precondition: winograd_fits(s).
 template <class F>
 decltype(auto) with_transforms(const ConvShape& s, F&& f) {
   auto along_w = [&]<class H>() -> decltype(auto) {
     if (s.kw == 3) return f.template operator()<H, WinogradForTaps<3>>();
     return f.template operator()<H, WinogradForTaps<5>>();
   };
-  if (s.kh == 1) return along_w.template operator()<WinogradForTaps<1>>();
+  if (s.kh == 1) {
+    if (s.kw == 3) return f.template operator()<WinogradForTaps<1>, WinogradForTaps1d<3>>();
+    return f.template operator()<WinogradForTaps<1>, WinogradForTaps1d<5>>();
+  }
   if (s.kh == 3) return along_w.template operator()<WinogradForTaps<3>>();
   return along_w.template operator()<WinogradForTaps<5>>();
 }

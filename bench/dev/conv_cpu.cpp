@@ -69,8 +69,17 @@ std::vector<Variant> variants_for(const std::string& mode) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
-  const std::vector<Variant> variants = variants_for(argc > 2 ? argv[2] : "");
+  const char* usage = "usage: bench_dev_conv_cpu [ROUNDS [im2col|winograd|chunks]]  (ROUNDS: 1 to 1000, default 5)\n";
+  char* end = nullptr;
+  const long parsed = argc > 1 ? std::strtol(argv[1], &end, 10) : 5;
+  const std::string mode = argc > 2 ? argv[2] : "";
+  if ((argc > 1 && (*end != '\0' || parsed < 1 || parsed > 1000)) || argc > 3 ||
+      !(mode.empty() || mode == "im2col" || mode == "winograd" || mode == "chunks")) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  const int rounds = static_cast<int>(parsed);
+  const std::vector<Variant> variants = variants_for(mode);
   const std::vector<Layer> layers = {
       {"cnn-lstm conv2 (1-d, 3 taps, 64->128, L 359)", conv(64, 128, 1, 359, 1, 3, 0, 1)},
       {"cnn-lstm conv3 (1-d, 5 taps, 128->256, L 179)", conv(128, 256, 1, 179, 1, 5, 0, 2)},

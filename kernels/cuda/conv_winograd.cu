@@ -1,5 +1,6 @@
 // CUDA convolution by Winograd minimal filtering: F(4,3) and F(4,5) along each
-// dimension (F(1,1) along conv1d's height), the passes and per-tile stages of
+// dimension of a 2-d convolution, F(6,3) and F(6,5) along a 1-d one's width
+// (kernels/winograd_math.h chooses), the passes and per-tile stages of
 // kernels/winograd_tile.h, which the CPU tests run too. Each stage is one
 // grid-stride launch of a thread per tile (per input element for the
 // input-gradient gather: overlapping windows add up there in a fixed order,

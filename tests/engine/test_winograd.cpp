@@ -162,7 +162,8 @@ const OddShape kOddShapes[] = {
 
 TEST_CASE("winograd tables: y = AT [(G g) * (BT d)] is the r-tap correlation of d, for every table") {
   for (const varstar::Winograd1d* t : {varstar::winograd_for_taps(1), varstar::winograd_for_taps(3),
-                                       varstar::winograd_for_taps(5)}) {
+                                       varstar::winograd_for_taps(5), varstar::winograd_for_taps_1d(3),
+                                       varstar::winograd_for_taps_1d(5)}) {
     REQUIRE(t != nullptr);
     CAPTURE(t->m);
     CAPTURE(t->r);
@@ -227,6 +228,23 @@ TEST_CASE("winograd conv, float32: as accurate as im2col to the stated bound on 
                                                               << rel_l2(im2col.y, exact.y) << ", "
                                                               << rel_l2(im2col.dx, exact.dx) << ", "
                                                               << rel_l2(im2col.dw, exact.dw));
+}
+
+TEST_CASE("winograd conv1d, float32: F(6,3) and F(6,5) as accurate as im2col to the stated bound") {
+  for (const int64_t taps : {3, 5}) {
+    CAPTURE(taps);
+    const ConvShape s = shape(2, 64, 32, 1, 61, 1, taps, 0, taps / 2);
+    cpu::WinogradScope scope(cpu::WinogradPolicy::automatic);
+    REQUIRE(cpu::winograd_suits(s));
+    REQUIRE(varstar::winograd_along_width(s)->m == 6);
+    const Run<float> wino = run<float>(s, 9, cpu::WinogradPolicy::automatic);
+    const Run<double> exact = run<double>(s, 9, cpu::WinogradPolicy::off);
+    CHECK(rel_l2(wino.y, exact.y) < kFloatRelTolerance);
+    CHECK(rel_l2(wino.dx, exact.dx) < kFloatRelTolerance);
+    CHECK(rel_l2(wino.dw, exact.dw) < kFloatRelTolerance);
+    MESSAGE("conv1d " << taps << " taps, float32 relative L2 error of y, dx, dw: " << rel_l2(wino.y, exact.y) << ", "
+                      << rel_l2(wino.dx, exact.dx) << ", " << rel_l2(wino.dw, exact.dw));
+  }
 }
 
 TEST_CASE("winograd conv: the same bits on one thread and on two") {
