@@ -6,8 +6,10 @@
 // The backward passes use the transposes of the same matrices (the adjoint
 // of a linear map), so the gradients are those of the very function the
 // forward computes. Tables from the Toom-Cook construction at the listed
-// points plus infinity (Lavin and Gray 2016); the 1-D identity of every table
-// is checked in double precision by tests/engine/test_winograd.cpp.
+// points plus infinity (Lavin and Gray 2016; scripts/winograd_tables.py
+// derives them in exact fractions and estimates their float32 error); the
+// 1-D identity of every table is checked in double precision by
+// tests/engine/test_winograd.cpp.
 #include <cstdint>
 #include <type_traits>
 
