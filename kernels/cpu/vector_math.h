@@ -26,7 +26,8 @@ inline float exp_clamped(float x) {
   x = x < -87.0f ? -87.0f : x;
   const float shifted = x * kLog2e + kRoundMagic;
   const float k = shifted - kRoundMagic;       // round(x log2 e)
-  const int32_t ki = std::bit_cast<int32_t>(shifted) - std::bit_cast<int32_t>(kRoundMagic);
+  // k from the low bits (unsigned: wraps where a NaN's bits make nonsense, which the NaN result ignores)
+  const uint32_t ki = std::bit_cast<uint32_t>(shifted) - std::bit_cast<uint32_t>(kRoundMagic);
   const float r = (x - k * kLn2Hi) - k * kLn2Lo;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -35,7 +36,7 @@ inline float exp_clamped(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float e = p * (r * r) + r + 1.0f;
-  return e * std::bit_cast<float>((ki + 127) << 23);  // e * 2^k
+  return e * std::bit_cast<float>((ki + 127u) << 23);  // e * 2^k
 }
 
 inline float sigmoid_fast(float x) { return 1.0f / (1.0f + exp_clamped(-x)); }
