@@ -55,7 +55,8 @@ inline constexpr double kF45_bt[8][8] = {
     {0.0, 2.0, 4.0, -5.0 / 2, -5.0, 1.0 / 2, 1.0, 0.0},
     {0.0, -2.0, 4.0, 5.0 / 2, -5.0, -1.0 / 2, 1.0, 0.0},
     {0.0, -1.0, 0.0, 21.0 / 4, 0.0, -21.0 / 4, 0.0, 1.0}};
-// F(6,3), points 0, 1, -1, 2, -2, 1/2, -1/2 (BT as F(4,5)'s): for 1-d convolutions.
+// F(6,3), points 0, 1, -1, 2, -2, 1/2, -1/2: for 1-d convolutions. Its BT is
+// F(4,5)'s (the same eight points), kF45_bt.
 inline constexpr double kF63_at[6][8] = {
     {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0},
     {0.0, 1.0, -1.0, 2.0, -2.0, 1.0 / 2, -1.0 / 2, 0.0},
@@ -72,15 +73,6 @@ inline constexpr double kF63_g[8][3] = {
     {32.0 / 45, 16.0 / 45, 8.0 / 45},
     {32.0 / 45, -16.0 / 45, 8.0 / 45},
     {0.0, 0.0, 1.0}};
-inline constexpr double kF63_bt[8][8] = {
-    {-1.0, 0.0, 21.0 / 4, 0.0, -21.0 / 4, 0.0, 1.0, 0.0},
-    {0.0, 1.0, 1.0, -17.0 / 4, -17.0 / 4, 1.0, 1.0, 0.0},
-    {0.0, -1.0, 1.0, 17.0 / 4, -17.0 / 4, -1.0, 1.0, 0.0},
-    {0.0, 1.0 / 2, 1.0 / 4, -5.0 / 2, -5.0 / 4, 2.0, 1.0, 0.0},
-    {0.0, -1.0 / 2, 1.0 / 4, 5.0 / 2, -5.0 / 4, -2.0, 1.0, 0.0},
-    {0.0, 2.0, 4.0, -5.0 / 2, -5.0, 1.0 / 2, 1.0, 0.0},
-    {0.0, -2.0, 4.0, 5.0 / 2, -5.0, -1.0 / 2, 1.0, 0.0},
-    {0.0, -1.0, 0.0, 21.0 / 4, 0.0, -21.0 / 4, 0.0, 1.0}};
 // F(6,5), points 0, 1, -1, 2, -2, 1/2, -1/2, 3/2, -3/2: for 1-d convolutions
 // (float32 error about 4x F(4,5)'s, still below F(4,5) x F(4,5)'s in 2-D).
 inline constexpr double kF65_at[6][10] = {
@@ -131,7 +123,7 @@ struct WinogradTransform {
 using WinogradIdentity = WinogradTransform<winograd_tables::kOne, winograd_tables::kOne, winograd_tables::kOne>;
 using WinogradF43 = WinogradTransform<winograd_tables::kF43_at, winograd_tables::kF43_g, winograd_tables::kF43_bt>;
 using WinogradF45 = WinogradTransform<winograd_tables::kF45_at, winograd_tables::kF45_g, winograd_tables::kF45_bt>;
-using WinogradF63 = WinogradTransform<winograd_tables::kF63_at, winograd_tables::kF63_g, winograd_tables::kF63_bt>;
+using WinogradF63 = WinogradTransform<winograd_tables::kF63_at, winograd_tables::kF63_g, winograd_tables::kF45_bt>;
 using WinogradF65 = WinogradTransform<winograd_tables::kF65_at, winograd_tables::kF65_g, winograd_tables::kF65_bt>;
 
 // The transform used along a dimension with Taps taps (the one place that
