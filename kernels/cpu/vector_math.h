@@ -13,7 +13,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/elementwise_math.h"
+#include "kernels/lstm_math.h"
 
 namespace varstar::cpu {
 
@@ -54,12 +54,13 @@ inline float tanh_fast(float x) {
   return ax < 0.625f ? small : large;  // NaN: the comparison fails, and large is NaN
 }
 
-// The LSTM cell's activations (kernels/lstm_math.h): these for float, libm's for double.
-struct FastActivations {
+// The LSTM cell's activations (kernels/lstm_math.h): these for float, libm's
+// (LibmActivations') for every other type.
+struct FastActivations : LibmActivations {
+  using LibmActivations::sigmoid;
+  using LibmActivations::tanh;
   static float sigmoid(float x) { return sigmoid_fast(x); }
   static float tanh(float x) { return tanh_fast(x); }
-  static double sigmoid(double x) { return vs_sigmoid(x); }
-  static double tanh(double x) { return vs_tanh(x); }
 };
 
 }  // namespace varstar::cpu

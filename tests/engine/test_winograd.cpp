@@ -67,6 +67,19 @@ double rel_l2(const std::vector<T>& ours, const std::vector<double>& ref) {
   return std::sqrt(num / den);
 }
 
+// The seeded input, weight, bias and output gradient of one shape.
+template <class T>
+struct Inputs {
+  std::vector<T> x, w, b, dy;
+};
+
+template <class T>
+Inputs<T> inputs(const ConvShape& s, unsigned seed) {
+  return {random_values<T>(s.batch * s.c_in * s.h * s.w, seed),
+          random_values<T>(s.c_out * s.c_in * s.kh * s.kw, seed + 1), random_values<T>(s.c_out, seed + 2),
+          random_values<T>(s.batch * s.c_out * s.out_h * s.out_w, seed + 3)};
+}
+
 // Forward, input gradient and weight + bias gradients of one shape under a policy.
 template <class T>
 struct Run {
@@ -76,10 +89,7 @@ struct Run {
 template <class T>
 Run<T> run(const ConvShape& s, unsigned seed, cpu::WinogradPolicy policy) {
   cpu::WinogradScope scope(policy);
-  const auto x = random_values<T>(s.batch * s.c_in * s.h * s.w, seed);
-  const auto w = random_values<T>(s.c_out * s.c_in * s.kh * s.kw, seed + 1);
-  const auto b = random_values<T>(s.c_out, seed + 2);
-  const auto dy = random_values<T>(s.batch * s.c_out * s.out_h * s.out_w, seed + 3);
+  const auto [x, w, b, dy] = inputs<T>(s, seed);
   Run<T> r;
   r.y.resize(dy.size());
   r.dx.resize(x.size());
@@ -92,9 +102,7 @@ Run<T> run(const ConvShape& s, unsigned seed, cpu::WinogradPolicy policy) {
 }
 
 std::vector<double> naive_forward(const ConvShape& s, unsigned seed) {
-  const auto x = random_values<double>(s.batch * s.c_in * s.h * s.w, seed);
-  const auto w = random_values<double>(s.c_out * s.c_in * s.kh * s.kw, seed + 1);
-  const auto b = random_values<double>(s.c_out, seed + 2);
+  const auto [x, w, b, dy] = inputs<double>(s, seed);
   std::vector<double> y(s.batch * s.c_out * s.out_h * s.out_w);
   cpu::conv2d_forward_naive(x.data(), w.data(), b.data(), y.data(), s);
   return y;
@@ -126,10 +134,7 @@ struct LoopExecutor {
 // The three passes of kernels/winograd_tile.h in chunks of `chunk` samples;
 // outputs start as NaN (db is the caller's there, and not computed).
 Run<double> staged_run(const ConvShape& s, unsigned seed, int64_t chunk) {
-  const auto x = random_values<double>(s.batch * s.c_in * s.h * s.w, seed);
-  const auto w = random_values<double>(s.c_out * s.c_in * s.kh * s.kw, seed + 1);
-  const auto b = random_values<double>(s.c_out, seed + 2);
-  const auto dy = random_values<double>(s.batch * s.c_out * s.out_h * s.out_w, seed + 3);
+  const auto [x, w, b, dy] = inputs<double>(s, seed);
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   Run<double> r;
   r.y.assign(dy.size(), kNaN);
