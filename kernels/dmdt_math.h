@@ -93,6 +93,130 @@ VARSTAR_HD int bin_lookup(const BinLookup& l, double x) {
   return b;
 }
 
+// A lookup's scalars held in registers, for loops that also write memory
+// (a GPU's shared histogram could alias the plan, forcing reloads); the edges
+// and table stay where the lookup lives. `bin` equals bin_lookup: the cell is
+// only a first guess (float arithmetic, or the high word of a log_bits key),
+// and the exact edge comparisons that follow correct any guess.
+struct RegisterLookup {
+  const BinLookup* l;
+  double lo_edge, hi_edge;
+  float lo, inv_width, max_cell;
+  int32_t last, shift_hi, key_lo;
+  bool log;
+
+  VARSTAR_HD explicit RegisterLookup(const BinLookup& lookup)
+      : l(&lookup), lo_edge(lookup.edges[0]), hi_edge(lookup.edges[lookup.n_edges - 1]),
+        lo(static_cast<float>(lookup.lo)), inv_width(static_cast<float>(lookup.inv_width)),
+        max_cell(static_cast<float>(lookup.table_size - 1)), last(lookup.n_edges - 1),
+        // log_bits keys come from a shift of 44 or more (make_bin_lookup keeps
+        // at most 8 mantissa bits), so the high 32 bits hold them
+        shift_hi(lookup.shift - 32), key_lo(static_cast<int32_t>(lookup.key_lo)),
+        log(lookup.kind == BinLookupKind::log_bits) {}
+
+  VARSTAR_HD int bin(double x) const {
+    if (!(x >= lo_edge && x <= hi_edge)) return -1;
+    int cell;
+    if (log) {
+      cell = (static_cast<int32_t>(double_bits(x) >> 32) >> shift_hi) - key_lo;
+      cell = cell < 0 ? 0 : (cell > static_cast<int>(max_cell) ? static_cast<int>(max_cell) : cell);
+    } else {
+      // clamped in float before the conversion: defined for any finite edges
+      const float c = (static_cast<float>(x) - lo) * inv_width;
+      cell = static_cast<int>(fminf(fmaxf(c, 0.0f), max_cell));
+    }
+    int b = l->table[cell];
+    while (b > 0 && x < l->edges[b]) --b;
+    while (b < last - 1 && x >= l->edges[b + 1]) ++b;
+    return b;
+  }
+};
+
+// ---- The walk along a row (CUDA kernel variants; the tests run it on the CPU)
+//
+// For a fixed earlier point i the partners j > i come in increasing time, so
+// along any increasing sequence of j the dt only grows and its bin on a dt
+// axis only moves up: after one lookup for its first pair, a walker finds the
+// bin by comparing dt with the next bound (one comparison per pair, mostly).
+
+// State 0: below the first edge; k = 1..n_bins: in bin k - 1; n_bins + 1:
+// above the last edge (which belongs to the last bin, as in NumPy).
+struct DtWalker {
+  int32_t state = 0, last = 0;
+  double next = 0;  // the dt at which the state moves up
+
+  // Starts at the state of `dt` (not NaN), found by the table lookup.
+  VARSTAR_HD DtWalker(const BinLookup& l, double dt) : last(l.n_edges - 1) {
+    const int b = bin_lookup(l, dt);
+    set_state(l, b >= 0 ? b + 1 : (dt < l.edges[0] ? 0 : last + 1));
+  }
+  VARSTAR_HD void set_state(const BinLookup& l, int s) {
+    state = s;
+    next = s < last ? l.edges[s] : (s == last ? nextafter(l.edges[last], INFINITY) : INFINITY);
+  }
+  // dt: not below the previous call's (times sorted), not NaN.
+  VARSTAR_HD void advance(const BinLookup& l, double dt) {
+    while (state <= last && dt >= next) set_state(l, state + 1);
+  }
+  VARSTAR_HD bool in_range() const { return state >= 1 && state <= last; }
+  VARSTAR_HD bool past_last_edge() const { return state > last; }
+  VARSTAR_HD int bin() const { return state - 1; }
+};
+
+// One geometry's part of a lane's walk: its dt walker, its dm lookup in
+// registers and where its image starts.
+struct GeometryWalk {
+  const BinLookup* dt_edges;
+  DtWalker dt;
+  RegisterLookup dm;
+  bool abs_dm;
+  int offset;
+
+  VARSTAR_HD GeometryWalk(const DmdtGeometry& g, int image_offset, double first_dt)
+      : dt_edges(&g.dt), dt(g.dt, first_dt), dm(g.dm), abs_dm(g.abs_dm != 0), offset(image_offset) {}
+
+  // Counts the pair if binned; true once dt is past the last edge.
+  template <class Count>
+  VARSTAR_HD bool add(double dt_value, double dm_signed, Count& count) {
+    dt.advance(*dt_edges, dt_value);
+    if (dt.in_range()) {
+      const int bm = dm.bin(abs_dm ? fabs(dm_signed) : dm_signed);
+      if (bm >= 0) count(offset + bm * dt.last + dt.bin());
+    }
+    return dt.past_last_edge();
+  }
+};
+
+// The pairs (i, j) of one lane, j = first, first + stride, ... < end, of a
+// series sorted by time (finite times): calls count(flat bin of the plan's
+// images) for every binned pair of every geometry. The lane stops once dt is
+// past the last edge of every geometry. Pairs with dt > 0 are counted by row
+// (dmdt_row_pairs), not here.
+static_assert(kDmdtMaxGeometries == 2, "dmdt_walk_lane walks one or two geometries");
+template <class Count>
+VARSTAR_HD void dmdt_walk_lane(const DmdtPlan& plan, const double* t, const double* m, int64_t i, int64_t first,
+                               int64_t end, int64_t stride, Count&& count) {
+  if (first >= end) return;
+  const double ti = t[i], mi = m[i], first_dt = t[first] - ti;
+  const bool two = plan.n_geometries > 1;
+  GeometryWalk g0(plan.geometry[0], 0, first_dt);
+  GeometryWalk g1(plan.geometry[two ? 1 : 0], dmdt_image_size(plan.geometry[0]), first_dt);
+  for (int64_t j = first; j < end; j += stride) {
+    const double dt = t[j] - ti, dm_signed = m[j] - mi;
+    const bool past0 = g0.add(dt, dm_signed, count);
+    const bool past1 = !two || g1.add(dt, dm_signed, count);
+    if (past0 && past1) return;
+  }
+}
+
+// Partners j > i with t[j] > t[i] in a sorted series: every later point but
+// the run of equal times right after i.
+VARSTAR_HD int64_t dmdt_row_pairs(const double* t, int64_t n, int64_t i) {
+  int64_t j = i + 1;
+  while (j < n && t[j] <= t[i]) ++j;
+  return n - j;
+}
+
 // Reference lookup used by tests: a linear scan with the same semantics.
 VARSTAR_HD int bin_lookup_scan(const double* edges, int n_edges, double x) {
   const int last = n_edges - 1;

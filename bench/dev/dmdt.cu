@@ -12,7 +12,17 @@
 //                  head of each run of equal bins adds the run's length
 //   5 lane-rle     a lane per row, j walked in order, the count of the current
 //                  bin kept in a register and added when the bin changes
-//   6 production   varstar::cuda::dmdt_histogram_forward (kernels/cuda/dmdt.cu)
+//   6 walk         as 2, but each lane's dt bin looked up for its first
+//                  pair only, then found by walking up the edges (its dt only
+//                  grows along its j); the dm lookup with its scalars in
+//                  registers and a float first guess (dmdt_walk_lane,
+//                  kernels/dmdt_math.h, run on the CPU by test_repr_dmdt);
+//                  lanes stop past the last dt edge; pairs with dt > 0
+//                  counted per row by lane 0 (dmdt_row_pairs)
+//   7 walk-chunks  as 6, lane l takes the l-th of 32 contiguous chunks of the
+//                  row's partners: a lane's dt spans fewer edges, loads are
+//                  not coalesced (the series sits in L1)
+//   8 production   varstar::cuda::dmdt_histogram_forward (kernels/cuda/dmdt.cu)
 // Counts are integers, so every variant must equal the CPU reference
 // (cpu::dmdt_histogram_forward) exactly, counts and pair counts; a variant is
 // timed (CUDA events, median) only when it does. Reports pairs/s, histogram
@@ -274,6 +284,38 @@ __global__ void __launch_bounds__(kBlock) lane_rle_kernel(DmdtPlan plan, const d
   block_finish(s_hist, size, pairs, lane, counts + s * size, n_pairs + s);
 }
 
+// 6, 7: grid (n_series, row_blocks); rows as 2-4; lanes j = i + 1 + lane, + 32,
+// ... (kChunks false) or the lane-th of 32 contiguous chunks (true).
+template <bool kChunks>
+__global__ void __launch_bounds__(kBlock) walk_kernel(DmdtPlan plan, const double* __restrict__ t,
+                                                      const double* __restrict__ m,
+                                                      const int64_t* __restrict__ offsets,
+                                                      uint32_t* __restrict__ counts,
+                                                      unsigned long long* __restrict__ n_pairs) {
+  __shared__ DmdtPlan s_plan;
+  extern __shared__ uint32_t s_hist[];  // (kWarps, size)
+  const int64_t s = blockIdx.x;
+  const int size = varstar::dmdt_plan_size(plan);
+  block_setup(plan, s_plan, s_hist, kWarps * size);
+  const int64_t begin = offsets[s], n = offsets[s + 1] - begin;
+  const double* ts = t + begin;
+  const double* ms = m + begin;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  uint32_t* my_hist = s_hist + warp * size;
+  unsigned long long pairs = 0;
+  for (int64_t i = int64_t{blockIdx.y} * kWarps + warp; i + 1 < n; i += int64_t{gridDim.y} * kWarps) {
+    const auto count = [&](int bin) { atomicAdd(my_hist + bin, 1u); };
+    if (kChunks) {
+      const int64_t chunk = (n - i - 1 + 31) / 32, first = i + 1 + lane * chunk;
+      varstar::dmdt_walk_lane(s_plan, ts, ms, i, first, first + chunk < n ? first + chunk : n, 1, count);
+    } else {
+      varstar::dmdt_walk_lane(s_plan, ts, ms, i, i + 1 + lane, n, 32, count);
+    }
+    if (lane == 0) pairs += static_cast<unsigned long long>(varstar::dmdt_row_pairs(ts, n, i));
+  }
+  block_finish(s_hist, size, pairs, lane, counts + s * size, n_pairs + s);
+}
+
 // ---- launchers ----------------------------------------------------------------
 
 struct Device {
@@ -343,6 +385,14 @@ std::vector<Variant> variants() {
       {"lane-rle",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
          launch_shared(lane_rle_kernel, "lane_rle_kernel", row_blocks(d.longest, 2 * kBlock), p, d, st);
+       }},
+      {"walk",
+       [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
+         launch_shared(walk_kernel<false>, "walk_kernel<interleaved>", row_blocks(d.longest, 4 * kWarps), p, d, st);
+       }},
+      {"walk-chunks",
+       [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
+         launch_shared(walk_kernel<true>, "walk_kernel<chunks>", row_blocks(d.longest, 4 * kWarps), p, d, st);
        }},
       {"production",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {

@@ -3,6 +3,7 @@
 // NumPy's histogram2d (scripts/reference_representations.py).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -32,11 +33,49 @@ void check_lookup_exhaustive(const std::vector<double>& edges) {
   std::uniform_real_distribution<double> u(edges.front() - 1, edges.back() + 1);
   std::uniform_real_distribution<double> lg(-3, 4);
   for (int i = 0; i < 200000; ++i) xs.push_back(i % 2 ? u(rng) : std::pow(10.0, lg(rng)) * (i % 4 == 1 ? -1 : 1));
-  int mismatches = 0;
-  for (double x : xs)
-    if (varstar::bin_lookup(l, x) != varstar::bin_lookup_scan(edges.data(), static_cast<int>(edges.size()), x))
-      ++mismatches;
+  const varstar::RegisterLookup registers(l);
+  int mismatches = 0, register_mismatches = 0;
+  for (double x : xs) {
+    const int expected = varstar::bin_lookup_scan(edges.data(), static_cast<int>(edges.size()), x);
+    mismatches += varstar::bin_lookup(l, x) != expected;
+    register_mismatches += registers.bin(x) != expected;
+  }
   CHECK(mismatches == 0);
+  CHECK(register_mismatches == 0);
+}
+
+struct Series {
+  std::vector<double> t, m;
+  std::vector<int64_t> offsets = {0};
+  int64_t count() const { return static_cast<int64_t>(offsets.size()) - 1; }
+};
+
+// Random sorted series of 0..301 points: times on a 1/8-day grid (repeated
+// times and dt on the thesis's edges happen), magnitudes partly on dm edges.
+Series random_series(uint64_t seed, double span) {
+  std::mt19937_64 rng(seed);
+  Series s;
+  for (int k = 0; k < 23; ++k) {
+    const int n = k == 0 ? 0 : (k * 37) % 301 + 1;
+    std::vector<double> ts(n);
+    std::uniform_real_distribution<double> when(0, span), mag(-9, 9);
+    for (auto& x : ts) x = std::round(when(rng) * 8) / 8;
+    std::sort(ts.begin(), ts.end());
+    for (int i = 0; i < n; ++i) {
+      s.t.push_back(ts[i]);
+      s.m.push_back(i % 5 == 0 ? std::round(mag(rng) * 10) / 10 : mag(rng) * 0.3);
+    }
+    s.offsets.push_back(static_cast<int64_t>(s.t.size()));
+  }
+  return s;
+}
+
+varstar::DmdtPlan thesis_and_mahabal_plan() {
+  varstar::DmdtPlan plan;
+  plan.n_geometries = 2;
+  plan.geometry[0] = varstar::make_dmdt_geometry(varstar::thesis_dt_edges(), varstar::thesis_dm_edges(), true);
+  plan.geometry[1] = varstar::make_dmdt_geometry(varstar::mahabal_dt_edges(), varstar::mahabal_dm_edges(), false);
+  return plan;
 }
 
 }  // namespace
@@ -117,33 +156,94 @@ TEST_CASE("dm-dt of a hand-computed 4-point light curve") {
 }
 
 TEST_CASE("dm-dt fast path equals the naive loop on random series") {
-  std::mt19937_64 rng(11);
-  std::vector<double> t, m;
-  std::vector<int64_t> offsets = {0};
-  for (int s = 0; s < 23; ++s) {
-    const int n = s == 0 ? 0 : (s * 37) % 301 + 1;
-    std::vector<double> ts(n);
-    std::uniform_real_distribution<double> when(0, 3000), mag(-9, 9);
-    for (auto& x : ts) x = std::round(when(rng) * 8) / 8;  // repeated times happen
-    std::sort(ts.begin(), ts.end());
-    for (int i = 0; i < n; ++i) {
-      t.push_back(ts[i]);
-      m.push_back(i % 5 == 0 ? std::round(mag(rng) * 10) / 10 : mag(rng) * 0.3);  // values on dm edges too
-    }
-    offsets.push_back(static_cast<int64_t>(t.size()));
-  }
-  const int64_t n_series = static_cast<int64_t>(offsets.size()) - 1;
-  varstar::DmdtPlan plan;
-  plan.n_geometries = 2;
-  plan.geometry[0] = varstar::make_dmdt_geometry(varstar::thesis_dt_edges(), varstar::thesis_dm_edges(), true);
-  plan.geometry[1] = varstar::make_dmdt_geometry(varstar::mahabal_dt_edges(), varstar::mahabal_dm_edges(), false);
+  const Series s = random_series(11, 3000);
+  const int64_t n_series = s.count();
+  const varstar::DmdtPlan plan = thesis_and_mahabal_plan();
   const int size = varstar::dmdt_plan_size(plan);
   std::vector<uint32_t> fast(n_series * size), naive(n_series * size);
   std::vector<int64_t> pf(n_series), pn(n_series);
-  varstar::cpu::dmdt_histogram_forward(plan, t.data(), m.data(), offsets.data(), n_series, fast.data(), pf.data());
-  varstar::cpu::dmdt_histogram_naive(plan, t.data(), m.data(), offsets.data(), n_series, naive.data(), pn.data());
+  varstar::cpu::dmdt_histogram_forward(plan, s.t.data(), s.m.data(), s.offsets.data(), n_series, fast.data(),
+                                       pf.data());
+  varstar::cpu::dmdt_histogram_naive(plan, s.t.data(), s.m.data(), s.offsets.data(), n_series, naive.data(),
+                                     pn.data());
   CHECK(fast == naive);
   CHECK(pf == pn);
+}
+
+// The CUDA walk variant's loop (dmdt_walk_lane, dmdt_row_pairs) run here as a
+// warp would run it: every row, every lane of `stride`.
+TEST_CASE("dm-dt lane walk equals the naive loop, as a warp of any width runs it") {
+  // Spans past the last edge (4000 d) too, so lanes stop early and dt lands on it.
+  for (double span : {3000.0, 9000.0}) {
+    const Series s = random_series(span == 3000 ? 12 : 13, span);
+    for (int geometries : {1, 2}) {
+      varstar::DmdtPlan plan = thesis_and_mahabal_plan();
+      if (geometries == 1) plan.geometry[0] = plan.geometry[1];  // Mahabal alone: signed dm
+      plan.n_geometries = geometries;
+      const int size = varstar::dmdt_plan_size(plan);
+      std::vector<uint32_t> naive(s.count() * size);
+      std::vector<int64_t> naive_pairs(s.count());
+      varstar::cpu::dmdt_histogram_naive(plan, s.t.data(), s.m.data(), s.offsets.data(), s.count(), naive.data(),
+                                         naive_pairs.data());
+      // lanes: interleaved partners (lane l takes j = i + 1 + l, + lanes, ...)
+      // or contiguous chunks of ceil((n - i - 1) / lanes) partners
+      for (const bool chunked : {false, true})
+        for (int lanes : {1, 7, 32}) {
+          std::vector<uint32_t> walked(naive.size(), 0);
+          std::vector<int64_t> pairs(naive_pairs.size(), 0);
+          for (int64_t k = 0; k < s.count(); ++k) {
+            const double* t = s.t.data() + s.offsets[k];
+            const double* m = s.m.data() + s.offsets[k];
+            const int64_t n = s.offsets[k + 1] - s.offsets[k];
+            uint32_t* hist = walked.data() + k * size;
+            auto count = [&](int bin) {
+              REQUIRE(bin >= 0);
+              REQUIRE(bin < size);
+              ++hist[bin];
+            };
+            for (int64_t i = 0; i + 1 < n; ++i) {
+              pairs[k] += varstar::dmdt_row_pairs(t, n, i);
+              const int64_t chunk = (n - i - 1 + lanes - 1) / lanes;
+              for (int lane = 0; lane < lanes; ++lane) {
+                if (chunked) {
+                  const int64_t first = i + 1 + lane * chunk;
+                  varstar::dmdt_walk_lane(plan, t, m, i, first, std::min(n, first + chunk), 1, count);
+                } else {
+                  varstar::dmdt_walk_lane(plan, t, m, i, i + 1 + lane, n, lanes, count);
+                }
+              }
+            }
+          }
+          CAPTURE(span);
+          CAPTURE(geometries);
+          CAPTURE(chunked);
+          CAPTURE(lanes);
+          CHECK(walked == naive);
+          CHECK(pairs == naive_pairs);
+        }
+    }
+  }
+}
+
+TEST_CASE("dm-dt walker: on every edge, just below and just above it") {
+  const auto& edges = varstar::thesis_dt_edges();
+  const varstar::BinLookup l = varstar::make_bin_lookup(edges);
+  std::vector<double> dts = {0.0};
+  for (double e : edges)
+    for (double x : {std::nextafter(e, 0.0), e, std::nextafter(e, 1e9)}) dts.push_back(x);
+  dts.push_back(1e300);
+  dts.push_back(std::numeric_limits<double>::infinity());
+  // Started at each value, and one walker carried along from the first.
+  varstar::DtWalker carried(l, dts.front());
+  for (double dt : dts) {
+    const varstar::DtWalker fresh(l, dt);
+    carried.advance(l, dt);
+    const int expected = varstar::bin_lookup_scan(edges.data(), static_cast<int>(edges.size()), dt);
+    CAPTURE(dt);
+    CHECK((fresh.in_range() ? fresh.bin() : -1) == expected);
+    CHECK((carried.in_range() ? carried.bin() : -1) == expected);
+    CHECK(fresh.past_last_edge() == (dt > edges.back()));
+  }
 }
 
 TEST_CASE("dm-dt counts equal NumPy histogram2d over all pairs") {
