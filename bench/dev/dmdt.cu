@@ -185,46 +185,64 @@ __device__ __forceinline__ void block_finish(const uint32_t* s_hist, int size, u
   }
 }
 
-// 2-4: grid (n_series, row_blocks); warp w of block b takes rows b * 8 + w,
-// then every row_blocks * 8; its lanes take j = i + 1 + lane, + 32, ...
-template <Aggregate A>
-__global__ void __launch_bounds__(kBlock) warp_row_kernel(DmdtPlan plan, const double* __restrict__ t,
-                                                          const double* __restrict__ m,
-                                                          const int64_t* __restrict__ offsets,
-                                                          uint32_t* __restrict__ counts,
-                                                          unsigned long long* __restrict__ n_pairs) {
+// One series' points and this thread's place, as the variants below see them.
+struct SeriesRows {
+  const DmdtPlan& plan;  // in shared memory
+  const double* ts;
+  const double* ms;
+  int64_t n;
+  int warp, lane;
+  uint32_t* hist;  // this warp's
+};
+
+// 2-4, 5, 6-7: grid (n_series, row_blocks), one series per block row; the
+// plan in shared memory, a histogram per warp; Rows::run(SeriesRows) bins its
+// share of the rows and returns its count of pairs with dt > 0.
+template <class Rows>
+__global__ void __launch_bounds__(kBlock) shared_hist_kernel(DmdtPlan plan, const double* __restrict__ t,
+                                                             const double* __restrict__ m,
+                                                             const int64_t* __restrict__ offsets,
+                                                             uint32_t* __restrict__ counts,
+                                                             unsigned long long* __restrict__ n_pairs) {
   __shared__ DmdtPlan s_plan;
   extern __shared__ uint32_t s_hist[];  // (kWarps, size)
   const int64_t s = blockIdx.x;
   const int size = varstar::dmdt_plan_size(plan);
   block_setup(plan, s_plan, s_hist, kWarps * size);
-  const int64_t begin = offsets[s], n = offsets[s + 1] - begin;
-  const double* ts = t + begin;
-  const double* ms = m + begin;
+  const int64_t begin = offsets[s];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  uint32_t* my_hist = s_hist + warp * size;
-  unsigned long long pairs = 0;
-  for (int64_t i = int64_t{blockIdx.y} * kWarps + warp; i + 1 < n; i += int64_t{gridDim.y} * kWarps) {
-    const double ti = ts[i], mi = ms[i];
-    for (int64_t j0 = i + 1; j0 < n; j0 += 32) {  // warp-uniform bounds: every lane reaches warp_add
-      const int64_t j = j0 + lane;
-      double dt = 0, dm = 0;
-      if (j < n) {
-        dt = ts[j] - ti;
-        dm = ms[j] - mi;
-      }
-      const bool valid = dt > 0;
-      pairs += valid;
-      int o = 0;
-      for (int g = 0; g < s_plan.n_geometries; ++g) {
-        const DmdtGeometry& geo = s_plan.geometry[g];
-        warp_add<A>(my_hist, valid ? pair_bin(geo, o, dt, dm) : -1, lane);
-        o += varstar::dmdt_image_size(geo);
+  const SeriesRows rows{s_plan, t + begin, m + begin, offsets[s + 1] - begin, warp, lane, s_hist + warp * size};
+  block_finish(s_hist, size, Rows::run(rows), lane, counts + s * size, n_pairs + s);
+}
+
+// 2-4: warp w of block b takes rows b * 8 + w, then every row_blocks * 8; its
+// lanes take j = i + 1 + lane, + 32, ...
+template <Aggregate A>
+struct WarpRows {
+  __device__ static unsigned long long run(const SeriesRows& r) {
+    unsigned long long pairs = 0;
+    for (int64_t i = int64_t{blockIdx.y} * kWarps + r.warp; i + 1 < r.n; i += int64_t{gridDim.y} * kWarps) {
+      const double ti = r.ts[i], mi = r.ms[i];
+      for (int64_t j0 = i + 1; j0 < r.n; j0 += 32) {  // warp-uniform bounds: every lane reaches warp_add
+        const int64_t j = j0 + r.lane;
+        double dt = 0, dm = 0;
+        if (j < r.n) {
+          dt = r.ts[j] - ti;
+          dm = r.ms[j] - mi;
+        }
+        const bool valid = dt > 0;
+        pairs += valid;
+        int o = 0;
+        for (int g = 0; g < r.plan.n_geometries; ++g) {
+          const DmdtGeometry& geo = r.plan.geometry[g];
+          warp_add<A>(r.hist, valid ? pair_bin(geo, o, dt, dm) : -1, r.lane);
+          o += varstar::dmdt_image_size(geo);
+        }
       }
     }
+    return pairs;
   }
-  block_finish(s_hist, size, pairs, lane, counts + s * size, n_pairs + s);
-}
+};
 
 // One row of lane-rle: j walks i+1..n-1 in order, the count of the current
 // bin of each geometry kept in a register and added when the bin changes.
@@ -257,64 +275,40 @@ __device__ __forceinline__ unsigned long long lane_rle_row(const DmdtPlan& plan,
   return pairs;
 }
 
-// 5: grid (n_series, row_blocks); thread r takes rows r and n-2-r (n-1
-// partners together, so the lanes of a warp finish together), r = b * 256 +
-// thread, then every row_blocks * 256; neighbouring lanes read neighbouring j.
-__global__ void __launch_bounds__(kBlock) lane_rle_kernel(DmdtPlan plan, const double* __restrict__ t,
-                                                          const double* __restrict__ m,
-                                                          const int64_t* __restrict__ offsets,
-                                                          uint32_t* __restrict__ counts,
-                                                          unsigned long long* __restrict__ n_pairs) {
-  __shared__ DmdtPlan s_plan;
-  extern __shared__ uint32_t s_hist[];  // (kWarps, size)
-  const int64_t s = blockIdx.x;
-  const int size = varstar::dmdt_plan_size(plan);
-  block_setup(plan, s_plan, s_hist, kWarps * size);
-  const int64_t begin = offsets[s], n = offsets[s + 1] - begin;
-  const double* ts = t + begin;
-  const double* ms = m + begin;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  uint32_t* my_hist = s_hist + warp * size;
-  const int o1 = varstar::dmdt_image_size(s_plan.geometry[0]);
-  unsigned long long pairs = 0;
-  for (int64_t r = int64_t{blockIdx.y} * kBlock + threadIdx.x; 2 * r < n - 1; r += int64_t{gridDim.y} * kBlock) {
-    pairs += lane_rle_row(s_plan, o1, ts, ms, r, n, my_hist);
-    if (n - 2 - r != r) pairs += lane_rle_row(s_plan, o1, ts, ms, n - 2 - r, n, my_hist);
-  }
-  block_finish(s_hist, size, pairs, lane, counts + s * size, n_pairs + s);
-}
-
-// 6, 7: grid (n_series, row_blocks); rows as 2-4; lanes j = i + 1 + lane, + 32,
-// ... (kChunks false) or the lane-th of 32 contiguous chunks (true).
-template <bool kChunks>
-__global__ void __launch_bounds__(kBlock) walk_kernel(DmdtPlan plan, const double* __restrict__ t,
-                                                      const double* __restrict__ m,
-                                                      const int64_t* __restrict__ offsets,
-                                                      uint32_t* __restrict__ counts,
-                                                      unsigned long long* __restrict__ n_pairs) {
-  __shared__ DmdtPlan s_plan;
-  extern __shared__ uint32_t s_hist[];  // (kWarps, size)
-  const int64_t s = blockIdx.x;
-  const int size = varstar::dmdt_plan_size(plan);
-  block_setup(plan, s_plan, s_hist, kWarps * size);
-  const int64_t begin = offsets[s], n = offsets[s + 1] - begin;
-  const double* ts = t + begin;
-  const double* ms = m + begin;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  uint32_t* my_hist = s_hist + warp * size;
-  unsigned long long pairs = 0;
-  for (int64_t i = int64_t{blockIdx.y} * kWarps + warp; i + 1 < n; i += int64_t{gridDim.y} * kWarps) {
-    const auto count = [&](int bin) { atomicAdd(my_hist + bin, 1u); };
-    if (kChunks) {
-      const int64_t chunk = (n - i - 1 + 31) / 32, first = i + 1 + lane * chunk;
-      varstar::dmdt_walk_lane(s_plan, ts, ms, i, first, first + chunk < n ? first + chunk : n, 1, count);
-    } else {
-      varstar::dmdt_walk_lane(s_plan, ts, ms, i, i + 1 + lane, n, 32, count);
+// 5: thread r takes rows r and n-2-r (n-1 partners together, so the lanes of
+// a warp finish together), r = b * 256 + thread, then every row_blocks * 256;
+// neighbouring lanes read neighbouring j.
+struct LaneRleRows {
+  __device__ static unsigned long long run(const SeriesRows& r) {
+    const int o1 = varstar::dmdt_image_size(r.plan.geometry[0]);
+    unsigned long long pairs = 0;
+    for (int64_t k = int64_t{blockIdx.y} * kBlock + threadIdx.x; 2 * k < r.n - 1; k += int64_t{gridDim.y} * kBlock) {
+      pairs += lane_rle_row(r.plan, o1, r.ts, r.ms, k, r.n, r.hist);
+      if (r.n - 2 - k != k) pairs += lane_rle_row(r.plan, o1, r.ts, r.ms, r.n - 2 - k, r.n, r.hist);
     }
-    if (lane == 0) pairs += static_cast<unsigned long long>(varstar::dmdt_row_pairs(ts, n, i));
+    return pairs;
   }
-  block_finish(s_hist, size, pairs, lane, counts + s * size, n_pairs + s);
-}
+};
+
+// 6, 7: rows as 2-4; lanes j = i + 1 + lane, + 32, ... (kChunks false) or the
+// lane-th of 32 contiguous chunks of the row's partners (true).
+template <bool kChunks>
+struct WalkRows {
+  __device__ static unsigned long long run(const SeriesRows& r) {
+    const auto count = [&](int bin) { atomicAdd(r.hist + bin, 1u); };
+    unsigned long long pairs = 0;
+    for (int64_t i = int64_t{blockIdx.y} * kWarps + r.warp; i + 1 < r.n; i += int64_t{gridDim.y} * kWarps) {
+      if (kChunks) {
+        const int64_t chunk = (r.n - i - 1 + 31) / 32, first = i + 1 + r.lane * chunk;
+        varstar::dmdt_walk_lane(r.plan, r.ts, r.ms, i, first, first + chunk < r.n ? first + chunk : r.n, 1, count);
+      } else {
+        varstar::dmdt_walk_lane(r.plan, r.ts, r.ms, i, i + 1 + r.lane, r.n, 32, count);
+      }
+      if (r.lane == 0) pairs += static_cast<unsigned long long>(varstar::dmdt_row_pairs(r.ts, r.n, i));
+    }
+    return pairs;
+  }
+};
 
 // ---- launchers ----------------------------------------------------------------
 
@@ -369,30 +363,30 @@ std::vector<Variant> variants() {
        }},
       {"per-lane",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
-         launch_shared(warp_row_kernel<Aggregate::per_lane>, "warp_row_kernel<per_lane>",
+         launch_shared(shared_hist_kernel<WarpRows<Aggregate::per_lane>>, "per-lane",
                        row_blocks(d.longest, 4 * kWarps), p, d, st);
        }},
       {"match-any",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
-         launch_shared(warp_row_kernel<Aggregate::match_any>, "warp_row_kernel<match_any>",
+         launch_shared(shared_hist_kernel<WarpRows<Aggregate::match_any>>, "match-any",
                        row_blocks(d.longest, 4 * kWarps), p, d, st);
        }},
       {"runs",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
-         launch_shared(warp_row_kernel<Aggregate::runs>, "warp_row_kernel<runs>", row_blocks(d.longest, 4 * kWarps),
-                       p, d, st);
+         launch_shared(shared_hist_kernel<WarpRows<Aggregate::runs>>, "runs", row_blocks(d.longest, 4 * kWarps), p,
+                       d, st);
        }},
       {"lane-rle",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
-         launch_shared(lane_rle_kernel, "lane_rle_kernel", row_blocks(d.longest, 2 * kBlock), p, d, st);
+         launch_shared(shared_hist_kernel<LaneRleRows>, "lane-rle", row_blocks(d.longest, 2 * kBlock), p, d, st);
        }},
       {"walk",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
-         launch_shared(walk_kernel<false>, "walk_kernel<interleaved>", row_blocks(d.longest, 4 * kWarps), p, d, st);
+         launch_shared(shared_hist_kernel<WalkRows<false>>, "walk", row_blocks(d.longest, 4 * kWarps), p, d, st);
        }},
       {"walk-chunks",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
-         launch_shared(walk_kernel<true>, "walk_kernel<chunks>", row_blocks(d.longest, 4 * kWarps), p, d, st);
+         launch_shared(shared_hist_kernel<WalkRows<true>>, "walk-chunks", row_blocks(d.longest, 4 * kWarps), p, d, st);
        }},
       {"production",
        [](const DmdtPlan& p, const Device& d, cudaStream_t st) {
