@@ -27,6 +27,11 @@ template <class T> void col2im(const T* col, const ConvShape& s, T* dx);   // dx
 template <class T> void conv2d_forward(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
 template <class T> void conv2d_backward_input(const T* dy, const T* weight, T* dx, const ConvShape& s);
 template <class T> void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s);
+// Both gradients from one call: dx (null: not wanted), dweight and dbias
+// (dweight null: neither). On the Winograd path each chunk of dy is
+// transformed once for both; the results equal the two calls above.
+template <class T>
+void conv2d_backward(const T* dy, const T* x, const T* weight, T* dx, T* dweight, T* dbias, const ConvShape& s);
 template <class T> void conv2d_forward_naive(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s);
 
 using varstar::WinogradPolicy;
@@ -59,6 +64,9 @@ template <class T> void conv2d_forward_winograd(const T* x, const T* weight, con
 template <class T> void conv2d_backward_input_winograd(const T* dy, const T* weight, T* dx, const ConvShape& s);
 template <class T>
 void conv2d_backward_weight_winograd(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s);
+template <class T>
+void conv2d_backward_winograd(const T* dy, const T* x, const T* weight, T* dx, T* dweight, T* dbias,
+                              const ConvShape& s);
 }  // namespace varstar::cpu
 
 namespace varstar::cuda {

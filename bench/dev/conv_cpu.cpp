@@ -1,7 +1,9 @@
 // Times the CPU convolution of each layer of the thesis networks (batch 32,
 // float32) through im2col + GEMM and through Winograd (kernels/cpu/conv_winograd.cpp),
 // alternating the two, and checks that both give the same result to float32
-// rounding. Not a test.
+// rounding. Both gradients are timed as two calls (dx, dw) and as the one
+// call the engine makes (conv2d_backward, "dx+dw"), which must give the same
+// bits. Not a test.
 //   build/bench/bench_dev_conv_cpu [ROUNDS [im2col|winograd|chunks]]   (threads: OMP_NUM_THREADS)
 // A path named runs that path alone (for perf record); `chunks` times the
 // Winograd path at several chunk sizes, alternating.
@@ -34,7 +36,7 @@ ConvShape conv(int64_t c_in, int64_t c_out, int64_t h, int64_t w, int64_t kh, in
 }
 
 struct Timing {
-  double forward = 1e30, input = 1e30, weight = 1e30;  // best seconds
+  double forward = 1e30, input = 1e30, weight = 1e30, both = 1e30;  // best seconds
 };
 
 double max_rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
@@ -90,8 +92,8 @@ int main(int argc, char** argv) {
   };
   std::printf("CPU convolution, batch 32, float32, %d thread(s), best of %d alternating rounds\n",
               omp_get_max_threads(), rounds);
-  std::printf("%-48s %-12s %9s %9s %9s %9s %8s %10s\n", "layer", "path", "fwd ms", "dx ms", "dw ms", "total",
-              "vs first", "max diff");
+  std::printf("%-48s %-12s %9s %9s %9s %9s %9s %8s %10s\n", "layer", "path", "fwd ms", "dx ms", "dw ms",
+              "dx+dw ms", "total", "vs first", "max diff");
   std::mt19937 gen(7);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   const size_t nv = variants.size();
@@ -100,7 +102,7 @@ int main(int argc, char** argv) {
     std::vector<float> x(s.batch * s.c_in * s.h * s.w), w(s.c_out * s.c_in * s.kh * s.kw), bias(s.c_out),
         dy(s.batch * s.c_out * s.out_h * s.out_w);
     for (auto* v : {&x, &w, &bias, &dy}) std::generate(v->begin(), v->end(), [&] { return dist(gen); });
-    std::vector<std::vector<float>> y(nv), dx(nv), dw(nv), db(nv);
+    std::vector<std::vector<float>> y(nv), dx(nv), dw(nv), db(nv), dx1(nv), dw1(nv), db1(nv);
     std::vector<Timing> t(nv);
     for (int r = 0; r < rounds + 1; ++r) {
       for (size_t k = 0; k < nv; ++k) {
@@ -110,6 +112,9 @@ int main(int argc, char** argv) {
         dx[k].resize(x.size());
         dw[k].resize(w.size());
         db[k].resize(s.c_out);
+        dx1[k].resize(x.size());
+        dw1[k].resize(w.size());
+        db1[k].resize(s.c_out);
         using clock = std::chrono::steady_clock;
         const auto t0 = clock::now();
         cpu::conv2d_forward(x.data(), w.data(), bias.data(), y[k].data(), s);
@@ -118,11 +123,19 @@ int main(int argc, char** argv) {
         const auto t2 = clock::now();
         cpu::conv2d_backward_weight(dy.data(), x.data(), dw[k].data(), db[k].data(), s);
         const auto t3 = clock::now();
+        cpu::conv2d_backward(dy.data(), x.data(), w.data(), dx1[k].data(), dw1[k].data(), db1[k].data(), s);
+        const auto t4 = clock::now();
+        if (dx1[k] != dx[k] || dw1[k] != dw[k] || db1[k] != db[k]) {
+          std::fprintf(stderr, "%s, %s: conv2d_backward differs from the two calls\n", layer.name,
+                       variants[k].label.c_str());
+          return 1;
+        }
         if (r == 0) continue;  // warm-up
         auto sec = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
         t[k].forward = std::min(t[k].forward, sec(t0, t1));
         t[k].input = std::min(t[k].input, sec(t1, t2));
         t[k].weight = std::min(t[k].weight, sec(t2, t3));
+        t[k].both = std::min(t[k].both, sec(t3, t4));
       }
     }
     const double first = t[0].forward + t[0].input + t[0].weight;
@@ -130,9 +143,9 @@ int main(int argc, char** argv) {
       const double total = t[k].forward + t[k].input + t[k].weight;
       const double diff =
           std::max({max_rel_diff(y[k], y[0]), max_rel_diff(dx[k], dx[0]), max_rel_diff(dw[k], dw[0])});
-      std::printf("%-48s %-12s %9.2f %9.2f %9.2f %9.2f %7.2fx %10.1e\n", k == 0 ? layer.name : "",
-                  variants[k].label.c_str(), 1e3 * t[k].forward, 1e3 * t[k].input, 1e3 * t[k].weight, 1e3 * total,
-                  first / total, diff);
+      std::printf("%-48s %-12s %9.2f %9.2f %9.2f %9.2f %9.2f %7.2fx %10.1e\n", k == 0 ? layer.name : "",
+                  variants[k].label.c_str(), 1e3 * t[k].forward, 1e3 * t[k].input, 1e3 * t[k].weight,
+                  1e3 * t[k].both, 1e3 * total, first / total, diff);
     }
   }
   return 0;

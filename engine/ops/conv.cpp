@@ -46,10 +46,10 @@ Tensor conv_impl(const char* op, const Tensor& x, const Tensor& weight, const Te
       }
       if (dy.device().is_cpu()) {
         VARSTAR_DISPATCH_FLOATING(dy.dtype(), op, [&] {
-          if (need_x) cpu::conv2d_backward_input<scalar_t>(dy.data<scalar_t>(), wd.data<scalar_t>(), dx.data<scalar_t>(), s);
-          if (dw.defined())
-            cpu::conv2d_backward_weight<scalar_t>(dy.data<scalar_t>(), xd.data<scalar_t>(), dw.data<scalar_t>(),
-                                                  db.data<scalar_t>(), s);
+          cpu::conv2d_backward<scalar_t>(dy.data<scalar_t>(), xd.data<scalar_t>(), wd.data<scalar_t>(),
+                                         need_x ? dx.data<scalar_t>() : nullptr,
+                                         dw.defined() ? dw.data<scalar_t>() : nullptr,
+                                         dw.defined() ? db.data<scalar_t>() : nullptr, s);
         });
       } else {
         if (need_x)

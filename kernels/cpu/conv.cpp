@@ -159,6 +159,14 @@ void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const
 }
 
 template <class T>
+void conv2d_backward(const T* dy, const T* x, const T* weight, T* dx, T* dweight, T* dbias, const ConvShape& s) {
+  if (dx != nullptr && dweight != nullptr && winograd_suits(s))
+    return conv2d_backward_winograd(dy, x, weight, dx, dweight, dbias, s);
+  if (dx != nullptr) conv2d_backward_input(dy, weight, dx, s);
+  if (dweight != nullptr) conv2d_backward_weight(dy, x, dweight, dbias, s);
+}
+
+template <class T>
 void conv2d_forward_naive(const T* x, const T* weight, const T* bias, T* y, const ConvShape& s) {
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t o = 0; o < s.c_out; ++o)
@@ -182,6 +190,7 @@ void conv2d_forward_naive(const T* x, const T* weight, const T* bias, T* y, cons
   template void conv2d_forward<T>(const T*, const T*, const T*, T*, const ConvShape&);            \
   template void conv2d_backward_input<T>(const T*, const T*, T*, const ConvShape&);               \
   template void conv2d_backward_weight<T>(const T*, const T*, T*, T*, const ConvShape&);          \
+  template void conv2d_backward<T>(const T*, const T*, const T*, T*, T*, T*, const ConvShape&);   \
   template void conv2d_forward_naive<T>(const T*, const T*, const T*, T*, const ConvShape&);
 VARSTAR_INSTANTIATE(float)
 VARSTAR_INSTANTIATE(double)

@@ -1,5 +1,7 @@
 // CPU max pooling, planes in parallel. The networks' windows (2 x 2 and
-// 1 x 2, stride = kernel) run row by row in a form the compiler vectorises.
+// 1 x 2, stride = kernel) run row by row without the general window loop.
+// GCC leaves the row loop scalar; a form it vectorises measured no faster
+// (the loop is bound by memory: docs/PERFORMANCE.md).
 #include <algorithm>
 
 #include "kernels/cpu/parallel.h"
@@ -15,8 +17,7 @@ bool tiled_by(const PoolShape& s, int64_t kh, int64_t kw) {
 }
 
 // One output row of KH x 2 windows, stride = kernel: the same rule as
-// maxpool_window (candidates in row-major order), written so that the
-// compiler vectorises it over the row.
+// maxpool_window (candidates in row-major order).
 template <int KH, class T>
 void maxpool_row_x2(const T* plane, int64_t w, int64_t oh, int64_t out_w, T* y, int32_t* argmax) {
   const T* r0 = plane + oh * KH * w;

@@ -252,6 +252,42 @@ TEST_CASE("winograd conv1d, float32: F(6,3) and F(6,5) as accurate as im2col to 
   }
 }
 
+TEST_CASE("conv2d_backward: both gradients in one call are the bits of the two calls, on every path") {
+  // Odd shapes and one in several chunks (the weight gradient summed over
+  // them while dy's transform is shared), Winograd and im2col, float32.
+  std::vector<std::pair<ConvShape, int64_t>> cases;
+  for (const OddShape& o : kOddShapes) cases.emplace_back(o.s, 256);
+  cases.emplace_back(shape(9, 17, 18, 8, 8, 5, 5, 2, 2), 1);
+  for (const auto& [s, chunk_tiles] : cases)
+    for (const auto policy : {cpu::WinogradPolicy::always, cpu::WinogradPolicy::off}) {
+      CAPTURE(s.kh);
+      CAPTURE(s.kw);
+      CAPTURE(s.c_in);
+      CAPTURE(chunk_tiles);
+      CAPTURE(static_cast<int>(policy));
+      cpu::WinogradScope scope(policy);
+      cpu::set_winograd_chunk_tiles(chunk_tiles);
+      const Run<float> separate = run<float>(s, 5, policy);
+      const auto [x, w, b, dy] = inputs<float>(s, 5);
+      // Outputs start as NaN: an element the combined call skips shows.
+      const float nan = std::numeric_limits<float>::quiet_NaN();
+      std::vector<float> dx(x.size(), nan), dw(w.size(), nan), db(s.c_out, nan);
+      cpu::conv2d_backward(dy.data(), x.data(), w.data(), dx.data(), dw.data(), db.data(), s);
+      CHECK(dx == separate.dx);
+      CHECK(dw == separate.dw);
+      CHECK(db == separate.db);
+      // One gradient alone: the other output untouched.
+      std::vector<float> dx_only(x.size(), nan), dw_only(w.size(), nan), db_only(s.c_out, nan);
+      cpu::conv2d_backward(dy.data(), x.data(), w.data(), dx_only.data(), static_cast<float*>(nullptr),
+                           static_cast<float*>(nullptr), s);
+      cpu::conv2d_backward(dy.data(), x.data(), w.data(), static_cast<float*>(nullptr), dw_only.data(),
+                           db_only.data(), s);
+      CHECK(dx_only == separate.dx);
+      CHECK(dw_only == separate.dw);
+      CHECK(db_only == separate.db);
+    }
+}
+
 TEST_CASE("winograd conv: the same bits on one thread and on two") {
   const ConvShape s = shape(6, 17, 18, 10, 9, 5, 5, 2, 2);
   const int saved = omp_get_max_threads();
