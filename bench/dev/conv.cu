@@ -19,7 +19,11 @@
 //                 batch-major (the weight gradient was already one GEMM: n/a)
 //   5 winograd    our Winograd path (kernels/cuda/conv_winograd.cu; F(4,3),
 //                 F(4,5)) wherever it fits (set_conv_winograd(always)), the
-//                 GEMM path elsewhere
+//                 GEMM path elsewhere; samples in chunks whose transformed
+//                 tensors take up to 256 MiB (the default)
+//   6 wino-8MiB   as 5 in chunks of up to 8 MiB, and 7 wino-32MiB of 32 MiB:
+//                 whether chunks that stay in L2 (50 MiB on an H100) between
+//                 the transforms and the GEMMs beat fewer, larger launches
 // Every variant is validated against a float64 CPU reference
 // (kernels/cpu/conv.cpp) before it is timed: max |got - ref| over max |ref|,
 // per output, at most kRelTol (float32 sums of up to 6,400 products, and
@@ -43,6 +47,7 @@
 #include "kernels/conv.h"
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/conv_im2col.h"
+#include "kernels/cuda/conv_winograd.h"
 #include "kernels/cuda/workspace.h"
 #include "kernels/gemm.h"
 #include "kernels/philox_math.h"
@@ -162,15 +167,17 @@ double relative_error(const float* d, const std::vector<double>& ref) {
 struct Switches {
   bool cudnn = varstar::cuda::use_cudnn(), candidate = varstar::cuda::conv_gemm_candidate();
   varstar::WinogradPolicy winograd = varstar::cuda::conv_winograd();
-  Switches(bool use_cudnn, bool gemm_candidate, varstar::WinogradPolicy winograd_policy) {
+  Switches(bool use_cudnn, bool gemm_candidate, varstar::WinogradPolicy winograd_policy, int64_t chunk_floats) {
     varstar::cuda::set_use_cudnn(use_cudnn);
     varstar::cuda::set_conv_gemm_candidate(gemm_candidate);
     varstar::cuda::set_conv_winograd(winograd_policy);
+    varstar::cuda::set_winograd_chunk_floats(chunk_floats);  // 0: the default
   }
   ~Switches() {
     varstar::cuda::set_use_cudnn(cudnn);
     varstar::cuda::set_conv_gemm_candidate(candidate);
     varstar::cuda::set_conv_winograd(winograd);
+    varstar::cuda::set_winograd_chunk_floats(0);
   }
 };
 
@@ -226,12 +233,16 @@ int main(int argc, char** argv) {
       const char* name;
       bool cudnn, candidate;
       WinogradPolicy winograd;
+      int64_t winograd_chunk_floats = 0;  // 0: the default
     };
+    constexpr int64_t kMiBFloats = (int64_t{1} << 20) / sizeof(float);
     const Variant variants[] = {{"production", true, true, WinogradPolicy::automatic},
                                 {"cudnn", true, false, WinogradPolicy::off},
                                 {"gemm", false, false, WinogradPolicy::off},
                                 {"batched", false, false, WinogradPolicy::off},
-                                {"winograd", false, false, WinogradPolicy::always}};
+                                {"winograd", false, false, WinogradPolicy::always},
+                                {"wino-8MiB", false, false, WinogradPolicy::always, 8 * kMiBFloats},
+                                {"wino-32MiB", false, false, WinogradPolicy::always, 32 * kMiBFloats}};
     for (const char* dir : {"fwd", "bwdd", "bwdf"}) {
       struct Row {
         const char* variant;
@@ -245,7 +256,7 @@ int main(int argc, char** argv) {
           rows.push_back({v.name, NAN, NAN, "n/a: the weight gradient was already one GEMM"});
           continue;
         }
-        const Switches switches(v.cudnn, v.candidate, v.winograd);
+        const Switches switches(v.cudnn, v.candidate, v.winograd, v.winograd_chunk_floats);
         std::function<void()> run;
         std::vector<std::pair<float*, const std::vector<double>*>> outputs;
         if (std::strcmp(dir, "fwd") == 0) {
