@@ -15,6 +15,7 @@ namespace varstar {
 namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
+constexpr uint64_t kMaxElements = uint64_t{1} << 40;  // per tensor, and its strides' span
 
 const char* st_dtype(DType t) {
   switch (t) {
@@ -146,13 +147,16 @@ SafetensorsContents load_safetensors(const std::string& path) {
     if (!parse_st_dtype(v["dtype"].get<std::string>(), e.dtype))
       corrupt(path, fmt::format("entry '{}' has unsupported dtype {} (varstar reads F32, F64, I32)", e.name,
                                 v["dtype"].get<std::string>()));
-    uint64_t numel = 1;
+    // numel, and the strides' product of the dimensions with 0 taken as 1
+    // (a zero-size tensor still gets strides): both at most 2^40.
+    uint64_t numel = 1, span = 1;
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned()) corrupt(path, fmt::format("entry '{}' has a bad shape", e.name));
-      const uint64_t dim = d.get<uint64_t>();
-      if (dim > (uint64_t{1} << 40) || (dim != 0 && numel > (uint64_t{1} << 40) / dim))
+      const uint64_t dim = d.get<uint64_t>(), extent = std::max<uint64_t>(dim, 1);
+      if (extent > kMaxElements || span > kMaxElements / extent)
         corrupt(path, fmt::format("entry '{}' has an impossible shape", e.name));
       numel *= dim;
+      span *= extent;
       e.shape.push_back(static_cast<int64_t>(dim));
     }
     if (!v["data_offsets"][0].is_number_unsigned() || !v["data_offsets"][1].is_number_unsigned())
