@@ -99,12 +99,24 @@ LoadedModel load_model_file(const std::string& path) {
   try {
     out.description = nlohmann::json::parse(it->second);
     const Shape shape = out.description.at("sample_shape").get<Shape>();
-    out.model = models::make_model(
-        out.description.at("model").get<std::string>(),
-        models::config_for_input(out.description.at("model").get<std::string>(), shape,
-                                 out.description.at("num_classes").get<int64_t>(), 0));
+    const int64_t num_classes = out.description.at("num_classes").get<int64_t>();
+    // A final model names its classes (a training run's best-epoch file does
+    // not): their count bounds the output layer before anything is allocated.
+    if (out.description.contains("classes")) {
+      const auto classes = out.description.at("classes").get<std::vector<std::string>>();
+      if (num_classes != static_cast<int64_t>(classes.size()))
+        throw DataError(path, 0, "",
+                        fmt::format("has a corrupt description: {} classes for {} class names", num_classes,
+                                    classes.size()));
+    }
+    const std::string name = out.description.at("model").get<std::string>();
+    out.model = models::make_model(name, models::config_for_input(name, shape, num_classes, 0));
   } catch (const nlohmann::json::exception& e) {
     throw DataError(path, 0, "", fmt::format("has a corrupt description ({})", e.what()));
+  } catch (const DataError&) {
+    throw;
+  } catch (const Error& e) {
+    throw DataError(path, 0, "", fmt::format("describes a network that cannot be built: {}", e.what()));
   }
   load_state_into(*out.model, file.tensors, "", path);
   return out;

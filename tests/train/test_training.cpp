@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "engine/random.h"
+#include "engine/safetensors.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
 #include "tests/train/simulated_set.h"
@@ -163,6 +164,34 @@ TEST_CASE("a corrupt or mismatched checkpoint is a clear error") {
   other.lr = 1e-3;  // another configuration
   CHECK_THROWS_WITH_AS(varstar::train::train_fold(other, toy_data(), toy_job(dir.string(), true), quiet),
                        doctest::Contains("another configuration"), varstar::DataError);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a model file whose description cannot be built is a clear error naming the file") {
+  const fs::path dir = temp_dir("crafted");
+  struct Case {
+    const char* what;
+    const char* description;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"more classes than names (an output layer of 10^12)",
+       R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 1000000000000, "classes": ["a", "b"]})",
+       "1000000000000 classes for 2 class names"},
+      {"class names that are not strings",
+       R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 2, "classes": [1, 2]})", "corrupt description"},
+      {"an unknown network", R"({"model": "nope", "sample_shape": [1, 359], "num_classes": 2, "classes": ["a", "b"]})",
+       "cannot be built"},
+      {"a sequence too short for the network",
+       R"({"model": "cnn-lstm", "sample_shape": [1, 3], "num_classes": 2, "classes": ["a", "b"]})", "cannot be built"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    const std::string path = (dir / "model.safetensors").string();
+    varstar::save_safetensors(path, {}, {{"varstar_model", c.description}});
+    CHECK_THROWS_WITH_AS(varstar::train::load_model_file(path), doctest::Contains(c.reason), varstar::DataError);
+    CHECK_THROWS_WITH_AS(varstar::train::load_model_file(path), doctest::Contains(path.c_str()), varstar::DataError);
+  }
   fs::remove_all(dir);
 }
 
