@@ -13,14 +13,20 @@ const std::vector<ModelInfo>& model_catalog() {
   return catalog;
 }
 
+namespace {
+[[noreturn]] void throw_unknown_model(const std::string& name) {
+  std::string known;
+  for (const auto& m : model_catalog()) known += (known.empty() ? "" : ", ") + m.name;
+  throw Error(fmt::format("unknown model '{}'; known models: {}", name, known));
+}
+}  // namespace
+
 std::unique_ptr<Model> make_model(const std::string& name, const ModelConfig& config) {
   VARSTAR_CHECK(config.num_classes >= 2, "{}: need at least 2 classes, got {}", name, config.num_classes);
   if (name == "cnn-lstm") return std::make_unique<CnnLstm>(config);
   if (name == "cnn2d") return std::make_unique<Cnn2dTable3>(config);
   if (name == "cnn2d-scripts") return std::make_unique<Cnn2dScripts>(config);
-  std::string known;
-  for (const auto& m : model_catalog()) known += (known.empty() ? "" : ", ") + m.name;
-  throw Error(fmt::format("unknown model '{}'; known models: {}", name, known));
+  throw_unknown_model(name);
 }
 
 ModelConfig config_for_input(const std::string& name, const Shape& sample_shape, int64_t num_classes, uint64_t seed) {
@@ -32,12 +38,14 @@ ModelConfig config_for_input(const std::string& name, const Shape& sample_shape,
                   shape_str(sample_shape));
     c.in_channels = sample_shape[0];
     c.length = sample_shape[1];
-  } else {
+  } else if (name == "cnn2d" || name == "cnn2d-scripts") {
     VARSTAR_CHECK(sample_shape.size() == 3, "{} takes samples of shape (channels, height, width), the data has {}",
                   name, shape_str(sample_shape));
     c.in_channels = sample_shape[0];
     c.height = sample_shape[1];
     c.width = sample_shape[2];
+  } else {
+    throw_unknown_model(name);
   }
   return c;
 }

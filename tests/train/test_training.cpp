@@ -181,7 +181,7 @@ TEST_CASE("a model file whose description cannot be built is a clear error namin
       {"class names that are not strings",
        R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 2, "classes": [1, 2]})", "corrupt description"},
       {"an unknown network", R"({"model": "nope", "sample_shape": [1, 359], "num_classes": 2, "classes": ["a", "b"]})",
-       "cannot be built"},
+       "unknown model 'nope'"},
       {"a sequence too short for the network",
        R"({"model": "cnn-lstm", "sample_shape": [1, 3], "num_classes": 2, "classes": ["a", "b"]})", "cannot be built"},
   };
