@@ -83,9 +83,11 @@ int main(int argc, char** argv) {
   const int rounds = static_cast<int>(parsed);
   const std::vector<Variant> variants = variants_for(mode);
   const std::vector<Layer> layers = {
+      {"cnn-lstm conv1 (1-d, 3 taps, 1->64, L 359)", conv(1, 64, 1, 359, 1, 3, 0, 1)},
       {"cnn-lstm conv2 (1-d, 3 taps, 64->128, L 359)", conv(64, 128, 1, 359, 1, 3, 0, 1)},
       {"cnn-lstm conv3 (1-d, 5 taps, 128->256, L 179)", conv(128, 256, 1, 179, 1, 5, 0, 2)},
       {"cnn-lstm conv4 (1-d, 5 taps, 256->256, L 179)", conv(256, 256, 1, 179, 1, 5, 0, 2)},
+      {"cnn2d conv1 (3x3, 1->64, 24x24)", conv(1, 64, 24, 24, 3, 3, 1, 1)},
       {"cnn2d conv2 (5x5, 64->128, 24x24)", conv(64, 128, 24, 24, 5, 5, 2, 2)},
       {"cnn2d conv3 (5x5, 128->256, 12x12)", conv(128, 256, 12, 12, 5, 5, 2, 2)},
       {"cnn2d conv4 (5x5, 256->256, 12x12)", conv(256, 256, 12, 12, 5, 5, 2, 2)},

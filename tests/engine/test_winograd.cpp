@@ -2,7 +2,9 @@
 // (kernels/cpu/conv_winograd.cpp) against the direct loop and the im2col path
 // on odd shapes, its float32 accuracy, and that its results do not depend on
 // the threads; and the CUDA path's stages and passes (kernels/winograd_tile.h)
-// run on the host in double, against the same references.
+// run on the host in double, against the same references. Also the CPU's
+// other backward forms: both gradients in one call, and the first layers'
+// direct weight gradient.
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -330,6 +332,49 @@ TEST_CASE("winograd conv, the CUDA path's stages run on the host in double: the 
       CHECK(max_abs_diff(staged.dx, ref.dx) < kDoubleTolerance);
       CHECK(max_abs_diff(staged.dw, ref.dw) < kDoubleTolerance);
     }
+  }
+}
+
+TEST_CASE("first-layer weight gradient (windows of at most 32 values): the direct sums, on one thread or two") {
+  const ConvShape shapes[] = {shape(3, 1, 64, 1, 37, 1, 3, 0, 1), shape(2, 1, 5, 9, 7, 3, 3, 1, 1),
+                              shape(2, 3, 4, 6, 5, 3, 3, 1, 1)};
+  for (const ConvShape& s : shapes) {
+    CAPTURE(s.c_in);
+    CAPTURE(s.kh);
+    REQUIRE(s.col_rows() <= 32);
+    // double: against the definition, dW[o][c][i][j] = sum over b, y, x of
+    // dy[b][o][y][x] * x_padded[b][c][y + i][x + j], db[o] = sum of dy[b][o]
+    const auto [x, w, b, dy] = inputs<double>(s, 21);
+    std::vector<double> dw(w.size(), std::nan("")), db(s.c_out, std::nan(""));
+    cpu::conv2d_backward_weight(dy.data(), x.data(), dw.data(), db.data(), s);
+    std::vector<double> ref_dw(w.size(), 0.0), ref_db(s.c_out, 0.0);
+    for (int64_t n = 0; n < s.batch; ++n)
+      for (int64_t o = 0; o < s.c_out; ++o)
+        for (int64_t oy = 0; oy < s.out_h; ++oy)
+          for (int64_t ox = 0; ox < s.out_w; ++ox) {
+            const double g = dy[((n * s.c_out + o) * s.out_h + oy) * s.out_w + ox];
+            ref_db[o] += g;
+            for (int64_t c = 0; c < s.c_in; ++c)
+              for (int64_t i = 0; i < s.kh; ++i)
+                for (int64_t j = 0; j < s.kw; ++j) {
+                  const int64_t iy = oy + i - s.pad_h, ix = ox + j - s.pad_w;
+                  if (iy < 0 || iy >= s.h || ix < 0 || ix >= s.w) continue;
+                  ref_dw[((o * s.c_in + c) * s.kh + i) * s.kw + j] += g * x[((n * s.c_in + c) * s.h + iy) * s.w + ix];
+                }
+          }
+    CHECK(max_abs_diff(dw, ref_dw) < kDoubleTolerance);
+    CHECK(max_abs_diff(db, ref_db) < kDoubleTolerance);
+    // float32: the same bits on one thread and on two
+    const auto [xf, wf, bf, dyf] = inputs<float>(s, 22);
+    std::vector<float> one(wf.size()), two(wf.size()), db_one(s.c_out), db_two(s.c_out);
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    cpu::conv2d_backward_weight(dyf.data(), xf.data(), one.data(), db_one.data(), s);
+    omp_set_num_threads(2);
+    cpu::conv2d_backward_weight(dyf.data(), xf.data(), two.data(), db_two.data(), s);
+    omp_set_num_threads(saved);
+    CHECK(one == two);
+    CHECK(db_one == db_two);
   }
 }
 
