@@ -4,7 +4,8 @@
 // and out run by Winograd minimal filtering (kernels/cpu/conv_winograd.cpp);
 // the rest by per-sample im2col + GEMM, samples in parallel, the weight
 // gradient one GEMM over the whole batch (columns of all samples side by
-// side). conv2d_forward_naive is the direct loop the tests compare with.
+// side), or dot products for windows of at most 32 values (first layers).
+// conv2d_forward_naive is the direct loop the tests compare with.
 // Shapes: see kernels/conv_math.h. bias and db may be null.
 #include "kernels/common.h"
 #include "kernels/conv_math.h"
