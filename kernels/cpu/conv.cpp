@@ -205,8 +205,7 @@ void conv2d_backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const
 
 template <class T>
 void conv2d_backward(const T* dy, const T* x, const T* weight, T* dx, T* dweight, T* dbias, const ConvShape& s) {
-  if (dx != nullptr && dweight != nullptr && winograd_suits(s))
-    return conv2d_backward_winograd(dy, x, weight, dx, dweight, dbias, s);
+  if (winograd_suits(s)) return conv2d_backward_winograd(dy, x, weight, dx, dweight, dbias, s);
   if (dx != nullptr) conv2d_backward_input(dy, weight, dx, s);
   if (dweight != nullptr) conv2d_backward_weight(dy, x, dweight, dbias, s);
 }

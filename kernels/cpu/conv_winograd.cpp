@@ -392,32 +392,6 @@ void forward(const T* x, const T* weight, const T* bias, T* y, const ConvShape& 
   }
 }
 
-// One chunk's input gradient from its transformed dy: dV (nt, C_in) = dM
-// (nt, C_out) U, turned back into samples b0 .. b0 + nb of dx.
-template <class T, class M>
-void input_grad_chunk(const Plan& p, const ConvShape& s, int64_t b0, int64_t nb, const T* dm, const T* u, T* dv,
-                      T* dx) {
-  const int64_t nt = nb * p.tiles;
-  gemm_per_value<T>(p, false, false, nt, s.c_in, s.c_out, dm, s.c_out, nt * s.c_out, u, s.c_in, s.c_out * s.c_in,
-                    T(0), dv, s.c_in, nt * s.c_in);
-  untransform_tensor<T, typename M::input_grad>(dv, b0, nb, input_planes(s, p), p, static_cast<const T*>(nullptr), dx);
-}
-
-template <class T, class H, class W>
-void backward_input(const T* dy, const T* weight, T* dx, const ConvShape& s) {
-  using M = Maps<H, W>;
-  const Plan p = make_plan<H, W>(s);
-  const Workspace<T> ws = workspace<T>(s, p);
-  T *u = ws.weights, *dv = ws.inputs, *dm = ws.outputs;
-  const int64_t cs = ws.chunk;
-  transform_weights<T, typename M::weight>(weight, s, p, u);
-  for (int64_t b0 = 0; b0 < s.batch; b0 += cs) {
-    const int64_t nb = std::min(cs, s.batch - b0);
-    transform_tensor<T, typename M::output_grad>(dy, b0, nb, output_planes(s, p), p, dm);
-    input_grad_chunk<T, M>(p, s, b0, nb, dm, u, dv, dx);
-  }
-}
-
 // db[o] = the sum of dy over samples and pixels of channel o.
 template <class T>
 void bias_grad(const T* dy, T* dbias, const ConvShape& s) {
@@ -435,52 +409,40 @@ void bias_grad(const T* dy, T* dbias, const ConvShape& s) {
   });
 }
 
-// One chunk's share of the weight gradient: dU (C_out, C_in) += dM^T (C_out,
-// nt) V (nt, C_in), overwritten by the first chunk.
-template <class T>
-void accumulate_weight_grad(const Plan& p, const ConvShape& s, int64_t b0, int64_t nt, const T* dm, const T* v,
-                            T* du) {
-  gemm_per_value<T>(p, true, false, s.c_out, s.c_in, nt, dm, s.c_out, nt * s.c_out, v, s.c_in, nt * s.c_in,
-                    b0 == 0 ? T(0) : T(1), du, s.c_in, s.c_out * s.c_in);
-}
-
-template <class T, class H, class W>
-void backward_weight(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s) {
-  using M = Maps<H, W>;
-  const Plan p = make_plan<H, W>(s);
-  const Workspace<T> ws = workspace<T>(s, p);
-  T *du = ws.weights, *v = ws.inputs, *dm = ws.outputs;
-  const int64_t cs = ws.chunk;
-  for (int64_t b0 = 0; b0 < s.batch; b0 += cs) {
-    const int64_t nb = std::min(cs, s.batch - b0), nt = nb * p.tiles;
-    transform_tensor<T, typename M::input>(x, b0, nb, input_planes(s, p), p, v);
-    transform_tensor<T, typename M::output_grad>(dy, b0, nb, output_planes(s, p), p, dm);
-    accumulate_weight_grad(p, s, b0, nt, dm, v, du);
-  }
-  untransform_weight_grad<T, typename M::weight_grad>(du, s, p, dweight);
-  if (dbias != nullptr) bias_grad(dy, dbias, s);
-}
-
-// backward_input and backward_weight with each chunk of dy transformed once
-// for both; the same arithmetic in the same order, so the same results.
+// The input gradient (dx not null) and the weight and bias gradients
+// (dweight not null), each chunk of dy transformed once for both:
+//   dV (nt, C_in) = dM (nt, C_out) U, turned back into dx;
+//   dU (C_out, C_in) += dM^T (C_out, nt) V (nt, C_in), chunk after chunk.
+// dV and then V share one buffer. Each gradient's arithmetic and its order
+// do not depend on whether the other is computed.
 template <class T, class H, class W>
 void backward(const T* dy, const T* x, const T* weight, T* dx, T* dweight, T* dbias, const ConvShape& s) {
   using M = Maps<H, W>;
   const Plan p = make_plan<H, W>(s);
   const Workspace<T> ws = workspace<T>(s, p);
   T *u = ws.weights, *dv_then_v = ws.inputs, *dm = ws.outputs;
-  T* du = buffer<T>(kWeightGrad, p.xi * s.c_out * s.c_in);
+  T* du = dweight != nullptr ? buffer<T>(kWeightGrad, p.xi * s.c_out * s.c_in) : nullptr;
   const int64_t cs = ws.chunk;
-  transform_weights<T, typename M::weight>(weight, s, p, u);
+  if (dx != nullptr) transform_weights<T, typename M::weight>(weight, s, p, u);
   for (int64_t b0 = 0; b0 < s.batch; b0 += cs) {
     const int64_t nb = std::min(cs, s.batch - b0), nt = nb * p.tiles;
     transform_tensor<T, typename M::output_grad>(dy, b0, nb, output_planes(s, p), p, dm);
-    input_grad_chunk<T, M>(p, s, b0, nb, dm, u, dv_then_v, dx);
-    transform_tensor<T, typename M::input>(x, b0, nb, input_planes(s, p), p, dv_then_v);
-    accumulate_weight_grad(p, s, b0, nt, dm, dv_then_v, du);
+    if (dx != nullptr) {
+      gemm_per_value<T>(p, false, false, nt, s.c_in, s.c_out, dm, s.c_out, nt * s.c_out, u, s.c_in,
+                        s.c_out * s.c_in, T(0), dv_then_v, s.c_in, nt * s.c_in);
+      untransform_tensor<T, typename M::input_grad>(dv_then_v, b0, nb, input_planes(s, p), p,
+                                                    static_cast<const T*>(nullptr), dx);
+    }
+    if (dweight != nullptr) {
+      transform_tensor<T, typename M::input>(x, b0, nb, input_planes(s, p), p, dv_then_v);
+      gemm_per_value<T>(p, true, false, s.c_out, s.c_in, nt, dm, s.c_out, nt * s.c_out, dv_then_v, s.c_in,
+                        nt * s.c_in, b0 == 0 ? T(0) : T(1), du, s.c_in, s.c_out * s.c_in);
+    }
   }
-  untransform_weight_grad<T, typename M::weight_grad>(du, s, p, dweight);
-  if (dbias != nullptr) bias_grad(dy, dbias, s);
+  if (dweight != nullptr) {
+    untransform_weight_grad<T, typename M::weight_grad>(du, s, p, dweight);
+    if (dbias != nullptr) bias_grad(dy, dbias, s);
+  }
 }
 
 }  // namespace
@@ -505,19 +467,19 @@ void conv2d_forward_winograd(const T* x, const T* weight, const T* bias, T* y, c
 }
 
 template <class T>
+void conv2d_backward_winograd(const T* dy, const T* x, const T* weight, T* dx, T* dweight, T* dbias,
+                              const ConvShape& s) {
+  winograd::with_transforms(s, [&]<class H, class W>() { backward<T, H, W>(dy, x, weight, dx, dweight, dbias, s); });
+}
+
+template <class T>
 void conv2d_backward_input_winograd(const T* dy, const T* weight, T* dx, const ConvShape& s) {
-  winograd::with_transforms(s, [&]<class H, class W>() { backward_input<T, H, W>(dy, weight, dx, s); });
+  conv2d_backward_winograd<T>(dy, nullptr, weight, dx, nullptr, nullptr, s);
 }
 
 template <class T>
 void conv2d_backward_weight_winograd(const T* dy, const T* x, T* dweight, T* dbias, const ConvShape& s) {
-  winograd::with_transforms(s, [&]<class H, class W>() { backward_weight<T, H, W>(dy, x, dweight, dbias, s); });
-}
-
-template <class T>
-void conv2d_backward_winograd(const T* dy, const T* x, const T* weight, T* dx, T* dweight, T* dbias,
-                              const ConvShape& s) {
-  winograd::with_transforms(s, [&]<class H, class W>() { backward<T, H, W>(dy, x, weight, dx, dweight, dbias, s); });
+  conv2d_backward_winograd<T>(dy, x, nullptr, nullptr, dweight, dbias, s);
 }
 
 #define VARSTAR_INSTANTIATE(T)                                                                            \
