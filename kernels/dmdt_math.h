@@ -83,14 +83,19 @@ VARSTAR_HD int bin_lookup_cell(const BinLookup& l, double x) {
   return static_cast<int>(cell);
 }
 
+// The bin of x, known to lie within edges[0..last], from any guess b in
+// [0, last): exact comparisons with the edges move it into place.
+VARSTAR_HD int bin_from_guess(const double* edges, int last, double x, int b) {
+  while (b > 0 && x < edges[b]) --b;
+  while (b < last - 1 && x >= edges[b + 1]) ++b;
+  return b;
+}
+
 // Bin of x (NumPy histogram semantics), -1 when outside the edges or NaN.
 VARSTAR_HD int bin_lookup(const BinLookup& l, double x) {
   const int last = l.n_edges - 1;
   if (!(x >= l.edges[0] && x <= l.edges[last])) return -1;
-  int b = l.table[bin_lookup_cell(l, x)];
-  while (b > 0 && x < l.edges[b]) --b;
-  while (b < last - 1 && x >= l.edges[b + 1]) ++b;
-  return b;
+  return bin_from_guess(l.edges, last, x, l.table[bin_lookup_cell(l, x)]);
 }
 
 // A lookup's scalars held in registers, for loops that also write memory
@@ -125,10 +130,7 @@ struct RegisterLookup {
       const float c = (static_cast<float>(x) - lo) * inv_width;
       cell = static_cast<int>(fminf(fmaxf(c, 0.0f), max_cell));
     }
-    int b = l->table[cell];
-    while (b > 0 && x < l->edges[b]) --b;
-    while (b < last - 1 && x >= l->edges[b + 1]) ++b;
-    return b;
+    return bin_from_guess(l->edges, last, x, l->table[cell]);
   }
 };
 
@@ -142,21 +144,22 @@ struct RegisterLookup {
 // State 0: below the first edge; k = 1..n_bins: in bin k - 1; n_bins + 1:
 // above the last edge (which belongs to the last bin, as in NumPy).
 struct DtWalker {
+  const double* edges;
   int32_t state = 0, last = 0;
   double next = 0;  // the dt at which the state moves up
 
   // Starts at the state of `dt` (not NaN), found by the table lookup.
-  VARSTAR_HD DtWalker(const BinLookup& l, double dt) : last(l.n_edges - 1) {
+  VARSTAR_HD DtWalker(const BinLookup& l, double dt) : edges(l.edges), last(l.n_edges - 1) {
     const int b = bin_lookup(l, dt);
-    set_state(l, b >= 0 ? b + 1 : (dt < l.edges[0] ? 0 : last + 1));
+    set_state(b >= 0 ? b + 1 : (dt < edges[0] ? 0 : last + 1));
   }
-  VARSTAR_HD void set_state(const BinLookup& l, int s) {
+  VARSTAR_HD void set_state(int s) {
     state = s;
-    next = s < last ? l.edges[s] : (s == last ? nextafter(l.edges[last], INFINITY) : INFINITY);
+    next = s < last ? edges[s] : (s == last ? nextafter(edges[last], INFINITY) : INFINITY);
   }
   // dt: not below the previous call's (times sorted), not NaN.
-  VARSTAR_HD void advance(const BinLookup& l, double dt) {
-    while (state <= last && dt >= next) set_state(l, state + 1);
+  VARSTAR_HD void advance(double dt) {
+    while (state <= last && dt >= next) set_state(state + 1);
   }
   VARSTAR_HD bool in_range() const { return state >= 1 && state <= last; }
   VARSTAR_HD bool past_last_edge() const { return state > last; }
@@ -166,19 +169,18 @@ struct DtWalker {
 // One geometry's part of a lane's walk: its dt walker, its dm lookup in
 // registers and where its image starts.
 struct GeometryWalk {
-  const BinLookup* dt_edges;
   DtWalker dt;
   RegisterLookup dm;
   bool abs_dm;
   int offset;
 
   VARSTAR_HD GeometryWalk(const DmdtGeometry& g, int image_offset, double first_dt)
-      : dt_edges(&g.dt), dt(g.dt, first_dt), dm(g.dm), abs_dm(g.abs_dm != 0), offset(image_offset) {}
+      : dt(g.dt, first_dt), dm(g.dm), abs_dm(g.abs_dm != 0), offset(image_offset) {}
 
   // Counts the pair if binned; true once dt is past the last edge.
   template <class Count>
   VARSTAR_HD bool add(double dt_value, double dm_signed, Count& count) {
-    dt.advance(*dt_edges, dt_value);
+    dt.advance(dt_value);
     if (dt.in_range()) {
       const int bm = dm.bin(abs_dm ? fabs(dm_signed) : dm_signed);
       if (bm >= 0) count(offset + bm * dt.last + dt.bin());

@@ -157,9 +157,7 @@ inline void count_run(const LocalLookup& d, const double* m, int64_t j0, int64_t
     if (!(x >= d.lo_edge && x <= d.hi_edge)) continue;
     int64_t cell = kLog ? (double_bits(x) >> d.shift) - d.key_lo : static_cast<int64_t>((x - d.lo) * d.inv_width);
     cell = cell < 0 ? 0 : (cell > d.max_cell ? d.max_cell : cell);
-    int b = d.table[cell];
-    while (b > 0 && x < d.edges[b]) --b;
-    while (b < d.last - 1 && x >= d.edges[b + 1]) ++b;
+    const int b = bin_from_guess(d.edges, d.last, x, d.table[cell]);
     ++base[(j & (kLanes - 1)) * kMaxImage + b * n_dt];
   }
 }

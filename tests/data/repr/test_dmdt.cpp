@@ -237,7 +237,7 @@ TEST_CASE("dm-dt walker: on every edge, just below and just above it") {
   varstar::DtWalker carried(l, dts.front());
   for (double dt : dts) {
     const varstar::DtWalker fresh(l, dt);
-    carried.advance(l, dt);
+    carried.advance(dt);
     const int expected = varstar::bin_lookup_scan(edges.data(), static_cast<int>(edges.size()), dt);
     CAPTURE(dt);
     CHECK((fresh.in_range() ? fresh.bin() : -1) == expected);
