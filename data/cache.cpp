@@ -13,6 +13,7 @@
 #include "data/csv.h"
 #include "data/hash.h"
 #include "engine/error.h"
+#include "engine/json_int.h"
 #include "varstar_version.h"
 
 namespace varstar::data {
@@ -218,9 +219,9 @@ void MappedCache::parse(std::span<const unsigned char> bytes, bool verify) {
       Entry e;
       e.name = a.at("name").get<std::string>();
       e.dtype = a.at("dtype").get<std::string>();
-      e.shape = a.at("shape").get<std::vector<int64_t>>();
-      const uint64_t offset = a.at("offset").get<uint64_t>();
-      e.bytes = a.at("bytes").get<uint64_t>();
+      e.shape = json_integers<int64_t>(a.at("shape"));
+      const uint64_t offset = json_integer<uint64_t>(a.at("offset"));
+      e.bytes = json_integer<uint64_t>(a.at("bytes"));
       e.hash = std::stoull(a.at("hash").get<std::string>(), nullptr, 16);
       const size_t es = dtype_size(e.dtype);
       if (es == 0) throw corrupt(fmt::format("array {}: unknown dtype '{}'", e.name, e.dtype));

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "engine/autograd.h"
+#include "engine/json_int.h"
 #include "engine/safetensors.h"
 
 namespace varstar::train {
@@ -98,8 +99,8 @@ LoadedModel load_model_file(const std::string& path) {
   LoadedModel out;
   try {
     out.description = nlohmann::json::parse(it->second);
-    const Shape shape = out.description.at("sample_shape").get<Shape>();
-    const int64_t num_classes = out.description.at("num_classes").get<int64_t>();
+    const Shape shape = json_integers<int64_t>(out.description.at("sample_shape"));
+    const int64_t num_classes = json_integer<int64_t>(out.description.at("num_classes"));
     // A final model names its classes (a training run's best-epoch file does
     // not): their count bounds the output layer before anything is allocated.
     if (out.description.contains("classes")) {

@@ -16,6 +16,7 @@
 
 #include "engine/cuda_backend.h"
 #include "engine/device.h"
+#include "engine/json_int.h"
 #include "data/csv.h"
 #include "engine/threads.h"
 #include "train/report.h"
@@ -41,25 +42,24 @@ nlohmann::json predictions_json(const Predictions& p) {
 // A finished fold stored by an earlier (interrupted) invocation of the run.
 bool load_finished_fold(const fs::path& path, const Dataset& data, FoldOutcome& out) {
   if (!fs::exists(path)) return false;
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(std::ifstream(path));
+    const nlohmann::json j = nlohmann::json::parse(std::ifstream(path));
+    out.fold = json_integer<int>(j.at("fold"));
+    out.best_epoch = json_integer<int>(j.at("best_epoch"));
+    out.seconds = j.at("seconds").get<double>();
+    out.resumed = true;
+    for (const auto& r : j.at("history")) out.history.push_back(EpochRecord::from_json(r));
+    const auto& p = j.at("predictions");
+    out.test_predictions.rows = json_integers<int64_t>(p.at("rows"));
+    out.test_predictions.predicted = json_integers<int32_t>(p.at("predicted"));
+    out.test_predictions.probabilities = p.at("probabilities").get<std::vector<float>>();
+    out.test_predictions.loss = p.at("loss").get<double>();
+    out.member_accuracy = j.value("member_accuracy", out.member_accuracy);
+    out.networks_accuracy = j.value("networks_accuracy", -1.0);
+    out.trees_accuracy = j.value("trees_accuracy", -1.0);
   } catch (const nlohmann::json::exception& e) {
     throw DataError(path.string(), 0, "", fmt::format("corrupt fold result ({}); delete it to rerun the fold", e.what()));
   }
-  out.fold = j.at("fold").get<int>();
-  out.best_epoch = j.at("best_epoch").get<int>();
-  out.seconds = j.at("seconds").get<double>();
-  out.resumed = true;
-  for (const auto& r : j.at("history")) out.history.push_back(EpochRecord::from_json(r));
-  const auto& p = j.at("predictions");
-  out.test_predictions.rows = p.at("rows").get<std::vector<int64_t>>();
-  out.test_predictions.predicted = p.at("predicted").get<std::vector<int32_t>>();
-  out.test_predictions.probabilities = p.at("probabilities").get<std::vector<float>>();
-  out.test_predictions.loss = p.at("loss").get<double>();
-  out.member_accuracy = j.value("member_accuracy", out.member_accuracy);
-  out.networks_accuracy = j.value("networks_accuracy", -1.0);
-  out.trees_accuracy = j.value("trees_accuracy", -1.0);
   out.test = report_on(out.test_predictions, data);
   return true;
 }
@@ -208,7 +208,7 @@ std::vector<std::string> weak_member_warnings(const nlohmann::json& summary) {
   std::vector<std::string> out;
   if (!summary.contains("ensemble")) return out;
   for (const auto& w : summary.at("ensemble").value("weak_members", nlohmann::json::array())) {
-    const int fold = w.at("fold").get<int>(), member = w.at("member").get<int>();
+    const int fold = json_integer<int>(w.at("fold")), member = json_integer<int>(w.at("member"));
     out.push_back(fmt::format("fold {} member {} reached {:.2f}%, its best sibling {:.2f}%: it may not have learned "
                               "(its epochs: checkpoints/fold{}/member{}/result.json)",
                               fold, member, 100 * w.at("accuracy").get<double>(),
@@ -223,7 +223,7 @@ std::vector<std::string> chance_fold_warnings(const nlohmann::json& summary) {
     out.push_back(fmt::format("fold {} reached {:.2f}%, no better than always answering its test fold's most common "
                               "class ({:.2f}%): it did not learn, and the mean over folds includes it (its epochs: "
                               "history.csv)",
-                              c.at("fold").get<int>(), 100 * c.at("accuracy").get<double>(),
+                              json_integer<int>(c.at("fold")), 100 * c.at("accuracy").get<double>(),
                               100 * c.at("majority_share").get<double>()));
   return out;
 }

@@ -15,6 +15,7 @@
 #include "engine/autograd.h"
 #include "engine/cuda_backend.h"
 #include "engine/cuda_graph.h"
+#include "engine/json_int.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
 #include "engine/profiler.h"
@@ -175,7 +176,7 @@ nlohmann::json EpochRecord::to_json() const {
 
 EpochRecord EpochRecord::from_json(const nlohmann::json& j) {
   EpochRecord r;
-  r.epoch = j.at("epoch").get<int>();
+  r.epoch = json_integer<int>(j.at("epoch"));
   r.lr = j.at("lr").get<double>();
   r.train_loss = j.at("train_loss").get<double>();
   r.train_accuracy = j.at("train_accuracy").get<double>();
@@ -339,16 +340,16 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
     if (d.at("config") != config.to_json())
       throw DataError(ckpt, 0, "", fmt::format("was written with another configuration:\n  checkpoint {}\n  this run   {}",
                                                d.at("config").dump(), config.to_json().dump()));
-    VARSTAR_CHECK(d.at("fold").get<int>() == job.fold, "{}: checkpoint of fold {}, expected fold {}", ckpt,
-                  d.at("fold").get<int>() + 1, job.fold + 1);
+    VARSTAR_CHECK(json_integer<int>(d.at("fold")) == job.fold, "{}: checkpoint of fold {}, expected fold {}", ckpt,
+                  json_integer<int>(d.at("fold")) + 1, job.fold + 1);
     for (const auto& r : d.at("history")) outcome.history.push_back(EpochRecord::from_json(r));
-    start_epoch = d.at("epochs_done").get<int>() + 1;
+    start_epoch = json_integer<int>(d.at("epochs_done")) + 1;
     best_val_loss = d.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
                                                     : d.at("best_val_loss").get<double>();
-    best_epoch = d.at("best_epoch").get<int>();
-    bad_epochs = d.at("bad_epochs").get<int>();
+    best_epoch = json_integer<int>(d.at("best_epoch"));
+    bad_epochs = json_integer<int>(d.at("bad_epochs"));
     if (Generator* g = model->dropout_generator())
-      g->set_state(d.at("dropout_seed").get<uint64_t>(), d.at("dropout_offset").get<uint64_t>());
+      g->set_state(json_integer<uint64_t>(d.at("dropout_seed")), json_integer<uint64_t>(d.at("dropout_offset")));
     if (best_epoch > 0 && config.patience > 0 && std::filesystem::exists(best_path)) {
       LoadedModel best = load_model_file(best_path);
       best_state = best.model->state();

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "engine/error.h"
+#include "engine/json_int.h"
 
 namespace varstar::trees {
 
@@ -496,8 +497,8 @@ BoostedTrees BoostedTrees::from_json(const nlohmann::json& j) {
                   "not a varstar boosted-trees model (format {}, version {})", j.value("format", std::string("?")),
                   j.value("version", 0));
     m.options_ = BoostingOptions::from_json(j.at("options"));
-    m.n_classes_ = j.at("classes").get<int>();
-    m.n_features_ = j.at("features").get<int64_t>();
+    m.n_classes_ = json_integer<int>(j.at("classes"));
+    m.n_features_ = json_integer<int64_t>(j.at("features"));
     m.baseline_ = j.at("baseline").get<std::vector<double>>();
     VARSTAR_CHECK(m.n_classes_ >= 2 && m.n_features_ >= 1, "{} classes and {} features", m.n_classes_, m.n_features_);
     const size_t per_round = m.n_classes_ == 2 ? 1 : static_cast<size_t>(m.n_classes_);
@@ -508,9 +509,9 @@ BoostedTrees BoostedTrees::from_json(const nlohmann::json& j) {
                     per_round);
       std::vector<Tree>& trees = m.rounds_.emplace_back();
       for (const auto& t : round) {
-        const auto feature = t.at("feature").get<std::vector<int32_t>>();
+        const auto feature = json_integers<int32_t>(t.at("feature"));
         const auto threshold = t.at("threshold").get<std::vector<double>>();
-        const auto left = t.at("left").get<std::vector<int32_t>>(), right = t.at("right").get<std::vector<int32_t>>();
+        const auto left = json_integers<int32_t>(t.at("left")), right = json_integers<int32_t>(t.at("right"));
         const auto value = t.at("value").get<std::vector<double>>();
         const size_t nodes = feature.size();
         VARSTAR_CHECK(nodes >= 1 && threshold.size() == nodes && left.size() == nodes && right.size() == nodes &&

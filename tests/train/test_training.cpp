@@ -184,6 +184,12 @@ TEST_CASE("a model file whose description cannot be built is a clear error namin
        "unknown model 'nope'"},
       {"a sequence too short for the network",
        R"({"model": "cnn-lstm", "sample_shape": [1, 3], "num_classes": 2, "classes": ["a", "b"]})", "cannot be built"},
+      {"a dimension past any integer (a float-to-integer cast would be undefined)",
+       R"({"model": "cnn-lstm", "sample_shape": [1, 3.3e79], "num_classes": 2, "classes": ["a", "b"]})",
+       "expected an integer"},
+      {"a fractional class count",
+       R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 2.5, "classes": ["a", "b"]})",
+       "expected an integer"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);

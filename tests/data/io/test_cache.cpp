@@ -4,10 +4,12 @@
 // DataError (and load_or_build rebuilds), never a crash.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <numeric>
 
 #include "data/cache.h"
+#include "data/hash.h"
 #include "tests/data/io/test_util.h"
 
 using namespace varstar;
@@ -35,6 +37,25 @@ void patch(const std::string& path, size_t offset, unsigned char value) {
   REQUIRE(offset < bytes.size());
   bytes[offset] = static_cast<char>(value);
   test::write_file(path, bytes);
+}
+
+// The file with its JSON header edited: the header length, checksum and the
+// data section's alignment follow, so only the edited fields are wrong.
+std::string with_header(const std::string& file, const std::function<void(nlohmann::json&)>& edit) {
+  constexpr size_t kPrefix = 32, kAlign = 64;
+  const auto align_up = [](size_t v) { return (v + kAlign - 1) / kAlign * kAlign; };
+  uint64_t old_len;
+  std::memcpy(&old_len, file.data() + 8, 8);
+  nlohmann::json header = nlohmann::json::parse(file.substr(kPrefix, old_len));
+  edit(header);
+  const std::string text = header.dump();
+  std::string out = file.substr(0, kPrefix) + text;
+  out.resize(align_up(out.size()), '\0');
+  out += file.substr(align_up(kPrefix + old_len));
+  const uint64_t len = text.size(), hash = hash_bytes(text.data(), text.size());
+  std::memcpy(out.data() + 8, &len, 8);
+  std::memcpy(out.data() + 24, &hash, 8);
+  return out;
 }
 
 }  // namespace
@@ -148,4 +169,30 @@ TEST_CASE("corrupt cache files are DataErrors, never crashes") {
         std::string::npos);
   const DataError missing = test::catch_data_error([&] { MappedCache::open((dir / "none").string()); });
   CHECK(missing.detail().find("cannot open") != std::string::npos);
+}
+
+TEST_CASE("cache header numbers must be integers in range") {
+  const auto dir = test::scratch_dir("cache_numbers");
+  const std::string path = (dir / "c.vscache").string();
+  write_sample(path, 7);
+  const std::string good = test::read_file(path);
+  auto error_with = [&](const std::function<void(nlohmann::json&)>& edit) {
+    test::write_file(path, with_header(good, edit));
+    return test::catch_data_error([&] { MappedCache::open(path); }).detail();
+  };
+  // The unedited round trip opens: the helper itself keeps a valid file.
+  test::write_file(path, with_header(good, [](nlohmann::json&) {}));
+  CHECK(MappedCache::open(path).f32("x").size() == 3 * 359);
+  // 3.3e79 as a dimension once reached a float-to-integer cast (undefined
+  // behaviour, found by fuzz_cache).
+  for (const nlohmann::json& bad : {nlohmann::json(3.3e79), nlohmann::json(3.0), nlohmann::json(-3.3e79)}) {
+    const std::string detail = error_with([&](nlohmann::json& h) { h["arrays"][0]["shape"][0] = bad; });
+    CHECK_MESSAGE(detail.find("expected an integer") != std::string::npos, bad.dump() << ": " << detail);
+  }
+  CHECK(error_with([](nlohmann::json& h) { h["arrays"][0]["offset"] = 1e30; }).find("expected an integer") !=
+        std::string::npos);
+  CHECK(error_with([](nlohmann::json& h) { h["arrays"][0]["bytes"] = -4; }).find("expected an integer") !=
+        std::string::npos);
+  CHECK(error_with([](nlohmann::json& h) { h["arrays"][1]["shape"] = "3"; }).find("array of integers") !=
+        std::string::npos);
 }
