@@ -1,4 +1,7 @@
 // The model catalog: names, descriptions, construction.
+#include <algorithm>
+#include <cmath>
+
 #include "models/cnn2d.h"
 #include "models/cnn_lstm.h"
 
@@ -26,6 +29,38 @@ std::unique_ptr<Model> make_model(const std::string& name, const ModelConfig& co
   if (name == "cnn-lstm") return std::make_unique<CnnLstm>(config);
   if (name == "cnn2d") return std::make_unique<Cnn2dTable3>(config);
   if (name == "cnn2d-scripts") return std::make_unique<Cnn2dScripts>(config);
+  throw_unknown_model(name);
+}
+
+namespace {
+double linear_parameters(double in, double out) { return in * out + out; }
+double conv_parameters(double in, double out, double window) { return in * out * window + out; }
+double lstm_parameters(double in, double hidden) { return 4 * hidden * (in + hidden) + 8 * hidden; }
+}  // namespace
+
+double parameter_count(const std::string& name, const ModelConfig& config) {
+  const auto or_default = [](int64_t v, int64_t fallback) { return static_cast<double>(v > 0 ? v : fallback); };
+  const double classes = static_cast<double>(config.num_classes);
+  if (name == "cnn-lstm") {
+    return conv_parameters(or_default(config.in_channels, 1), 64, 3) + conv_parameters(64, 128, 3) +
+           conv_parameters(128, 256, 5) + conv_parameters(256, 256, 5) + lstm_parameters(256, 64) +
+           lstm_parameters(64, 128) + linear_parameters(128, 1024) + linear_parameters(1024, 512) +
+           linear_parameters(512, classes);
+  }
+  if (name == "cnn2d") {
+    const double flat =
+        256 * std::floor(or_default(config.height, 24) / 4) * std::floor(or_default(config.width, 24) / 4);
+    return conv_parameters(or_default(config.in_channels, 1), 64, 9) + conv_parameters(64, 128, 25) +
+           conv_parameters(128, 256, 25) + conv_parameters(256, 256, 25) + linear_parameters(flat, 1024) +
+           linear_parameters(1024, 512) + linear_parameters(512, classes);
+  }
+  if (name == "cnn2d-scripts") {
+    const double h = std::floor(or_default(config.height, 90) / 2) - 8;
+    const double w = std::floor(or_default(config.width, 53) / 2) - 8;
+    return conv_parameters(or_default(config.in_channels, 3), 64, 9) + conv_parameters(64, 128, 25) +
+           conv_parameters(128, 256, 25) + linear_parameters(256 * std::max(h, 0.0) * std::max(w, 0.0), 512) +
+           linear_parameters(512, classes);
+  }
   throw_unknown_model(name);
 }
 

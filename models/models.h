@@ -48,6 +48,11 @@ struct ModelInfo {
 const std::vector<ModelInfo>& model_catalog();
 // Builds a model by catalog name; throws naming the known models otherwise.
 std::unique_ptr<Model> make_model(const std::string& name, const ModelConfig& config);
+// The number of parameters make_model(name, config) allocates, counted
+// without building anything, in double (a damaged description may ask for more
+// than int64 holds): a model file's description is checked against the values
+// the file stores before the network is built.
+double parameter_count(const std::string& name, const ModelConfig& config);
 // A ModelConfig whose input matches one sample of shape `sample_shape`
 // ({C, L} for cnn-lstm, {C, H, W} for the 2-d models); throws when the rank is wrong.
 ModelConfig config_for_input(const std::string& name, const Shape& sample_shape, int64_t num_classes, uint64_t seed);

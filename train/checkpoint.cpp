@@ -111,7 +111,18 @@ LoadedModel load_model_file(const std::string& path) {
                                     classes.size()));
     }
     const std::string name = out.description.at("model").get<std::string>();
-    out.model = models::make_model(name, models::config_for_input(name, shape, num_classes, 0));
+    const models::ModelConfig config = models::config_for_input(name, shape, num_classes, 0);
+    // The description must match the stored values before the network is
+    // allocated: a damaged one could otherwise ask for terabytes.
+    double stored = 0;
+    for (const auto& [tensor_name, t] : file.tensors) stored += static_cast<double>(t.numel());
+    const double wanted = models::parameter_count(name, config);
+    if (wanted != stored)
+      throw DataError(path, 0, "",
+                      fmt::format("has a corrupt description: it describes a {} network of {:.0f} parameters, the file "
+                                  "stores {:.0f} values",
+                                  name, wanted, stored));
+    out.model = models::make_model(name, config);
   } catch (const nlohmann::json::exception& e) {
     throw DataError(path, 0, "", fmt::format("has a corrupt description ({})", e.what()));
   } catch (const DataError&) {

@@ -169,6 +169,10 @@ TEST_CASE("a corrupt or mismatched checkpoint is a clear error") {
 
 TEST_CASE("a model file whose description cannot be built is a clear error naming the file") {
   const fs::path dir = temp_dir("crafted");
+  // The tensors of a real two-class cnn-lstm, so that only the description is wrong.
+  varstar::models::ModelConfig two_classes;
+  two_classes.num_classes = 2;
+  const auto state = varstar::models::make_model("cnn-lstm", two_classes)->state();
   struct Case {
     const char* what;
     const char* description;
@@ -178,6 +182,11 @@ TEST_CASE("a model file whose description cannot be built is a clear error namin
       {"more classes than names (an output layer of 10^12)",
        R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 1000000000000, "classes": ["a", "b"]})",
        "1000000000000 classes for 2 class names"},
+      {"more classes than the stored output layer, without names (a best-epoch file)",
+       R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 1000000000000})",
+       "describes a cnn-lstm network of 513000001355648 parameters, the file stores 1356674 values"},
+      {"an image larger than the stored dense layer",
+       R"({"model": "cnn2d", "sample_shape": [1, 100000, 100000], "num_classes": 2})", "describes a cnn2d network"},
       {"class names that are not strings",
        R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 2, "classes": [1, 2]})", "corrupt description"},
       {"an unknown network", R"({"model": "nope", "sample_shape": [1, 359], "num_classes": 2, "classes": ["a", "b"]})",
@@ -194,11 +203,39 @@ TEST_CASE("a model file whose description cannot be built is a clear error namin
   for (const Case& c : cases) {
     CAPTURE(c.what);
     const std::string path = (dir / "model.safetensors").string();
-    varstar::save_safetensors(path, {}, {{"varstar_model", c.description}});
+    varstar::save_safetensors(path, state, {{"varstar_model", c.description}});
     CHECK_THROWS_WITH_AS(varstar::train::load_model_file(path), doctest::Contains(c.reason), varstar::DataError);
     CHECK_THROWS_WITH_AS(varstar::train::load_model_file(path), doctest::Contains(path.c_str()), varstar::DataError);
   }
+  // The same tensors under their own description load.
+  const std::string path = (dir / "model.safetensors").string();
+  varstar::save_safetensors(
+      path, state, {{"varstar_model", R"({"model": "cnn-lstm", "sample_shape": [1, 359], "num_classes": 2})"}});
+  CHECK(varstar::train::load_model_file(path).model->num_classes() == 2);
   fs::remove_all(dir);
+}
+
+TEST_CASE("parameter_count agrees with the networks make_model builds") {
+  struct Case {
+    const char* name;
+    int64_t classes, channels, length, height, width;
+  };
+  const Case cases[] = {{"cnn-lstm", 5, 0, 0, 0, 0}, {"cnn-lstm", 11, 3, 37, 0, 0},
+                        {"cnn2d", 5, 0, 0, 0, 0},    {"cnn2d", 7, 2, 0, 23, 41},
+                        {"cnn2d-scripts", 5, 0, 0, 0, 0}, {"cnn2d-scripts", 3, 1, 0, 19, 33}};
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    CAPTURE(c.height);
+    varstar::models::ModelConfig config;
+    config.num_classes = c.classes;
+    config.in_channels = c.channels;
+    config.length = c.length;
+    config.height = c.height;
+    config.width = c.width;
+    int64_t built = 0;
+    for (const auto& [name, t] : varstar::models::make_model(c.name, config)->state()) built += t.numel();
+    CHECK(varstar::models::parameter_count(c.name, config) == static_cast<double>(built));
+  }
 }
 
 TEST_CASE("features become constant z-scored channels of sequences and images") {
