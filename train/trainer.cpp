@@ -337,19 +337,25 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   if (!ckpt.empty()) std::filesystem::create_directories(job.checkpoint_dir);
   if (job.resume && !ckpt.empty() && std::filesystem::exists(ckpt)) {
     const nlohmann::json d = load_training_checkpoint(ckpt, *model, *optimizer);
-    if (d.at("config") != config.to_json())
-      throw DataError(ckpt, 0, "", fmt::format("was written with another configuration:\n  checkpoint {}\n  this run   {}",
-                                               d.at("config").dump(), config.to_json().dump()));
-    VARSTAR_CHECK(json_integer<int>(d.at("fold")) == job.fold, "{}: checkpoint of fold {}, expected fold {}", ckpt,
-                  json_integer<int>(d.at("fold")) + 1, job.fold + 1);
-    for (const auto& r : d.at("history")) outcome.history.push_back(EpochRecord::from_json(r));
-    start_epoch = json_integer<int>(d.at("epochs_done")) + 1;
-    best_val_loss = d.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
-                                                    : d.at("best_val_loss").get<double>();
-    best_epoch = json_integer<int>(d.at("best_epoch"));
-    bad_epochs = json_integer<int>(d.at("bad_epochs"));
-    if (Generator* g = model->dropout_generator())
-      g->set_state(json_integer<uint64_t>(d.at("dropout_seed")), json_integer<uint64_t>(d.at("dropout_offset")));
+    try {
+      if (d.at("config") != config.to_json())
+        throw DataError(ckpt, 0, "",
+                        fmt::format("was written with another configuration:\n  checkpoint {}\n  this run   {}",
+                                    d.at("config").dump(), config.to_json().dump()));
+      VARSTAR_CHECK(json_integer<int>(d.at("fold")) == job.fold, "{}: checkpoint of fold {}, expected fold {}", ckpt,
+                    json_integer<int>(d.at("fold")) + 1, job.fold + 1);
+      for (const auto& r : d.at("history")) outcome.history.push_back(EpochRecord::from_json(r));
+      start_epoch = json_integer<int>(d.at("epochs_done")) + 1;
+      best_val_loss = d.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
+                                                      : d.at("best_val_loss").get<double>();
+      best_epoch = json_integer<int>(d.at("best_epoch"));
+      bad_epochs = json_integer<int>(d.at("bad_epochs"));
+      if (Generator* g = model->dropout_generator())
+        g->set_state(json_integer<uint64_t>(d.at("dropout_seed")), json_integer<uint64_t>(d.at("dropout_offset")));
+    } catch (const nlohmann::json::exception& e) {
+      throw DataError(ckpt, 0, "",
+                      fmt::format("has a corrupt description ({}); delete it to restart the fold", e.what()));
+    }
     if (best_epoch > 0 && config.patience > 0 && std::filesystem::exists(best_path)) {
       LoadedModel best = load_model_file(best_path);
       best_state = best.model->state();

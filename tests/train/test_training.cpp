@@ -164,6 +164,16 @@ TEST_CASE("a corrupt or mismatched checkpoint is a clear error") {
   other.lr = 1e-3;  // another configuration
   CHECK_THROWS_WITH_AS(varstar::train::train_fold(other, toy_data(), toy_job(dir.string(), true), quiet),
                        doctest::Contains("another configuration"), varstar::DataError);
+  {  // a fractional epoch count in the description
+    const std::string last = (dir / "last.safetensors").string();
+    varstar::SafetensorsContents file = varstar::load_safetensors(last);
+    nlohmann::json d = nlohmann::json::parse(file.metadata.at("varstar_checkpoint"));
+    d["epochs_done"] = 1.5;
+    file.metadata["varstar_checkpoint"] = d.dump();
+    varstar::save_safetensors(last, file.tensors, file.metadata);
+  }
+  CHECK_THROWS_WITH_AS(varstar::train::train_fold(toy_config(1), toy_data(), toy_job(dir.string(), true), quiet),
+                       doctest::Contains("last.safetensors: has a corrupt description"), varstar::DataError);
   fs::remove_all(dir);
 }
 
