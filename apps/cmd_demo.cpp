@@ -98,7 +98,7 @@ void run_demo(const DemoArgs& a) {
 
 varstar::app::RegisterCommand reg{{"demo",
                                    "The main job: simulate the built-in data set, cross-validate both thesis networks "
-                                   "(2-3 minutes on 2 CPU cores), write reports",
+                                   "(1-3 minutes on 2 CPU cores), write reports",
                                    10, [](CLI::App& app) {
                                      auto a = std::make_shared<DemoArgs>();
                                      app.add_option("--builtin-dir", a->builtin, "Built-in data set (simulated when absent)")
