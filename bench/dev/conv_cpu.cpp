@@ -4,9 +4,10 @@
 // rounding. Both gradients are timed as two calls (dx, dw) and as the one
 // call the engine makes (conv2d_backward, "dx+dw"), which must give the same
 // bits. Not a test.
-//   build/bench/bench_dev_conv_cpu [ROUNDS [im2col|winograd|chunks]]   (threads: OMP_NUM_THREADS)
+//   build/bench/bench_dev_conv_cpu [ROUNDS [im2col|winograd|chunks|all [LAYER]]]   (threads: OMP_NUM_THREADS)
 // A path named runs that path alone (for perf record); `chunks` times the
-// Winograd path at several chunk sizes, alternating.
+// Winograd path at several chunk sizes, alternating; `all` both paths. LAYER
+// keeps the layers whose name contains it.
 #include <omp.h>
 
 #include <algorithm>
@@ -71,11 +72,13 @@ std::vector<Variant> variants_for(const std::string& mode) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* usage = "usage: bench_dev_conv_cpu [ROUNDS [im2col|winograd|chunks]]  (ROUNDS: 1 to 1000, default 5)\n";
+  const char* usage =
+      "usage: bench_dev_conv_cpu [ROUNDS [im2col|winograd|chunks|all [LAYER]]]  (ROUNDS: 1 to 1000, default 5)\n";
   char* end = nullptr;
   const long parsed = argc > 1 ? std::strtol(argv[1], &end, 10) : 5;
-  const std::string mode = argc > 2 ? argv[2] : "";
-  if ((argc > 1 && (*end != '\0' || parsed < 1 || parsed > 1000)) || argc > 3 ||
+  const std::string mode = argc > 2 && std::string(argv[2]) != "all" ? argv[2] : "";
+  const std::string only = argc > 3 ? argv[3] : "";
+  if ((argc > 1 && (*end != '\0' || parsed < 1 || parsed > 1000)) || argc > 4 ||
       !(mode.empty() || mode == "im2col" || mode == "winograd" || mode == "chunks")) {
     std::fputs(usage, stderr);
     return 2;
@@ -91,6 +94,11 @@ int main(int argc, char** argv) {
       {"cnn2d conv2 (5x5, 64->128, 24x24)", conv(64, 128, 24, 24, 5, 5, 2, 2)},
       {"cnn2d conv3 (5x5, 128->256, 12x12)", conv(128, 256, 12, 12, 5, 5, 2, 2)},
       {"cnn2d conv4 (5x5, 256->256, 12x12)", conv(256, 256, 12, 12, 5, 5, 2, 2)},
+      // The demo's 2D-CNN: 16 x 16 images plus 10 feature channels.
+      {"demo cnn2d conv1 (3x3, 11->64, 16x16)", conv(11, 64, 16, 16, 3, 3, 1, 1)},
+      {"demo cnn2d conv2 (5x5, 64->128, 16x16)", conv(64, 128, 16, 16, 5, 5, 2, 2)},
+      {"demo cnn2d conv3 (5x5, 128->256, 8x8)", conv(128, 256, 8, 8, 5, 5, 2, 2)},
+      {"demo cnn2d conv4 (5x5, 256->256, 8x8)", conv(256, 256, 8, 8, 5, 5, 2, 2)},
   };
   std::printf("CPU convolution, batch 32, float32, %d thread(s), best of %d alternating rounds\n",
               omp_get_max_threads(), rounds);
@@ -100,6 +108,7 @@ int main(int argc, char** argv) {
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   const size_t nv = variants.size();
   for (const Layer& layer : layers) {
+    if (std::string(layer.name).find(only) == std::string::npos) continue;
     const ConvShape& s = layer.s;
     std::vector<float> x(s.batch * s.c_in * s.h * s.w), w(s.c_out * s.c_in * s.kh * s.kw), bias(s.c_out),
         dy(s.batch * s.c_out * s.out_h * s.out_w);

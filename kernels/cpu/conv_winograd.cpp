@@ -121,22 +121,35 @@ inline void add_scaled(Lanes<T>& acc, T c, const T* src) {
   acc += c * v;
 }
 
-// One matrix along one dimension of a tile, for Other pixels of the other
-// dimension at once:
+// One matrix along one dimension of a tile, for pixels [O0, O0 + N) of the
+// other dimension at once (N accumulators):
 //   out[i*os_i + o*os_o + lane] = sum_k coef(i, k) * in[k*is_k + o*kLanes + lane]
-template <class T, const auto& Mat, bool Transposed, int Other>
-inline void apply_along(const T* in, int64_t is_k, T* out, int64_t os_i, int64_t os_o) {
+template <class T, const auto& Mat, bool Transposed, int O0, int N>
+inline void apply_along_group(const T* in, int64_t is_k, T* out, int64_t os_i, int64_t os_o) {
   using M = Terms<Mat, Transposed>;
   for (int i = 0; i < M::out_n; ++i) {
-    Lanes<T> acc[Other] = {};
+    Lanes<T> acc[N] = {};
 #pragma GCC unroll 8
     for (int t = 0; t < M::table.count[i]; ++t) {
       const T c = static_cast<T>(M::table.coef[i][t]);
-      const T* src = in + M::table.k[i][t] * is_k;
-      for (int o = 0; o < Other; ++o) add_scaled(acc[o], c, src + o * kLanes);
+      const T* src = in + M::table.k[i][t] * is_k + O0 * kLanes;
+      for (int o = 0; o < N; ++o) add_scaled(acc[o], c, src + o * kLanes);
     }
-    for (int o = 0; o < Other; ++o) std::memcpy(out + i * os_i + o * os_o, &acc[o], sizeof acc[o]);
+    for (int o = 0; o < N; ++o) std::memcpy(out + i * os_i + (O0 + o) * os_o, &acc[o], sizeof acc[o]);
   }
+}
+
+// All Other pixels: at once, except for a one-row matrix (the height of a
+// 1-d convolution), which goes two pixels at a time. With all of them, the
+// 1-d transforms ran 1.1-3x slower on one thread, where parallel_for inlines
+// the loop into its caller (bench_dev_conv_cpu, OMP_NUM_THREADS=1; the
+// 2-d transforms and two threads were unchanged).
+template <class T, const auto& Mat, bool Transposed, int Other, int O0 = 0>
+inline void apply_along(const T* in, int64_t is_k, T* out, int64_t os_i, int64_t os_o) {
+  constexpr int kGroup = Terms<Mat, Transposed>::out_n == 1 ? 2 : Other;
+  constexpr int n = Other - O0 < kGroup ? Other - O0 : kGroup;
+  apply_along_group<T, Mat, Transposed, O0, n>(in, is_k, out, os_i, os_o);
+  if constexpr (O0 + n < Other) apply_along<T, Mat, Transposed, Other, O0 + n>(in, is_k, out, os_i, os_o);
 }
 
 // A tile map: a matrix along the height, then one along the width, each
