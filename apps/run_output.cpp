@@ -21,7 +21,8 @@ void print_cv_summary(const std::string& title, const train::RunResult& r, const
               s.contains("trees") ? " (networks and trees averaged)" : "");
   if (s.contains("ensemble"))
     std::printf("  each member alone  %s %% (ensembles of %d networks)\n",
-                ms(s.at("ensemble").at("member_accuracy"), 100).c_str(), json_integer<int>(s.at("ensemble").at("members")));
+                ms(s.at("ensemble").at("member_accuracy"), 100).c_str(),
+                json_integer<int>(s.at("ensemble").at("members")));
   if (s.contains("trees")) {
     std::printf("  networks alone     %s %%\n", ms(s.at("trees").at("networks_alone"), 100).c_str());
     std::printf("  trees alone        %s %% (boosted trees on the per-star features)\n",

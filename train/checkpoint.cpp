@@ -102,7 +102,7 @@ LoadedModel load_model_file(const std::string& path) {
     const Shape shape = json_integers<int64_t>(out.description.at("sample_shape"));
     const int64_t num_classes = json_integer<int64_t>(out.description.at("num_classes"));
     // A final model names its classes (a training run's best-epoch file does
-    // not): their count bounds the output layer before anything is allocated.
+    // not): their count must be the class count.
     if (out.description.contains("classes")) {
       const auto classes = out.description.at("classes").get<std::vector<std::string>>();
       if (num_classes != static_cast<int64_t>(classes.size()))

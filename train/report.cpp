@@ -224,7 +224,8 @@ std::string render_report(const ReportInput& in) {
                    "{}, {} lr {}; {} fold(s); time {:.0f} s, training {:.0f} samples/s on average; machine: {}; {}</p>",
                    html_escape(d.name), d.size(), c, shape_str(d.sample_shape),
                    html_escape(in.config.at("train").at("model").get<std::string>()),
-                   json_integer<int>(in.config.at("train").at("epochs")), json_integer<int64_t>(in.config.at("train").at("batch")),
+                   json_integer<int>(in.config.at("train").at("epochs")),
+                   json_integer<int64_t>(in.config.at("train").at("batch")),
                    html_escape(in.config.at("train").at("optimizer").get<std::string>()),
                    in.config.at("train").at("lr").get<double>(), folds.size(), seconds,
                    epochs_run > 0 ? rate_sum / static_cast<double>(epochs_run) : 0.0,
@@ -270,10 +271,11 @@ std::string render_report(const ReportInput& in) {
   std::vector<double> norm(static_cast<size_t>(c) * c, 0.0);
   std::vector<std::string> labels(static_cast<size_t>(c) * c);
   for (int i = 0; i < c; ++i) {
+    const std::vector<int64_t> counts = json_integers<int64_t>(pooled.at("confusion").at(i));
     int64_t row = 0;
-    for (int j = 0; j < c; ++j) row += json_integer<int64_t>(pooled.at("confusion")[i][j]);
+    for (int j = 0; j < c; ++j) row += counts.at(j);
     for (int j = 0; j < c; ++j) {
-      const int64_t v = json_integer<int64_t>(pooled.at("confusion")[i][j]);
+      const int64_t v = counts[j];
       norm[i * c + j] = row > 0 ? static_cast<double>(v) / static_cast<double>(row) : 0.0;
       labels[i * c + j] = fmt::format("{} ({:.0f}%)", v, 100 * norm[i * c + j]);
     }
@@ -286,7 +288,8 @@ std::string render_report(const ReportInput& in) {
   for (const auto& pc : pooled.at("per_class"))
     h += fmt::format("<tr><td class=\"l\">{}</td><td>{:.4f}</td><td>{:.4f}</td><td>{:.4f}</td><td>{}</td></tr>",
                      html_escape(pc.at("class").get<std::string>()), pc.at("precision").get<double>(),
-                     pc.at("recall").get<double>(), pc.at("f1").get<double>(), json_integer<int64_t>(pc.at("support")));
+                     pc.at("recall").get<double>(), pc.at("f1").get<double>(),
+                     json_integer<int64_t>(pc.at("support")));
   h += "</table>";
 
   h += "<h2>Example inputs per class</h2><table class=\"examples\">";
@@ -312,7 +315,8 @@ std::string render_report(const ReportInput& in) {
       h += "<table><tr><th class=\"l\">class</th><th>stars</th><th>balanced weight</th></tr>";
       for (size_t k = 0; k < r.at("classes").size(); ++k)
         h += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{:.4f}</td></tr>",
-                         html_escape(r.at("classes")[k].get<std::string>()), json_integer<int64_t>(r.at("class_counts")[k]),
+                         html_escape(r.at("classes")[k].get<std::string>()),
+                         json_integer<int64_t>(r.at("class_counts")[k]),
                          r.at("class_weights")[k].get<double>());
       h += "</table>";
     }

@@ -342,8 +342,9 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
         throw DataError(ckpt, 0, "",
                         fmt::format("was written with another configuration:\n  checkpoint {}\n  this run   {}",
                                     d.at("config").dump(), config.to_json().dump()));
-      VARSTAR_CHECK(json_integer<int>(d.at("fold")) == job.fold, "{}: checkpoint of fold {}, expected fold {}", ckpt,
-                    json_integer<int>(d.at("fold")) + 1, job.fold + 1);
+      const int saved_fold = json_integer<int>(d.at("fold"));
+      VARSTAR_CHECK(saved_fold == job.fold, "{}: checkpoint of fold {}, expected fold {}", ckpt, saved_fold + 1,
+                    job.fold + 1);
       for (const auto& r : d.at("history")) outcome.history.push_back(EpochRecord::from_json(r));
       start_epoch = json_integer<int>(d.at("epochs_done")) + 1;
       best_val_loss = d.at("best_val_loss").is_null() ? std::numeric_limits<double>::infinity()
