@@ -1,8 +1,10 @@
 // CPU max pooling, planes in parallel. The networks' windows (2 x 2 and
-// 1 x 2, stride = kernel) run row by row without the general window loop.
-// GCC leaves the row loop scalar; a form it vectorises measured no faster
-// (the loop is bound by memory: docs/PERFORMANCE.md).
+// 1 x 2, stride = kernel) run row by row without the general window loop,
+// as SIMD loops without branches (docs/PERFORMANCE.md).
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <type_traits>
 
 #include "kernels/cpu/parallel.h"
 #include "kernels/pool.h"
@@ -16,25 +18,46 @@ bool tiled_by(const PoolShape& s, int64_t kh, int64_t kw) {
   return s.kh == kh && s.kw == kw && s.stride_h == kh && s.stride_w == kw;
 }
 
+// take ? a : b, as bit masks: GCC compiled the ternary on floats to
+// branches in the loop's scalar remainder, which is most of a 2-d row (12
+// or 6 windows) and mispredicts on data.
+template <class T>
+inline T select(bool take, T a, T b) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  const Bits mask = Bits(0) - static_cast<Bits>(take);
+  return std::bit_cast<T>((std::bit_cast<Bits>(a) & mask) | (std::bit_cast<Bits>(b) & ~mask));
+}
+inline int32_t select(bool take, int32_t a, int32_t b) {
+  const int32_t mask = -static_cast<int32_t>(take);
+  return (a & mask) | (b & ~mask);
+}
+
 // One output row of KH x 2 windows, stride = kernel: the same rule as
-// maxpool_window (candidates in row-major order).
+// maxpool_window (candidates in row-major order), straight-line and
+// branch-free so that it vectorises.
 template <int KH, class T>
 void maxpool_row_x2(const T* plane, int64_t w, int64_t oh, int64_t out_w, T* y, int32_t* argmax) {
   const T* r0 = plane + oh * KH * w;
   const T* r1 = KH == 2 ? r0 + w : r0;
-  const int32_t base = static_cast<int32_t>(oh * KH * w);
+  const int32_t base = static_cast<int32_t>(oh * KH * w), below = static_cast<int32_t>(w);
+#pragma omp simd
   for (int64_t ow = 0; ow < out_w; ++ow) {
     T best = r0[2 * ow];
-    int32_t idx = base + static_cast<int32_t>(2 * ow);
-    const T candidates[4] = {r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1], T(0)};
-    const int32_t offsets[4] = {1, static_cast<int32_t>(w), static_cast<int32_t>(w) + 1, 0};
-    for (int c = 0; c < (KH == 2 ? 3 : 1); ++c) {
-      const bool take = maxpool_takes(candidates[c], best);
-      best = take ? candidates[c] : best;
-      idx = take ? base + static_cast<int32_t>(2 * ow) + offsets[c] : idx;
+    const T right = r0[2 * ow + 1];
+    bool take = maxpool_takes(right, best);
+    best = select(take, right, best);
+    int32_t offset = select(take, 1, 0);
+    if constexpr (KH == 2) {
+      const T down = r1[2 * ow], diagonal = r1[2 * ow + 1];
+      take = maxpool_takes(down, best);
+      best = select(take, down, best);
+      offset = select(take, below, offset);
+      take = maxpool_takes(diagonal, best);
+      best = select(take, diagonal, best);
+      offset = select(take, below + 1, offset);
     }
     y[ow] = best;
-    argmax[ow] = idx;
+    argmax[ow] = base + static_cast<int32_t>(2 * ow) + offset;
   }
 }
 

@@ -35,7 +35,9 @@ TEST_CASE("maxpool2d forward: first maximum and first NaN, as a plain loop finds
   const Case cases[] = {
       {"2x2 on 6x8", make_pool_shape(5, 6, 8, 2, 2, 2, 2)},
       {"2x2 on 7x9 (last row and column dropped)", make_pool_shape(3, 7, 9, 2, 2, 2, 2)},
+      {"2x2 on 4x42 (rows of 21 windows: SIMD body and remainder)", make_pool_shape(3, 4, 42, 2, 2, 2, 2)},
       {"1x2 on odd length (maxpool1d)", make_pool_shape(7, 1, 37, 1, 2, 1, 2)},
+      {"1x2 on length 359 (the CNN-LSTM's first pooling)", make_pool_shape(3, 1, 359, 1, 2, 1, 2)},
       {"3x3 stride 2 (overlapping windows)", make_pool_shape(2, 9, 8, 3, 3, 2, 2)},
       {"1x3 stride 3", make_pool_shape(4, 1, 20, 1, 3, 1, 3)},
   };
