@@ -2,11 +2,10 @@
 // 1 x 2, stride = kernel) run row by row without the general window loop,
 // as SIMD loops without branches (docs/PERFORMANCE.md).
 #include <algorithm>
-#include <bit>
 #include <cstdint>
-#include <type_traits>
 
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/select.h"
 #include "kernels/pool.h"
 #include "kernels/pool_math.h"
 
@@ -18,23 +17,10 @@ bool tiled_by(const PoolShape& s, int64_t kh, int64_t kw) {
   return s.kh == kh && s.kw == kw && s.stride_h == kh && s.stride_w == kw;
 }
 
-// take ? a : b, as bit masks: GCC compiled the ternary on floats to
-// branches in the loop's scalar remainder, which is most of a 2-d row (12
-// or 6 windows) and mispredicts on data.
-template <class T>
-inline T select(bool take, T a, T b) {
-  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-  const Bits mask = Bits(0) - static_cast<Bits>(take);
-  return std::bit_cast<T>((std::bit_cast<Bits>(a) & mask) | (std::bit_cast<Bits>(b) & ~mask));
-}
-inline int32_t select(bool take, int32_t a, int32_t b) {
-  const int32_t mask = -static_cast<int32_t>(take);
-  return (a & mask) | (b & ~mask);
-}
-
 // One output row of KH x 2 windows, stride = kernel: the same rule as
 // maxpool_window (candidates in row-major order), straight-line and
-// branch-free so that it vectorises.
+// branch-free (select.h) so that it vectorises; GCC's branches in the scalar
+// remainder, most of a 2-d row (12 or 6 windows), mispredicted on data.
 template <int KH, class T>
 void maxpool_row_x2(const T* plane, int64_t w, int64_t oh, int64_t out_w, T* y, int32_t* argmax) {
   const T* r0 = plane + oh * KH * w;

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "kernels/cpu/select.h"
 #include "kernels/lstm_math.h"
 
 namespace varstar::cpu {
@@ -22,8 +23,8 @@ inline float exp_clamped(float x) {
   constexpr float kLn2Hi = 0.693359375f;       // ln 2 = kLn2Hi + kLn2Lo, kLn2Hi exact in few bits
   constexpr float kLn2Lo = -2.12194440e-4f;
   constexpr float kRoundMagic = 12582912.0f;   // 1.5 * 2^23: adding it rounds to an integer
-  x = x > 88.0f ? 88.0f : x;                   // comparisons, not fminf/fmaxf: NaN stays NaN
-  x = x < -87.0f ? -87.0f : x;
+  x = select(x > 88.0f, 88.0f, x);             // comparisons, not fminf/fmaxf: NaN stays NaN
+  x = select(x < -87.0f, -87.0f, x);
   const float shifted = x * kLog2e + kRoundMagic;
   const float k = shifted - kRoundMagic;       // round(x log2 e)
   // k from the low bits (unsigned: wraps where a NaN's bits make nonsense, which the NaN result ignores)
@@ -51,7 +52,7 @@ inline float tanh_fast(float x) {
   p = p * z - 3.33332819422e-1f;
   const float small = p * z * x + x;
   const float large = std::copysign(1.0f - 2.0f / (exp_clamped(2.0f * ax) + 1.0f), x);
-  return ax < 0.625f ? small : large;  // NaN: the comparison fails, and large is NaN
+  return select(ax < 0.625f, small, large);  // NaN: the comparison fails, and large is NaN
 }
 
 // The LSTM cell's activations (kernels/lstm_math.h): these for float, libm's
