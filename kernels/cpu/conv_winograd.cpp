@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 #include "kernels/conv.h"
