@@ -50,6 +50,9 @@ void run_demo(const DemoArgs& a) {
       {"2d-cnn", "cnn2d", "dmdt-catalog:image_height=16,image_width=16,dmdt_norm=max,features=true", "2d-cnn",
        a.epochs_2dcnn, 16, 1e-3},
   };
+  std::string device_note;
+  const Device device = resolve_device(a.device, &device_note);
+  if (!device_note.empty()) progress.message_once("varstar: " + device_note);
   std::vector<std::pair<std::string, train::RunResult>> results;
   for (const auto& m : runs) {
     data::PrepareOptions o;
@@ -60,7 +63,7 @@ void run_demo(const DemoArgs& a) {
     o.fold_method = data::FoldMethod::stratified;
     o.zero_columns = m.zero_columns;
     o.representation = m.representation;
-    o.device = resolve_device(a.device);  // the trainer prints the fallback note
+    o.device = device;
     o.out_dir = a.out + "/" + m.name + "/data";
     o.cache_dir = "varstar-data/cache";
     o.log = [&](const std::string& line) { progress.message(line); };

@@ -139,7 +139,9 @@ train::ProgressMode TrainArgs::progress_mode() const {
 data::PrepareOptions TrainArgs::prepare_options(train::Progress& progress) const {
   data::PrepareOptions o = data.resolve();
   set_num_threads(config.threads);
-  o.device = resolve_device(config.device);
+  std::string note;  // said before the data work, which runs there too; the trainer's repeat is not printed
+  o.device = resolve_device(config.device, &note);
+  if (!note.empty()) progress.message_once("varstar: " + note);
   o.log = [&progress](const std::string& line) { progress.message(line); };
   return o;
 }

@@ -84,4 +84,11 @@ void Progress::message(const std::string& text, bool important) {
   std::fprintf(stderr, "%s\n", text.c_str());
 }
 
+void Progress::message_once(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!printed_once_.insert(text).second) return;
+  clear_line();
+  std::fprintf(stderr, "%s\n", text.c_str());
+}
+
 }  // namespace varstar::train

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 namespace varstar::train {
@@ -34,6 +35,8 @@ class Progress {
   // Free text (warnings, stage names): goes to stderr except in quiet mode,
   // where only `important` messages are shown.
   void message(const std::string& text, bool important = false);
+  // An important message printed the first time only (a note several stages may raise).
+  void message_once(const std::string& text);
   ProgressMode mode() const { return mode_; }
 
  private:
@@ -43,6 +46,7 @@ class Progress {
   double plain_interval_;
   std::chrono::steady_clock::time_point last_;
   bool line_open_ = false;
+  std::set<std::string> printed_once_;
   std::mutex mutex_;
 };
 

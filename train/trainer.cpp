@@ -300,7 +300,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
                 "early stopping (--patience) needs a validation split (--validation-fraction)");
   std::string note;
   const Device device = resolve_device(config.device, &note);
-  if (!note.empty() && job.fold == 0) progress.message("varstar: " + note, true);
+  if (!note.empty()) progress.message_once("varstar: " + note);
   set_num_threads(job.threads > 0 ? job.threads : config.threads);
   if (device.is_cuda()) cuda::set_allow_tf32(config.tf32);
 
