@@ -6,6 +6,7 @@
 #include "apps/command.h"
 #include "apps/device_choice.h"
 #include "apps/data_args.h"
+#include "apps/run_output.h"
 #include "data/represent/represent.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
@@ -48,6 +49,8 @@ void run_evaluate(EvaluateArgs& a) {
   if (forest) p = train::networks_and_trees(p, train::predict_trees(*forest, d, rows), d, true);
   const train::ClassificationReport r = train::classification_report(d.labels, p.predicted, d.n_classes());
   if (!d.warning.empty()) std::printf("*** WARNING: %s ***\n", d.warning.c_str());
+  const std::vector<std::string> notes = app::simulation_notes(data.prepared().simulated, members);
+  for (const auto& n : notes) std::printf("*** %s ***\n", n.c_str());
   const std::string scored = a.trees.empty() ? model_text : model_text + " + trees " + a.trees;
   std::printf("%s on %lld stars: accuracy %.2f%%, weighted F1 %.4f, macro F1 %.4f, loss %.4f\n", scored.c_str(),
               static_cast<long long>(d.size()), 100 * r.accuracy, r.weighted_f1, r.macro_f1, p.loss);
@@ -61,6 +64,7 @@ void run_evaluate(EvaluateArgs& a) {
     j["loss"] = p.loss;
     if (!a.trees.empty()) j["trees"] = a.trees;
     if (!d.warning.empty()) j["warning"] = d.warning;
+    if (!notes.empty()) j["notices"] = notes;
     std::ofstream(a.out_json) << j.dump(2) << "\n";
   }
 }

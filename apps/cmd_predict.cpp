@@ -6,6 +6,7 @@
 
 #include "apps/command.h"
 #include "apps/device_choice.h"
+#include "apps/run_output.h"
 #include "data/represent/represent.h"
 #include "data/stars.h"
 #include "train/checkpoint.h"
@@ -45,6 +46,8 @@ void run_predict(const PredictArgs& a) {
   o.on_bad_row = data::parse_on_bad_row(a.on_bad_row);
   const data::StarsInput stars = data::read_stars(o);
   for (const auto& r : stars.reports) std::fprintf(stderr, "%s\n", r.c_str());
+  const std::vector<std::string> notes = app::simulation_notes(stars.simulated, members);
+  for (const auto& n : notes) std::fprintf(stderr, "*** %s ***\n", n.c_str());
   const data::RepresentationBatch batch = data::build_representation(
       spec, stars.rows, stars.curves ? &*stars.curves : nullptr, {}, {}, {}, device);
   std::vector<std::string> ids;
@@ -71,6 +74,7 @@ void run_predict(const PredictArgs& a) {
   std::string csv = fmt::format("# varstar predict: model {} ({}){}, representation {}\n", model_text,
                                 desc.at("model").get<std::string>(),
                                 a.trees.empty() ? "" : " averaged with boosted trees " + a.trees, spec.mode);
+  for (const auto& n : notes) csv += "# " + n + "\n";
   csv += "id,predicted";
   for (const auto& c : classes) csv += ",p_" + c;
   csv += "\n";

@@ -1,7 +1,9 @@
 #pragma once
 // Printing a cross-validation summary on the terminal (used by cv and demo).
 #include <string>
+#include <vector>
 
+#include "train/checkpoint.h"
 #include "train/run.h"
 
 namespace varstar::app {
@@ -10,5 +12,9 @@ namespace varstar::app {
 // preset has one, warnings, and where the report is.
 void print_cv_summary(const std::string& title, const train::RunResult& r, const std::string& thesis_result,
                       const std::string& warning, const nlohmann::json& data_report = nullptr);
+
+// What predict and evaluate must say about simulated data: the stars scored
+// are simulated, and/or a model was trained on simulated data. Empty when neither.
+std::vector<std::string> simulation_notes(bool stars_simulated, const std::vector<train::LoadedModel>& models);
 
 }  // namespace varstar::app

@@ -70,14 +70,6 @@ bool file_says_simulated(const std::string& path) {
   return false;
 }
 
-// Whether an input is simulated: its own header, or a README.txt / Table2.txt
-// beside it (what `varstar simulate` writes), says SIMULATED.
-bool input_says_simulated(const std::string& path) {
-  const fs::path dir = fs::path(path).parent_path();
-  return file_says_simulated(path) || file_says_simulated((dir / "README.txt").string()) ||
-         file_says_simulated((dir / kBuiltinCatalog).string());
-}
-
 struct Cleaned {
   std::vector<CatalogRow> rows;  // kept rows, type = target class, input order
   std::optional<LightCurveSet> curves;
@@ -326,6 +318,12 @@ void build_cached_representation(const PrepareOptions& o, PreparedDataset& d, co
 }
 
 }  // namespace
+
+bool input_says_simulated(const std::string& path) {
+  const fs::path dir = fs::path(path).parent_path();
+  return file_says_simulated(path) || file_says_simulated((dir / "README.txt").string()) ||
+         file_says_simulated((dir / kBuiltinCatalog).string());
+}
 
 PreparedDataset prepare(const PrepareOptions& o) {
   VARSTAR_CHECK(o.folds >= 2, "--folds must be at least 2, got {}", o.folds);

@@ -87,4 +87,8 @@ PreparedDataset prepare(const PrepareOptions& options);
 // The notice printed and written with every simulated data set.
 extern const char* const kSimulatedDataNotice;
 
+// Whether an input file is simulated: its own header, or a README.txt /
+// Table2.txt beside it (what `varstar simulate` writes), says SIMULATED.
+bool input_says_simulated(const std::string& path);
+
 }  // namespace varstar::data

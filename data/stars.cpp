@@ -31,6 +31,8 @@ void fill_row_from_table(CatalogRow& row, const StarTable& table, size_t r) {
 
 StarsInput read_stars(const PrepareOptions& o) {
   StarsInput out;
+  for (const std::string* f : {&o.catalog, &o.lightcurves, &o.periods})
+    out.simulated = out.simulated || (!f->empty() && input_says_simulated(*f));
   std::optional<LightCurveSet> curves;
   if (!o.lightcurves.empty()) {
     LightCurveReadOptions lo;

@@ -13,6 +13,7 @@ struct StarsInput {
   std::vector<CatalogRow> rows;          // input order; type empty unless the input gives one
   std::optional<LightCurveSet> curves;   // when light curves were given
   std::vector<std::string> reports;      // reader summaries
+  bool simulated = false;                // an input file says it is simulated
 };
 
 // Reads o.catalog (with o.lightcurves when given) or o.lightcurves + o.periods.

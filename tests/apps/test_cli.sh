@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The varstar command line as a user meets it: --help tells the truth, bad
 # input stops with file, line and column, a GPU that is not there is said
-# once and before any data work.
+# once and before any data work, and predictions and scores made with
+# simulated stars or a simulation-trained model say so.
 # Usage: test_cli.sh PATH/TO/varstar
 set -uo pipefail
 varstar=$(realpath "$1")
@@ -76,6 +77,39 @@ if "$varstar" cv --lightcurves sim/lightcurves.csv "${curves[@]}" --device cuda:
 else
   fail "cv --device cuda:99 did not fall back to the CPU:"
   cat err.txt
+fi
+
+echo "train, predict, evaluate: simulated data is named as such"
+if "$varstar" train --lightcurves sim/lightcurves.csv --labels sim/labels.csv --periods sim/catalog.csv \
+  --model cnn2d --epochs 1 --out trained --quiet >train.log 2>&1; then
+  model=trained/model.safetensors
+  stars=$(tail -n +2 sim/labels.csv | wc -l)
+  "$varstar" predict --model "$model" --lightcurves sim/lightcurves.csv --periods sim/catalog.csv --out pred.csv \
+    2>err.txt || { cat err.txt; fail "predict"; }
+  rows=$(grep -c -v '^#' pred.csv)
+  ((rows == stars + 1)) || fail "predict wrote $rows lines after its comments for $stars stars"
+  for note in "SIMULATED STARS" "SIMULATED TRAINING DATA"; do
+    grep -q "^# $note" pred.csv || fail "predictions of simulated stars by a simulation-trained model lack '# $note'"
+    grep -q "^\*\*\* $note" err.txt || fail "predict did not say '$note'"
+  done
+  mkdir plain && cp sim/lightcurves.csv sim/catalog.csv plain/  # the same stars, nothing beside them says simulated
+  "$varstar" predict --model "$model" --lightcurves plain/lightcurves.csv --periods plain/catalog.csv --out plain.csv \
+    2>/dev/null || fail "predict on plain/"
+  grep -q "SIMULATED STARS" plain.csv && fail "stars from files that do not say so were called simulated"
+  grep -q "^# SIMULATED TRAINING DATA" plain.csv || fail "a simulation-trained model's predictions lack the note"
+  "$varstar" evaluate --model "$model" --lightcurves sim/lightcurves.csv --labels sim/labels.csv \
+    --periods sim/catalog.csv --json eval.json >eval.txt 2>/dev/null || fail "evaluate"
+  grep -q "accuracy" eval.txt || fail "evaluate printed no accuracy"
+  grep -q "SIMULATED TRAINING DATA" eval.txt || fail "evaluate did not say the model was trained on simulated data"
+  grep -q '"notices"' eval.json || fail "evaluate --json lacks the notices"
+  expect_error "a missing model" "nope.safetensors" "$varstar" predict --model nope.safetensors \
+    --lightcurves sim/lightcurves.csv --periods sim/catalog.csv
+  head -c 100 "$model" >cut.safetensors
+  expect_error "a truncated model" "cut.safetensors" "$varstar" predict --model cut.safetensors \
+    --lightcurves sim/lightcurves.csv --periods sim/catalog.csv
+else
+  cat train.log
+  fail "train"
 fi
 
 ((failures == 0)) && echo "test_cli: all checks passed" || echo "test_cli: $failures check(s) failed"
