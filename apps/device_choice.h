@@ -5,9 +5,12 @@
 #include <string>
 
 #include "engine/device.h"
+#include "train/progress.h"
 
 namespace varstar::app {
 Device choose_device(const std::string& choice, int threads);
+// The same, the note through `progress`, which prints it once however often the trainer raises it again.
+Device choose_device(const std::string& choice, int threads, train::Progress& progress);
 
 // --device's help where the command computes representations (prepare).
 inline constexpr const char* kRepresentationDeviceHelp =

@@ -44,14 +44,11 @@ void print_cv_summary(const std::string& title, const train::RunResult& r, const
   if (!warning.empty()) std::printf("\n*** WARNING: %s ***\n", warning.c_str());
 }
 
-}  // namespace varstar::app
-
-namespace varstar::app {
-
 std::vector<std::string> simulation_notes(bool stars_simulated, const std::vector<train::LoadedModel>& models) {
   std::vector<std::string> notes;
   if (stars_simulated)
-    notes.emplace_back("SIMULATED STARS: the stars scored here come from varstar's built-in simulator, not from a survey");
+    notes.emplace_back(
+        "SIMULATED STARS: the stars scored here come from varstar's built-in simulator, not from a survey");
   for (const auto& m : models) {
     const nlohmann::json& r = m.description.value("representation", nlohmann::json::object());
     if (r.is_object() && r.contains("notice")) {

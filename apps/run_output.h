@@ -1,5 +1,6 @@
 #pragma once
-// Printing a cross-validation summary on the terminal (used by cv and demo).
+// What the commands print about a run: the cross-validation summary (cv and
+// demo) and the notes on simulated data (predict and evaluate).
 #include <string>
 #include <vector>
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "apps/device_choice.h"
 #include "bench/bench.h"
 #include "engine/device.h"
 #include "engine/profiler.h"
@@ -138,10 +139,7 @@ train::ProgressMode TrainArgs::progress_mode() const {
 
 data::PrepareOptions TrainArgs::prepare_options(train::Progress& progress) const {
   data::PrepareOptions o = data.resolve();
-  set_num_threads(config.threads);
-  std::string note;  // said before the data work, which runs there too; the trainer's repeat is not printed
-  o.device = resolve_device(config.device, &note);
-  if (!note.empty()) progress.message_once("varstar: " + note);
+  o.device = choose_device(config.device, config.threads, progress);  // before the data work, which runs there too
   o.log = [&progress](const std::string& line) { progress.message(line); };
   return o;
 }
