@@ -1,5 +1,6 @@
 // CUDA log-softmax and fused cross-entropy.
-//   log_softmax: one thread per row.
+//   log_softmax (x, y: (N, C)): a warp per row, the row in registers for
+//     C <= 1024 as the cross-entropy forward below; backward a warp per row.
 //   cross_entropy_forward (logits, probs: (N, C); targets: (N)): a warp per row.
 //     C <= 1024: the row is held in registers (lane l: elements l, l + 32, ...)
 //     and reduced in two passes, max then sum of exp (the CPU's arithmetic);
@@ -26,22 +27,6 @@ namespace varstar::cuda {
 
 namespace {
 constexpr unsigned kBlock = 256;
-
-__global__ void log_softmax_forward_kernel(const float* __restrict__ x, float* __restrict__ y, int64_t n, int64_t c) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
-    const float lse = row_logsumexp(x + i * c, c);
-    for (int64_t k = 0; k < c; ++k) y[i * c + k] = x[i * c + k] - lse;
-  }
-}
-
-__global__ void log_softmax_backward_kernel(const float* __restrict__ y, const float* __restrict__ dy,
-                                            float* __restrict__ dx, int64_t n, int64_t c) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
-    float s = 0.f;
-    for (int64_t k = 0; k < c; ++k) s += dy[i * c + k];
-    for (int64_t k = 0; k < c; ++k) dx[i * c + k] = dy[i * c + k] - vs_exp(y[i * c + k]) * s;
-  }
-}
 
 constexpr unsigned kWarpsPerBlock = kBlock / 32;
 constexpr unsigned kFullMask = 0xffffffffu;
@@ -74,11 +59,12 @@ __device__ __forceinline__ float warp_sum(float v) {
 }
 
 // log-sum-exp of row (c elements) on every lane of the warp, and its softmax
-// written to prob_row. kPerLane > 0: lane l holds elements l + 32 j, j <
-// kPerLane (c <= 32 kPerLane); kPerLane == 0: any c, one pass (MaxSumExp).
-template <int kPerLane>
-__device__ __forceinline__ float warp_row_softmax(const float* __restrict__ row, float* __restrict__ prob_row,
+// (kLog: log-softmax) written to out_row. kPerLane > 0: lane l holds elements
+// l + 32 j, j < kPerLane (c <= 32 kPerLane); kPerLane == 0: any c, one pass (MaxSumExp).
+template <int kPerLane, bool kLog = false>
+__device__ __forceinline__ float warp_row_softmax(const float* __restrict__ row, float* __restrict__ out_row,
                                                   int64_t c, unsigned lane) {
+  const auto out = [](float x, float lse) { return kLog ? x - lse : softmax_prob(x, lse); };
   if constexpr (kPerLane > 0) {
     float v[kPerLane];
     float m = -INFINITY;
@@ -97,7 +83,7 @@ __device__ __forceinline__ float warp_row_softmax(const float* __restrict__ row,
 #pragma unroll
     for (int j = 0; j < kPerLane; ++j) {
       const int64_t k = int64_t{lane} + 32 * j;
-      if (k < c) prob_row[k] = softmax_prob(v[j], lse);
+      if (k < c) out_row[k] = out(v[j], lse);
     }
     return lse;
   } else {
@@ -107,9 +93,43 @@ __device__ __forceinline__ float warp_row_softmax(const float* __restrict__ row,
       ms = max_sum_exp_merge(ms, MaxSumExp<float>{__shfl_xor_sync(kFullMask, ms.m, o),
                                                    __shfl_xor_sync(kFullMask, ms.s, o)});
     const float lse = logsumexp_of(ms.m, ms.s);
-    for (int64_t k = lane; k < c; k += 32) prob_row[k] = softmax_prob(row[k], lse);
+    for (int64_t k = lane; k < c; k += 32) out_row[k] = out(row[k], lse);
     return lse;
   }
+}
+
+// A warp per row (rows i = warp, warp + all warps, ...): y = x - logsumexp(x).
+template <int kPerLane>
+__global__ void __launch_bounds__(kBlock)
+    log_softmax_forward_kernel(const float* __restrict__ x, float* __restrict__ y, int64_t n, int64_t c) {
+  const int64_t warps = int64_t{gridDim.x} * kWarpsPerBlock;
+  for (int64_t i = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32; i < n; i += warps)
+    warp_row_softmax<kPerLane, true>(x + i * c, y + i * c, c, threadIdx.x % 32);
+}
+
+// A warp per row: dx = dy - exp(y) sum(dy).
+__global__ void __launch_bounds__(kBlock)
+    log_softmax_backward_kernel(const float* __restrict__ y, const float* __restrict__ dy, float* __restrict__ dx,
+                                int64_t n, int64_t c) {
+  const unsigned lane = threadIdx.x % 32;
+  const int64_t warps = int64_t{gridDim.x} * kWarpsPerBlock;
+  for (int64_t i = blockIdx.x * int64_t{kWarpsPerBlock} + threadIdx.x / 32; i < n; i += warps) {
+    float s = 0.f;
+    for (int64_t k = lane; k < c; k += 32) s += dy[i * c + k];
+    s = warp_sum(s);
+    for (int64_t k = lane; k < c; k += 32) dx[i * c + k] = dy[i * c + k] - vs_exp(y[i * c + k]) * s;
+  }
+}
+
+using LogSoftmaxKernel = void (*)(const float*, float*, int64_t, int64_t);
+LogSoftmaxKernel log_softmax_kernel_for(int64_t c) {
+  if (c <= 32) return log_softmax_forward_kernel<1>;
+  if (c <= 64) return log_softmax_forward_kernel<2>;
+  if (c <= 128) return log_softmax_forward_kernel<4>;
+  if (c <= 256) return log_softmax_forward_kernel<8>;
+  if (c <= 512) return log_softmax_forward_kernel<16>;
+  if (c <= kMaxRegisterClasses) return log_softmax_forward_kernel<32>;
+  return log_softmax_forward_kernel<0>;
 }
 
 // A warp per row (rows i = warp, warp + all warps, ...), kWarps warps per block.
@@ -222,13 +242,13 @@ ForwardKernel forward_kernel_for(int64_t c) {
 
 void log_softmax_forward(const float* x, float* y, int64_t n, int64_t c, cuda_stream stream) {
   if (n == 0) return;
-  log_softmax_forward_kernel<<<detail::grid_for(n, kBlock), kBlock, 0, stream>>>(x, y, n, c);
+  log_softmax_kernel_for(c)<<<row_blocks(n), kBlock, 0, stream>>>(x, y, n, c);
   VARSTAR_CUDA_CHECK_LAUNCH("log_softmax_forward");
 }
 
 void log_softmax_backward(const float* y, const float* dy, float* dx, int64_t n, int64_t c, cuda_stream stream) {
   if (n == 0) return;
-  log_softmax_backward_kernel<<<detail::grid_for(n, kBlock), kBlock, 0, stream>>>(y, dy, dx, n, c);
+  log_softmax_backward_kernel<<<row_blocks(n), kBlock, 0, stream>>>(y, dy, dx, n, c);
   VARSTAR_CUDA_CHECK_LAUNCH("log_softmax_backward");
 }
 

@@ -342,9 +342,11 @@ PARITY(batch_norm, "N=1 with a spatial axis; (N, C) input") {
   check_parity([](const auto& in) { return varstar::batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); },
                {random_f32({7, 4}, 163), random_f32({4}, 164, 0.5, 1.5), random_f32({4}, 165)});
 }
-PARITY(log_softmax, "(1, 1) and (3, 129)") {
+PARITY(log_softmax, "(1, 1), (3, 129), (5, 1500) (one pass, no registers) and 300 rows (38 blocks)") {
   check_parity([](const auto& in) { return varstar::log_softmax(in[0]); }, {random_f32({1, 1}, 166)});
   check_parity([](const auto& in) { return varstar::log_softmax(in[0]); }, {random_f32({3, 129}, 167, -5, 5)});
+  check_parity([](const auto& in) { return varstar::log_softmax(in[0]); }, {random_f32({5, 1500}, 168, -5, 5)});
+  check_parity([](const auto& in) { return varstar::log_softmax(in[0]); }, {random_f32({300, 7}, 169, -5, 5)});
 }
 PARITY(cross_entropy, "one sample; 300 samples without weights") {
   const Tensor one = Tensor::from_vector(std::vector<int32_t>{2}, {1});
