@@ -28,6 +28,13 @@
 // "x prod" is the production kernel's time over the variant's. Shapes: the
 // networks' (32 x 5, 32 x 10: launch-bound), an odd 4099 x 37 and 65536 x 1000
 // (16384 x 1000 with --quick).
+// Then log_softmax (y = x - logsumexp(row), dx = dy - exp(y) rowsum(dy)):
+//   previous      a thread per row, forward and backward (production before a
+//                 warp per row was promoted, without a GPU at the time)
+//   production    varstar::cuda::log_softmax_forward / _backward (a warp per row,
+//                 the row in registers for C <= 1024 as the cross-entropy forward)
+// checked against cpu::log_softmax_forward/_backward in double; GB/s count x read
+// and y written (8 N C), backward y and dy read and dx written (12 N C).
 // Usage: bench_dev_softmax_ce [--quick]; exit 0 all valid, 1 a mismatch, 77 no GPU.
 #include <algorithm>
 #include <cmath>
@@ -497,6 +504,130 @@ struct Result {
   const char* note;
 };
 
+// ---- log_softmax: previous production (a thread per row) ----
+__global__ void previous_log_softmax_forward_kernel(const float* __restrict__ x, float* __restrict__ y, int64_t n,
+                                                    int64_t c) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const float lse = varstar::row_logsumexp(x + i * c, c);
+    for (int64_t k = 0; k < c; ++k) y[i * c + k] = x[i * c + k] - lse;
+  }
+}
+
+__global__ void previous_log_softmax_backward_kernel(const float* __restrict__ y, const float* __restrict__ dy,
+                                                     float* __restrict__ dx, int64_t n, int64_t c) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    float s = 0.f;
+    for (int64_t k = 0; k < c; ++k) s += dy[i * c + k];
+    for (int64_t k = 0; k < c; ++k) dx[i * c + k] = dy[i * c + k] - varstar::vs_exp(y[i * c + k]) * s;
+  }
+}
+
+// y = x - lse: lse's error is the relative error of a float sum of up to 1,500
+// exponentials (kProbRelTol's reasoning); absolute, or relative to |y| beyond 1.
+constexpr double kLogProbTol = 2e-5;
+// dx: the row sum of dy in float, any order: relative to |dy_k| + exp(y_k) sum_k |dy_k|.
+constexpr double kLogSoftmaxGradTol = 1e-5;
+
+// Validates and times both log_softmax variants; returns the number that failed.
+int bench_log_softmax(bool quick, cudaStream_t st) {
+  struct LsShape {
+    int64_t n, c;
+  };
+  const std::vector<LsShape> shapes = {{32, 5}, {4099, 37}, {quick ? 262144 : 1048576, 64}, {4096, 1500}};
+  int failures = 0;
+  std::printf("\n%-13s %-4s %-11s %10s %9s %8s %9s\n", "log_softmax", "op", "variant", "ms", "GB/s", "x prod", "err");
+  for (const LsShape& shape : shapes) {
+    const int64_t n = shape.n, c = shape.c, nc = n * c;
+    const int reps = nc > (int64_t{1} << 24) ? (quick ? 5 : 20) : (quick ? 20 : 100);
+    std::vector<float> x(nc), dy(nc);
+    for (int64_t i = 0; i < nc; ++i) {
+      x[i] = 8.f * varstar::philox_uniform(21, i) - 4.f;
+      dy[i] = 2.f * varstar::philox_uniform(22, i) - 1.f;
+    }
+    const std::vector<double> xd(x.begin(), x.end());
+    std::vector<double> ref_y(nc), ref_dx(nc);
+    varstar::cpu::log_softmax_forward<double>(xd.data(), ref_y.data(), n, c);
+    // Backward input: the CPU's y rounded to float, as a float forward would leave it.
+    const std::vector<float> y_in(ref_y.begin(), ref_y.end());
+    const std::vector<double> y_in_d(y_in.begin(), y_in.end()), dyd(dy.begin(), dy.end());
+    varstar::cpu::log_softmax_backward<double>(y_in_d.data(), dyd.data(), ref_dx.data(), n, c);
+    std::vector<double> grad_scale(nc);
+    for (int64_t i = 0; i < n; ++i) {
+      double mass = 0;
+      for (int64_t k = 0; k < c; ++k) mass += std::fabs(dyd[i * c + k]);
+      for (int64_t k = 0; k < c; ++k)
+        grad_scale[i * c + k] = std::fabs(dyd[i * c + k]) + std::exp(y_in_d[i * c + k]) * mass;
+    }
+    float *d_x, *d_y, *d_y_in, *d_dy, *d_dx;
+    for (float** p : {&d_x, &d_y, &d_y_in, &d_dy, &d_dx}) VARSTAR_CUDA_CHECK(cudaMalloc(p, nc * sizeof(float)));
+    VARSTAR_CUDA_CHECK(cudaMemcpy(d_x, x.data(), nc * sizeof(float), cudaMemcpyHostToDevice));
+    VARSTAR_CUDA_CHECK(cudaMemcpy(d_y_in, y_in.data(), nc * sizeof(float), cudaMemcpyHostToDevice));
+    VARSTAR_CUDA_CHECK(cudaMemcpy(d_dy, dy.data(), nc * sizeof(float), cudaMemcpyHostToDevice));
+    const unsigned grid = varstar::cuda::detail::grid_for(n, kBlock);
+    struct LsVariant {
+      const char* name;
+      std::function<void()> forward, backward;
+    };
+    const std::vector<LsVariant> variants = {
+        {"previous",
+         [&] {
+           previous_log_softmax_forward_kernel<<<grid, kBlock, 0, st>>>(d_x, d_y, n, c);
+           VARSTAR_CUDA_CHECK_LAUNCH("previous_log_softmax_forward_kernel");
+         },
+         [&] {
+           previous_log_softmax_backward_kernel<<<grid, kBlock, 0, st>>>(d_y_in, d_dy, d_dx, n, c);
+           VARSTAR_CUDA_CHECK_LAUNCH("previous_log_softmax_backward_kernel");
+         }},
+        {"production", [&] { varstar::cuda::log_softmax_forward(d_x, d_y, n, c, st); },
+         [&] { varstar::cuda::log_softmax_backward(d_y_in, d_dy, d_dx, n, c, st); }},
+    };
+    struct LsResult {
+      bool fwd;
+      const char* variant;
+      double ms, err;
+    };
+    std::vector<LsResult> results;
+    std::vector<float> got(nc);
+    for (const LsVariant& v : variants) {
+      for (const bool fwd : {true, false}) {
+        float* out = fwd ? d_y : d_dx;
+        VARSTAR_CUDA_CHECK(cudaMemsetAsync(out, 0xff, nc * sizeof(float), st));  // NaN where nothing is written
+        (fwd ? v.forward : v.backward)();
+        VARSTAR_CUDA_CHECK(cudaStreamSynchronize(st));
+        VARSTAR_CUDA_CHECK(cudaMemcpy(got.data(), out, nc * sizeof(float), cudaMemcpyDeviceToHost));
+        double err = 0;
+        for (int64_t i = 0; i < nc; ++i) {
+          const double ref = fwd ? ref_y[i] : ref_dx[i];
+          const double scale = fwd ? std::max(1.0, std::fabs(ref)) : std::max(grad_scale[i], 1e-30);
+          err = std::max(err, std::isnan(got[i]) ? INFINITY : std::fabs(double(got[i]) - ref) / scale);
+        }
+        double ms = NAN;
+        if (err <= (fwd ? kLogProbTol : kLogSoftmaxGradTol))
+          ms = varstar::bench::median_event_ms(fwd ? v.forward : v.backward, st, 3, reps);
+        else
+          ++failures;
+        results.push_back({fwd, v.name, ms, err});
+      }
+    }
+    for (const bool fwd : {true, false}) {
+      double prod_ms = NAN;
+      for (const LsResult& r : results)
+        if (r.fwd == fwd && std::strcmp(r.variant, "production") == 0) prod_ms = r.ms;
+      for (const LsResult& r : results) {
+        if (r.fwd != fwd) continue;
+        const double gbs = (fwd ? 8.0 : 12.0) * static_cast<double>(nc) / (r.ms * 1e6);
+        std::printf("%6lldx%-6lld %-4s %-11s %10.4f %9.1f %8.2f %9.1e %s\n", static_cast<long long>(n),
+                    static_cast<long long>(c), fwd ? "fwd" : "bwd", r.variant, r.ms, gbs, prod_ms / r.ms, r.err,
+                    std::isnan(r.ms) ? "FAILED validation: not timed" : "");
+      }
+    }
+    for (float* p : {d_x, d_y, d_y_in, d_dy, d_dx}) cudaFree(p);
+  }
+  std::printf("tolerances: log_softmax %.0e (of max(1, |y|)), its gradient %.0e (of |dy| + exp(y) sum|dy|)\n",
+              kLogProbTol, kLogSoftmaxGradTol);
+  return failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -625,6 +756,7 @@ int main(int argc, char** argv) {
     cudaFree(d_targets);
     cudaFree(d_counter);
   }
+  failures += bench_log_softmax(quick, st);
   cudaStreamDestroy(st);
   std::printf("tolerances: probs %.0e, dlogits %.0e (relative, per element), loss and weight sums %.0e\n",
               kProbRelTol, kGradRelTol, kSumRelTol);
