@@ -17,6 +17,7 @@
 // when it runs; it cannot inside a captured CUDA graph).
 // Bench: bench_dev_softmax_ce (bench/dev/softmax_ce.cu) against the variants.
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels/cuda/check.cuh"
 #include "kernels/cuda/workspace.h"
@@ -121,15 +122,17 @@ __global__ void __launch_bounds__(kBlock)
   }
 }
 
-using LogSoftmaxKernel = void (*)(const float*, float*, int64_t, int64_t);
-LogSoftmaxKernel log_softmax_kernel_for(int64_t c) {
-  if (c <= 32) return log_softmax_forward_kernel<1>;
-  if (c <= 64) return log_softmax_forward_kernel<2>;
-  if (c <= 128) return log_softmax_forward_kernel<4>;
-  if (c <= 256) return log_softmax_forward_kernel<8>;
-  if (c <= 512) return log_softmax_forward_kernel<16>;
-  if (c <= kMaxRegisterClasses) return log_softmax_forward_kernel<32>;
-  return log_softmax_forward_kernel<0>;
+// pick(std::integral_constant<int, kPerLane>{}) for the smallest kPerLane whose
+// registers hold a row of c elements (0: the one-pass form beyond kMaxRegisterClasses).
+template <class Pick>
+auto with_row_registers(int64_t c, Pick pick) {
+  if (c <= 32) return pick(std::integral_constant<int, 1>{});
+  if (c <= 64) return pick(std::integral_constant<int, 2>{});
+  if (c <= 128) return pick(std::integral_constant<int, 4>{});
+  if (c <= 256) return pick(std::integral_constant<int, 8>{});
+  if (c <= 512) return pick(std::integral_constant<int, 16>{});
+  if (c <= kMaxRegisterClasses) return pick(std::integral_constant<int, 32>{});
+  return pick(std::integral_constant<int, 0>{});
 }
 
 // A warp per row (rows i = warp, warp + all warps, ...), kWarps warps per block.
@@ -227,22 +230,20 @@ __global__ void __launch_bounds__(kBlock)
 
 using ForwardKernel = void (*)(const float*, const int32_t*, const float*, float*, float*, float*, float*, int64_t,
                               int64_t);
-// The register form for C <= kMaxRegisterClasses (the smallest that holds the row), else the one-pass form.
 template <unsigned kWarps>
 ForwardKernel forward_kernel_for(int64_t c) {
-  if (c <= 32) return cross_entropy_forward_kernel<1, kWarps>;
-  if (c <= 64) return cross_entropy_forward_kernel<2, kWarps>;
-  if (c <= 128) return cross_entropy_forward_kernel<4, kWarps>;
-  if (c <= 256) return cross_entropy_forward_kernel<8, kWarps>;
-  if (c <= 512) return cross_entropy_forward_kernel<16, kWarps>;
-  if (c <= kMaxRegisterClasses) return cross_entropy_forward_kernel<32, kWarps>;
-  return cross_entropy_forward_kernel<0, kWarps>;
+  return with_row_registers(c, [](auto per_lane) -> ForwardKernel {
+    return cross_entropy_forward_kernel<decltype(per_lane)::value, kWarps>;
+  });
 }
 }  // namespace
 
 void log_softmax_forward(const float* x, float* y, int64_t n, int64_t c, cuda_stream stream) {
   if (n == 0) return;
-  log_softmax_kernel_for(c)<<<row_blocks(n), kBlock, 0, stream>>>(x, y, n, c);
+  using Kernel = void (*)(const float*, float*, int64_t, int64_t);
+  const Kernel kernel = with_row_registers(
+      c, [](auto per_lane) -> Kernel { return log_softmax_forward_kernel<decltype(per_lane)::value>; });
+  kernel<<<row_blocks(n), kBlock, 0, stream>>>(x, y, n, c);
   VARSTAR_CUDA_CHECK_LAUNCH("log_softmax_forward");
 }
 
