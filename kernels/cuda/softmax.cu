@@ -2,11 +2,12 @@
 //   log_softmax (x, y: (N, C)): a warp per row, the row in registers for
 //     C <= 1024 as the cross-entropy forward below; backward a warp per row.
 //   cross_entropy_forward (logits, probs: (N, C); targets: (N)): a warp per row.
-//     C <= 1024: the row is held in registers (lane l: elements l, l + 32, ...)
-//     and reduced in two passes, max then sum of exp (the CPU's arithmetic);
-//     C > 1024: one pass with a running max and sum per lane (MaxSumExp),
-//     merged across the warp. Loss and weight sums: per warp in row order, per
-//     block over its warps in a fixed tree. N <= 32: one block of 32 warps, a
+//     C <= 1024 (512 in the one-launch block below): the row is held in
+//     registers (lane l: elements l, l + 32, ...) and reduced in two passes, max
+//     then sum of exp (the CPU's arithmetic); longer rows: one pass with a
+//     running max and sum per lane (MaxSumExp), merged across the warp. Loss
+//     and weight sums: per warp in row order, per block over its warps in a
+//     fixed tree. N <= 32: one block of 32 warps, a
 //     warp per row, which writes the sums itself (one launch); more rows: blocks
 //     of 8 warps, and a second one-block launch adds the blocks' partials in a
 //     fixed order.
@@ -36,6 +37,11 @@ constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int64_t kMaxRowBlocks = 2048;
 // Largest C whose row the forward keeps in registers (32 per lane).
 constexpr int64_t kMaxRegisterClasses = 1024;
+// Row values per lane a block of kWarps warps keeps in registers: a block of
+// 1,024 threads has 64 registers per thread, where 32 values spilled 160 bytes
+// on sm_120 (ptxas --resource-usage); 16 fit on every architecture.
+template <unsigned kWarps>
+constexpr int kRowRegistersPerLane = kWarps * 32 > 512 ? 16 : static_cast<int>(kMaxRegisterClasses / 32);
 // Up to this many rows (the networks' batch of 32) the forward is one block of
 // a warp per row that writes the sums itself: one launch, where more rows take
 // a second launch for the blocks' partial sums (which costs more than the rows
@@ -122,16 +128,19 @@ __global__ void __launch_bounds__(kBlock)
   }
 }
 
-// pick(std::integral_constant<int, kPerLane>{}) for the smallest kPerLane whose
-// registers hold a row of c elements (0: the one-pass form beyond kMaxRegisterClasses).
-template <class Pick>
+// pick(std::integral_constant<int, kPerLane>{}) for the smallest kPerLane <= kMaxPerLane whose registers hold
+// a row of c elements; 0 (the one-pass form) for longer rows.
+template <int kMaxPerLane, class Pick>
 auto with_row_registers(int64_t c, Pick pick) {
+  static_assert(kMaxPerLane * 32 <= kMaxRegisterClasses, "the ladder ends at 32 per lane");
   if (c <= 32) return pick(std::integral_constant<int, 1>{});
   if (c <= 64) return pick(std::integral_constant<int, 2>{});
   if (c <= 128) return pick(std::integral_constant<int, 4>{});
   if (c <= 256) return pick(std::integral_constant<int, 8>{});
-  if (c <= 512) return pick(std::integral_constant<int, 16>{});
-  if (c <= kMaxRegisterClasses) return pick(std::integral_constant<int, 32>{});
+  if constexpr (kMaxPerLane >= 16)
+    if (c <= 512) return pick(std::integral_constant<int, 16>{});
+  if constexpr (kMaxPerLane >= 32)
+    if (c <= kMaxRegisterClasses) return pick(std::integral_constant<int, 32>{});
   return pick(std::integral_constant<int, 0>{});
 }
 
@@ -147,9 +156,9 @@ __global__ void __launch_bounds__(kWarps * 32)
                                  float* __restrict__ weight_sum, int64_t n, int64_t c) {
   static_assert(kWarps <= 32, "the block sum is one warp's shuffle tree");
   const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  const int64_t warps = int64_t{gridDim.x} * kWarps;
   float loss = 0.f, total = 0.f;  // lane 0's are the warp's
-  for (int64_t i = blockIdx.x * int64_t{kWarps} + warp; i < n; i += warps) {
+  // The stride is read each time: held from the start, ptxas spilled it on sm_120.
+  for (int64_t i = blockIdx.x * int64_t{kWarps} + warp; i < n; i += gridDim.x * kWarps) {
     const float* row = logits + i * c;
     const float lse = warp_row_softmax<kPerLane>(row, probs + i * c, c, lane);
     if (lane == 0) {
@@ -232,7 +241,7 @@ using ForwardKernel = void (*)(const float*, const int32_t*, const float*, float
                               int64_t);
 template <unsigned kWarps>
 ForwardKernel forward_kernel_for(int64_t c) {
-  return with_row_registers(c, [](auto per_lane) -> ForwardKernel {
+  return with_row_registers<kRowRegistersPerLane<kWarps>>(c, [](auto per_lane) -> ForwardKernel {
     return cross_entropy_forward_kernel<decltype(per_lane)::value, kWarps>;
   });
 }
@@ -241,7 +250,7 @@ ForwardKernel forward_kernel_for(int64_t c) {
 void log_softmax_forward(const float* x, float* y, int64_t n, int64_t c, cuda_stream stream) {
   if (n == 0) return;
   using Kernel = void (*)(const float*, float*, int64_t, int64_t);
-  const Kernel kernel = with_row_registers(
+  const Kernel kernel = with_row_registers<kRowRegistersPerLane<kWarpsPerBlock>>(
       c, [](auto per_lane) -> Kernel { return log_softmax_forward_kernel<decltype(per_lane)::value>; });
   kernel<<<row_blocks(n), kBlock, 0, stream>>>(x, y, n, c);
   VARSTAR_CUDA_CHECK_LAUNCH("log_softmax_forward");

@@ -387,7 +387,8 @@ PARITY(cross_entropy, "2051 samples (257 blocks of partial sums), 37 classes; 32
   check_cross_entropy(33, 10, true, 194);  // one row more: 5 blocks and the partial sums
   for (int64_t c : {33, 100, 255, 500, 1000, 1024, 1025, 3001}) check_cross_entropy(41, c, true, 196 + 2 * c);
   check_cross_entropy(7, 1500, false, 198);  // one pass, one block
-  check_cross_entropy(5, 700, true, 200);    // 32 per lane, one block
+  check_cross_entropy(5, 700, true, 200);    // one block of 1,024 threads: one pass (64 registers a thread)
+  check_cross_entropy(5, 400, true, 202);    // 16 per lane, one block
 }
 PARITY(cat, "along the first and the last dimension, batch 1") {
   check_parity([](const auto& in) { return varstar::cat({in[0], in[1]}, 0); }, {random_f32({1, 5}, 170), random_f32({3, 5}, 171)});
