@@ -27,7 +27,7 @@ void run_cv(varstar::app::TrainArgs& a) {
   ro.train = a.config;
   ro.out_dir = a.out;
   ro.resume = a.resume;
-  ro.title = a.run_name();
+  ro.title = a.run_title();
   ro.data_report = data.data_report();
   ro.folds_spec = {{"k", o.folds}, {"method", std::string(data::to_string(o.fold_method))}, {"seed", o.seed}};
   ro.jobs = a.jobs;
@@ -44,12 +44,11 @@ void run_cv(varstar::app::TrainArgs& a) {
   const train::RunResult r = train::cross_validate(
       ro, data.folds(), [&](int k) -> const train::Dataset& { return data.for_fold(k); }, progress);
   a.finish_profile();
-  const std::string thesis = a.preset.empty() ? "" : train::find_preset(a.preset).thesis_result;
   if (a.json) {
     std::printf("%s\n", nlohmann::json{{"summary", r.metrics.at("summary")}, {"out", r.out_dir},
                                        {"warning", r.metrics.at("warning")}}.dump().c_str());
   } else {
-    varstar::app::print_cv_summary(ro.title, r, thesis, data.for_fold(0).warning, ro.data_report);
+    varstar::app::print_cv_summary(ro.title, r, a.thesis_result(), data.for_fold(0).warning, ro.data_report);
   }
 }
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include <fmt/ranges.h>
+
 #include "apps/device_choice.h"
 #include "bench/bench.h"
 #include "engine/device.h"
@@ -23,7 +25,7 @@ std::string default_run_dir(const std::string& name) {
 
 void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   app = &a;
-  std::string preset_help = "Experiment preset (options given explicitly override it):";
+  std::string preset_help = "Experiment preset (options given explicitly override it; the run's title names them):";
   for (const auto& p : train::presets()) preset_help += "\n  " + p.name + ": " + p.description;
   a.add_option("--preset", preset, preset_help);
   data.add_to(a, with_folds, true);
@@ -106,21 +108,33 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
 void TrainArgs::finalise() {
   if (!preset.empty()) {
     const train::Preset& p = train::find_preset(preset);
-    const auto given = [&](const char* name) { return app->get_option(name)->count() > 0; };
-    if (!given("--classes")) data.o.classes = p.classes;
-    if (!given("--per-class")) data.per_class = p.per_class;
-    if (app->get_option_no_throw("--fold-method") && !given("--fold-method")) data.fold_method = p.fold_method;
-    if (!given("--zero-columns")) data.o.zero_columns = p.zero_columns;
-    if (!given("--representation")) data.o.representation = p.representation;
+    preset_changes.clear();
+    // The user's value where given (named in preset_changes when it differs from the preset's), else the preset's.
+    const auto take = [&](const char* name, auto& value, const auto& preset_value) {
+      const CLI::Option* o = app->get_option_no_throw(name);
+      if (o == nullptr) return;  // not an option of this command
+      if (o->count() == 0)
+        value = preset_value;
+      else if (!(value == preset_value))
+        preset_changes.push_back(fmt::format("{} {}", name, fmt::join(o->results(), " ")));
+    };
+    take("--classes", data.o.classes, p.classes);
+    take("--per-class", data.per_class, p.per_class);
+    take("--fold-method", data.fold_method, p.fold_method);
+    take("--zero-columns", data.o.zero_columns, p.zero_columns);
+    take("--representation", data.o.representation, p.representation);
     const train::TrainConfig& t = p.train;
-    if (!given("--model")) config.model = t.model;
-    if (!given("--epochs")) config.epochs = t.epochs;
-    if (!given("--batch")) config.batch = t.batch;
-    if (!given("--lr")) config.lr = t.lr;
-    if (!given("--optimizer")) config.optimizer = t.optimizer;
-    if (!given("--weight-decay")) config.weight_decay = t.weight_decay;
-    if (!given("--lr-schedule")) config.lr_schedule = t.lr_schedule;
-    if (!given("--seed")) config.seed = t.seed;
+    take("--model", config.model, t.model);
+    take("--epochs", config.epochs, t.epochs);
+    take("--batch", config.batch, t.batch);
+    take("--lr", config.lr, t.lr);
+    take("--optimizer", config.optimizer, t.optimizer);
+    take("--weight-decay", config.weight_decay, t.weight_decay);
+    take("--lr-schedule", config.lr_schedule, t.lr_schedule);
+    take("--seed", config.seed, t.seed);
+    // Every preset is 5-fold cross-validation, the default.
+    auto folds = data.o.folds;
+    take("--folds", folds, data::PrepareOptions{}.folds);
   }
   if (data.o.representation.empty())
     data.o.representation = config.model == "cnn-lstm"        ? "harmonic-thesis"
@@ -164,6 +178,18 @@ std::string TrainArgs::run_name() const {
   if (!preset.empty()) return preset;
   const std::string mode = data.o.representation.substr(0, data.o.representation.find(':'));
   return config.model + "-" + (mode.empty() ? "default" : mode);
+}
+
+std::string TrainArgs::run_title() const {
+  if (preset_changes.empty()) return run_name();
+  return fmt::format("{}, changed: {}", run_name(), fmt::join(preset_changes, ", "));
+}
+
+std::string TrainArgs::thesis_result() const {
+  if (preset.empty()) return "";
+  const std::string& figure = train::find_preset(preset).thesis_result;
+  if (figure.empty() || preset_changes.empty()) return figure;
+  return fmt::format("{} (with the preset's settings; this run changed {})", figure, fmt::join(preset_changes, ", "));
 }
 
 }  // namespace varstar::app

@@ -3,6 +3,7 @@
 // (apps/data_args.h), the training configuration, output and progress.
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "apps/data_args.h"
 #include "train/progress.h"
@@ -21,6 +22,8 @@ struct TrainArgs {
   bool quiet = false;
   bool json = false;
   std::string profile;  // Chrome trace file; profiling on when non-empty
+  // Options the preset sets that the user gave instead ("--epochs 25"), filled by finalise().
+  std::vector<std::string> preset_changes;
   CLI::App* app = nullptr;
 
   void add_to(CLI::App& app, bool with_folds);
@@ -33,6 +36,11 @@ struct TrainArgs {
   data::PrepareOptions prepare_options(train::Progress& progress) const;
   // A name for the run: the preset, or model + representation.
   std::string run_name() const;
+  // run_name() and the preset's options this run changes ("thesis-5class-cnnlstm, changed: --epochs 25"):
+  // the title of the summary, the report and config.json.
+  std::string run_title() const;
+  // The thesis's figure for the preset, saying which of the preset's options this run changed; "" without one.
+  std::string thesis_result() const;
   // With --profile: starts the profiler; finish_profile() prints the op table
   // and writes the trace.
   void start_profile() const;

@@ -79,6 +79,24 @@ else
   cat err.txt
 fi
 
+echo "a preset with changed options: the thesis's figure says what differs"
+if "$varstar" cv --catalog sim/Table2.txt --preset thesis-5class-cnnlstm --epochs 1 --folds 2 --quiet \
+  --out preset_run >preset.txt 2>/dev/null; then
+  grep -q -F "thesis-5class-cnnlstm, changed: --epochs 1, --folds 2: 2 fold(s)" preset.txt ||
+    fail "the summary's title does not name the changed options"
+  grep -q -F "(with the preset's settings; this run changed --epochs 1, --folds 2)" preset.txt ||
+    fail "the thesis's figure is printed without the options this run changed"
+  grep -q -F '"title": "thesis-5class-cnnlstm, changed: --epochs 1, --folds 2"' preset_run/config.json ||
+    fail "config.json's title does not name the changed options"
+else
+  fail "cv with a preset"
+fi
+# The preset's own value, given explicitly, is no change.
+"$varstar" cv --catalog sim/Table2.txt --preset thesis-5class-cnnlstm --epochs 1 --folds 2 --lr 2e-4 --quiet \
+  --out preset_same >preset.txt 2>/dev/null || fail "cv with a preset and its own --lr"
+grep -q -F "changed: --epochs 1, --folds 2: 2 fold(s)" preset.txt ||
+  fail "the preset's own --lr was named as a change"
+
 echo "train, predict, evaluate: simulated data is named as such"
 if "$varstar" train --lightcurves sim/lightcurves.csv --labels sim/labels.csv --periods sim/catalog.csv \
   --model cnn2d --epochs 1 --out trained --quiet >train.log 2>&1; then
