@@ -111,8 +111,7 @@ void TrainArgs::finalise() {
     preset_changes.clear();
     // The user's value where given (named in preset_changes when it differs from the preset's), else the preset's.
     const auto take = [&](const char* name, auto& value, const auto& preset_value) {
-      const CLI::Option* o = app->get_option_no_throw(name);
-      if (o == nullptr) return;  // not an option of this command
+      const CLI::Option* o = app->get_option(name);
       if (o->count() == 0)
         value = preset_value;
       else if (!(value == preset_value))
@@ -120,7 +119,6 @@ void TrainArgs::finalise() {
     };
     take("--classes", data.o.classes, p.classes);
     take("--per-class", data.per_class, p.per_class);
-    take("--fold-method", data.fold_method, p.fold_method);
     take("--zero-columns", data.o.zero_columns, p.zero_columns);
     take("--representation", data.o.representation, p.representation);
     const train::TrainConfig& t = p.train;
@@ -132,9 +130,12 @@ void TrainArgs::finalise() {
     take("--weight-decay", config.weight_decay, t.weight_decay);
     take("--lr-schedule", config.lr_schedule, t.lr_schedule);
     take("--seed", config.seed, t.seed);
-    // Every preset is 5-fold cross-validation, the default.
-    auto folds = data.o.folds;
-    take("--folds", folds, data::PrepareOptions{}.folds);
+    if (app->get_option_no_throw("--fold-method") != nullptr) {  // cv
+      take("--fold-method", data.fold_method, p.fold_method);
+      // Every preset is 5-fold cross-validation, the default.
+      auto folds = data.o.folds;
+      take("--folds", folds, data::PrepareOptions{}.folds);
+    }
   }
   if (data.o.representation.empty())
     data.o.representation = config.model == "cnn-lstm"        ? "harmonic-thesis"
