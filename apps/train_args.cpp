@@ -109,13 +109,16 @@ void TrainArgs::finalise() {
   if (!preset.empty()) {
     const train::Preset& p = train::find_preset(preset);
     preset_changes.clear();
-    // The user's value where given (named in preset_changes when it differs from the preset's), else the preset's.
-    const auto take = [&](const char* name, auto& value, const auto& preset_value) {
+    // Whether the user gave `name`; named in preset_changes when its value differs from the preset's.
+    const auto given = [&](const char* name, const auto& value, const auto& preset_value) {
       const CLI::Option* o = app->get_option(name);
-      if (o->count() == 0)
-        value = preset_value;
-      else if (!(value == preset_value))
-        preset_changes.push_back(fmt::format("{} {}", name, fmt::join(o->results(), " ")));
+      if (o->count() == 0) return false;
+      if (!(value == preset_value)) preset_changes.push_back(fmt::format("{} {}", name, fmt::join(o->results(), " ")));
+      return true;
+    };
+    // The user's value where given, else the preset's.
+    const auto take = [&](const char* name, auto& value, const auto& preset_value) {
+      if (!given(name, value, preset_value)) value = preset_value;
     };
     take("--classes", data.o.classes, p.classes);
     take("--per-class", data.per_class, p.per_class);
@@ -132,9 +135,7 @@ void TrainArgs::finalise() {
     take("--seed", config.seed, t.seed);
     if (app->get_option_no_throw("--fold-method") != nullptr) {  // cv
       take("--fold-method", data.fold_method, p.fold_method);
-      // Every preset is 5-fold cross-validation, the default.
-      auto folds = data.o.folds;
-      take("--folds", folds, data::PrepareOptions{}.folds);
+      given("--folds", data.o.folds, data::PrepareOptions{}.folds);  // every preset: the default 5 folds
     }
   }
   if (data.o.representation.empty())
