@@ -115,7 +115,9 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
     add_row("affine (mul_scalar)", fmt::format("{}", n),
             median_ms([&] { cuda::affine_forward(a.data<float>(), c.data<float>(), n, 0.5f, 0.f, s); }, s, reps), 2 * fn, 0);
     add_row("dropout p=0.1 (Philox)", fmt::format("{}", n),
-            median_ms([&] { cuda::dropout_apply(a.data<float>(), c.data<float>(), n, 0.1f, 7, 0, s); }, s, reps), 2 * fn, 0);
+            median_ms([&] { cuda::dropout_apply(a.data<float>(), c.data<float>(), n, 0.1f, 7, 0, nullptr, s); }, s,
+                      reps),
+            2 * fn, 0);
     StridedGeometry t;  // transpose of (8192, 8192): the strided gather of contiguous()
     t.ndim = 2;
     t.shape[0] = 8192; t.shape[1] = 8192;

@@ -6,13 +6,20 @@
 //
 // What a captured step may do: queue work on the engine's stream only (every
 // engine op does). It may not copy between host and device, read a result on
-// the host (item(), to_vector()), synchronise, or use dropout (its Philox
-// offsets are host state and would repeat); these throw a clear error while
-// capturing. Host-side state is frozen at capture: the learning rate and
+// the host (item(), to_vector()) or synchronise; these throw a clear error
+// while capturing. Host-side state is frozen at capture: the learning rate and
 // hyper-parameters of the optimizer (the Adam step count lives on the device
 // and advances with each replay), the shapes, and which tensors are used.
 // Inputs must be the same device tensors at every replay: copy each new batch
 // into them (Tensor::copy_ or a BatchUploader) before run().
+//
+// Dropout may be captured: its kernels add a device word to the Philox
+// offsets they were captured with, and each replay sets that word from the
+// generator's offset at that moment and then advances the generator as an
+// eager step would. So replays draw new masks, the same ones an eager run
+// draws, and eager steps in between stay in step. A generator used by
+// captured dropout must outlive the graph and keep its seed (a replay after
+// set_state with another seed throws).
 //
 // Memory: allocations made during the capture come from a private pool that
 // lives as long as the graph, so replays find the same addresses and nobody
@@ -23,6 +30,14 @@
 #include "engine/tensor.h"
 
 namespace varstar {
+
+class Generator;
+namespace cuda {
+// While the calling thread captures a graph: the device word that captured
+// dropout adds to its Philox offsets from `generator` (registered with the
+// capture on first use). Throws when the thread is not capturing.
+const uint64_t* captured_philox_shift(Generator& generator);
+}  // namespace cuda
 
 // One captured CUDA graph on the engine's stream of a device.
 class CudaGraph {

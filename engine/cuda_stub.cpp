@@ -78,6 +78,9 @@ CudaGraph::~CudaGraph() = default;
 void CudaGraph::capture(const std::function<void()>&) {}
 void CudaGraph::replay() {}
 bool CudaGraph::captured() const { return false; }
+const uint64_t* cuda::captured_philox_shift(Generator&) {
+  throw Error("CUDA graphs need the CUDA backend (configure with -DVARSTAR_CUDA=ON)");
+}
 size_t CudaGraph::node_count() const { return 0; }
 }  // namespace varstar
 #endif

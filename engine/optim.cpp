@@ -95,6 +95,11 @@ void Adam::step() {
   }
   if (!fused.empty()) {
     if (!step_device_.defined() || step_device_.device() != fused_device) {
+      // Made here in a capture, the counter's initial fill would be part of the graph and reset it at every replay.
+      VARSTAR_CHECK(!cuda::graph_capturing(),
+                    "Adam: its first step on {} cannot be captured in a CUDA graph (it creates the device step "
+                    "counter); run one step eagerly first (GraphedStep's warm-up does)",
+                    fused_device.str());
       step_device_ = Tensor::full({1}, static_cast<double>(previous_steps), DType::i32, fused_device);
       synced_graph_epoch_ = cuda::graph_epoch();
     }

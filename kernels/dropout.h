@@ -22,5 +22,16 @@ template <class T> void dropout_apply(const T* x, T* y, int64_t n, float p, uint
 }  // namespace varstar::cpu
 
 namespace varstar::cuda {
-void dropout_apply(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t offset, cuda_stream stream);
+// offset_shift: null, or a device word added to `offset` when the kernel runs
+// (a captured CUDA graph's dropout; engine/cuda_graph.h). The float4 path is
+// chosen from `offset`, so the shift must be a multiple of 4.
+void dropout_apply(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t offset,
+                   const uint64_t* offset_shift, cuda_stream stream);
+// Writes shifts.value[0 .. count) to device_shifts[0 .. count), in stream order.
+constexpr int kMaxPhiloxShifts = 8;
+struct PhiloxShifts {
+  uint64_t value[kMaxPhiloxShifts] = {};
+  int count = 0;
+};
+void set_philox_shifts(uint64_t* device_shifts, const PhiloxShifts& shifts, cuda_stream stream);
 }  // namespace varstar::cuda

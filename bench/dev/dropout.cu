@@ -130,7 +130,7 @@ std::vector<Variant> variants() {
        false},
       {"production",
        [](const Args& a, cudaStream_t st) {
-         varstar::cuda::dropout_apply(a.in, a.out, a.n, a.p, a.seed, a.offset, st);
+         varstar::cuda::dropout_apply(a.in, a.out, a.n, a.p, a.seed, a.offset, nullptr, st);
        },
        false},
       {"philox4",

@@ -1,20 +1,67 @@
 // CudaGraph (engine/cuda_graph.h): stream capture on the engine's stream into
-// a private allocator pool, instantiation, replay.
+// a private allocator pool, instantiation, replay; the Philox shifts of
+// captured dropout.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "engine/cuda_backend.h"
 #include "engine/cuda_graph.h"
 #include "engine/error.h"
+#include "engine/random.h"
 #include "kernels/cuda/allocator.h"
 #include "kernels/cuda/check.cuh"
+#include "kernels/dropout.h"
 
 namespace varstar {
 
 namespace {
 std::atomic<uint64_t> g_graph_epoch{1};
+
+// A generator that captured dropout draws from. Its kernels add the device
+// word `shift` to the offsets they had at capture; a replay sets it to
+// (generator's offset now - start) and then advances the generator by
+// per_replay, so each replay draws the numbers an eager step would.
+struct PhiloxUse {
+  Generator* generator;
+  uint64_t seed;
+  uint64_t start;           // the generator's offset when the capture began using it
+  uint64_t per_replay = 0;  // what one step reserves
+};
+
+struct PhiloxCapture {
+  Tensor shifts;  // cuda::kMaxPhiloxShifts device words (uint64, as int32 pairs)
+  std::vector<PhiloxUse> uses;
+  uint64_t* words() { return reinterpret_cast<uint64_t*>(shifts.data<int32_t>()); }
+};
+
+thread_local PhiloxCapture* t_capturing_philox = nullptr;
+
+// After the capture's body: what a step reserves, and the generators put back
+// where they were (the capture ran nothing).
+void rewind_generators(PhiloxCapture& philox) {
+  for (PhiloxUse& use : philox.uses) {
+    use.per_replay = use.generator->offset() - use.start;
+    use.generator->set_state(use.seed, use.start);
+  }
+}
 }  // namespace
+
+const uint64_t* cuda::captured_philox_shift(Generator& generator) {
+  PhiloxCapture* philox = t_capturing_philox;
+  VARSTAR_CHECK(philox != nullptr, "captured_philox_shift: this thread is not capturing a CUDA graph");
+  auto& uses = philox->uses;
+  auto it = std::find_if(uses.begin(), uses.end(), [&](const PhiloxUse& u) { return u.generator == &generator; });
+  if (it == uses.end()) {
+    VARSTAR_CHECK(uses.size() < static_cast<size_t>(kMaxPhiloxShifts),
+                  "a captured CUDA graph may draw dropout masks from at most {} generators", kMaxPhiloxShifts);
+    uses.push_back({&generator, generator.seed(), generator.offset()});
+    it = uses.end() - 1;
+  }
+  VARSTAR_CHECK(it->seed == generator.seed(), "a dropout generator was reseeded during a CUDA graph capture");
+  return philox->words() + (it - uses.begin());
+}
 
 uint64_t cuda::graph_epoch() { return g_graph_epoch.load(); }
 
@@ -25,6 +72,7 @@ struct CudaGraph::Impl {
   cudaGraphExec_t exec = nullptr;
   std::shared_ptr<cuda::MemPool> pool;
   size_t nodes = 0;
+  PhiloxCapture philox;
 };
 
 CudaGraph::CudaGraph(Device device) : impl_(std::make_unique<Impl>()) {
@@ -52,6 +100,9 @@ void CudaGraph::capture(const std::function<void()>& body) {
   VARSTAR_CUDA_CHECK(cudaSetDevice(dev));
   cuda::synchronize(dev);  // earlier work done: nothing of it can end up in the graph
   auto& allocator = cuda::CachingAllocator::get(dev);
+  // Outside the graph's pool: the words outlive the capture and are written between replays.
+  impl_->philox.shifts = Tensor::empty({2 * cuda::kMaxPhiloxShifts}, DType::i32, impl_->device);
+  impl_->philox.uses.clear();
   auto pool = std::make_shared<cuda::MemPool>();
   cudaGraph_t graph = nullptr;
   cudaError_t end = cudaSuccess;
@@ -70,8 +121,14 @@ void CudaGraph::capture(const std::function<void()>& body) {
       VARSTAR_CUDA_CHECK(begin);
     }
     try {
+      t_capturing_philox = &impl_->philox;
       body();
+      t_capturing_philox = nullptr;
+      rewind_generators(impl_->philox);
     } catch (...) {
+      t_capturing_philox = nullptr;
+      rewind_generators(impl_->philox);
+      impl_->philox.uses.clear();
       cudaStreamEndCapture(impl_->stream, &graph);
       cudaGetLastError();
       if (graph != nullptr) cudaGraphDestroy(graph);
@@ -87,6 +144,7 @@ void CudaGraph::capture(const std::function<void()>& body) {
     ++g_graph_epoch;
   }
   if (end != cudaSuccess) {
+    impl_->philox.uses.clear();
     cudaGetLastError();
     if (graph != nullptr) cudaGraphDestroy(graph);
     allocator.retire_pool(pool, impl_->stream);
@@ -104,7 +162,27 @@ void CudaGraph::capture(const std::function<void()>& body) {
 void CudaGraph::replay() {
   VARSTAR_CHECK(captured(), "CudaGraph::replay: nothing captured yet");
   VARSTAR_CUDA_CHECK(cudaSetDevice(impl_->device.index));
+  PhiloxCapture& philox = impl_->philox;
+  if (!philox.uses.empty()) {
+    cuda::PhiloxShifts shifts;
+    shifts.count = static_cast<int>(philox.uses.size());
+    for (size_t i = 0; i < philox.uses.size(); ++i) {
+      const PhiloxUse& use = philox.uses[i];
+      const Generator& g = *use.generator;
+      VARSTAR_CHECK(g.seed() == use.seed,
+                    "CudaGraph::replay: a generator the captured dropout draws from was reseeded ({} -> {}) since "
+                    "the capture; capture the step again",
+                    use.seed, g.seed());
+      shifts.value[i] = g.offset() - use.start;  // modulo 2^64, as the kernels add it
+      VARSTAR_CHECK(shifts.value[i] % 4 == 0,
+                    "CudaGraph::replay: a dropout generator moved to offset {} since the capture at {}; "
+                    "the captured kernels need it to move by multiples of 4 (Generator::reserve does)",
+                    g.offset(), use.start);
+    }
+    cuda::set_philox_shifts(philox.words(), shifts, impl_->stream);
+  }
   VARSTAR_CUDA_CHECK(cudaGraphLaunch(impl_->exec, impl_->stream));
+  for (const PhiloxUse& use : philox.uses) use.generator->set_state(use.seed, use.generator->offset() + use.per_replay);
   ++g_graph_epoch;
 }
 

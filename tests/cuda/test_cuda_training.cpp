@@ -1,8 +1,8 @@
 // The training loop on CUDA: a fold trained with --cuda-graph (each epoch's
 // full batches replayed from a captured step, the smaller last batch eager)
 // ends with the same weights and per-epoch losses as the same fold trained
-// eagerly on the GPU, and really replayed graphs. Label cuda: skipped
-// without a GPU.
+// eagerly on the GPU, and really replayed graphs; also for a network with
+// dropout. Label cuda: skipped without a GPU.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -49,10 +49,29 @@ varstar::train::Dataset ramps() {
   return varstar::train::make_dataset("ramps", ids, labels, {"up", "down"}, {1, length}, values);
 }
 
-varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::Model>* model,
-                                  int64_t batch = 16) {
+// The same two classes as 20 x 20 images (bright top or bottom half), for a
+// network with dropout (cnn2d-scripts).
+varstar::train::Dataset halves() {
+  varstar::Generator gen(4);
+  std::vector<std::string> ids;
+  std::vector<int32_t> labels;
+  std::vector<float> values;
+  const int side = 20;
+  for (int i = 0; i < 80; ++i) {
+    const int32_t label = i % 2;
+    for (int r = 0; r < side; ++r)
+      for (int c = 0; c < side; ++c)
+        values.push_back(static_cast<float>(((r < side / 2) == (label == 0) ? 1.0 : 0.0) + 0.5 * gen.next_uniform()));
+    ids.push_back(fmt::format("s{}", i));
+    labels.push_back(label);
+  }
+  return varstar::train::make_dataset("halves", ids, labels, {"top", "bottom"}, {1, side, side}, values);
+}
+
+varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::Model>* model, int64_t batch = 16,
+                                  const std::string& network = "cnn-lstm") {
   varstar::train::TrainConfig c;
-  c.model = "cnn-lstm";
+  c.model = network;
   c.epochs = 3;
   c.batch = batch;
   c.lr = 1e-3;
@@ -63,7 +82,7 @@ varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::M
   varstar::train::FoldJob job;
   for (int64_t i = 0; i < 80; ++i) (i % 5 == 0 ? job.test_rows : job.train_rows).push_back(i);
   varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
-  return varstar::train::train_fold(c, ramps(), job, quiet, model);
+  return varstar::train::train_fold(c, network == "cnn-lstm" ? ramps() : halves(), job, quiet, model);
 }
 
 void check_same(const varstar::models::Model& a, const varstar::models::Model& b) {
@@ -99,6 +118,20 @@ TEST_CASE("a fold trained from CUDA graphs equals the same fold trained eagerly"
   for (size_t i = 0; i < e.history.size(); ++i)
     CHECK(g.history[i].train_loss == doctest::Approx(e.history[i].train_loss).epsilon(kLossRelTolerance));
   check_same(*eager, *graphed);
+}
+
+TEST_CASE("a network with dropout (cnn2d-scripts) trained from CUDA graphs equals the same fold trained eagerly") {
+  std::unique_ptr<varstar::models::Model> eager, graphed;
+  const auto e = train(false, &eager, 16, "cnn2d-scripts");
+  const uint64_t before = varstar::cuda::graph_epoch();
+  const auto g = train(true, &graphed, 16, "cnn2d-scripts");
+  CHECK(varstar::cuda::graph_epoch() - before >= 10);  // captured, not refused
+  REQUIRE(e.history.size() == g.history.size());
+  for (size_t i = 0; i < e.history.size(); ++i)
+    CHECK(g.history[i].train_loss == doctest::Approx(e.history[i].train_loss).epsilon(kLossRelTolerance));
+  check_same(*eager, *graphed);
+  REQUIRE(eager->dropout_generator() != nullptr);
+  CHECK(graphed->dropout_generator()->offset() == eager->dropout_generator()->offset());
 }
 
 TEST_CASE("with --cuda-graph, a batch size that leaves no full batch trains eagerly") {
