@@ -90,8 +90,8 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
   a.add_flag("--cuda-graph", config.cuda_graph,
-             "CUDA: replay each epoch's full-batch training step from a CUDA graph (Adam/AdamW; the last, smaller "
-             "batch runs eagerly)");
+             "CUDA: capture the full-batch training step in a CUDA graph once and replay it (Adam/AdamW; each "
+             "epoch's last, smaller batch runs eagerly)");
   a.add_flag("--tf32", config.tf32,
              "CUDA: TF32 tensor cores in the GEMMs and cuDNN convolutions (faster; products rounded to a 10-bit "
              "mantissa, sums in float32); off by default");

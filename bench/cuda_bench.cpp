@@ -153,11 +153,15 @@ std::vector<KernelRate> bench_cuda_kernels(int device, bool quick) {
     Tensor p = random_device({n}, 21, device), g = random_device({n}, 22, device), m = random_device({n}, 23, device),
            v = random_device({n}, 24, device, 0.f, 1e-2f);
     Tensor step = Tensor::zeros({1}, DType::i32, d);
+    Tensor lr_words = Tensor::empty({2}, DType::i32, d);  // one double
+    auto* lr = reinterpret_cast<double*>(lr_words.data<int32_t>());
+    cuda::set_device_double(lr, 2e-4, s);
     AdamTensor list{p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), n};
     AdamParams a;
     AdamScalars sc;
     add_row("adam fused (multi-tensor)", fmt::format("{}", n),
-            median_ms([&] { cuda::adam_multi_tensor(&list, 1, a, sc, step.data<int32_t>(), s); }, s, reps), 7 * fn, 0);
+            median_ms([&] { cuda::adam_multi_tensor(&list, 1, a, sc, lr, step.data<int32_t>(), s); }, s, reps),
+            7 * fn, 0);
   }
   // Convolutions of the thesis networks (batch 32): cuDNN's choice alone, then our GEMM path
   // (production takes the faster per direction; bench_dev_conv has every layer).

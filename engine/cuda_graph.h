@@ -7,9 +7,10 @@
 // What a captured step may do: queue work on the engine's stream only (every
 // engine op does). It may not copy between host and device, read a result on
 // the host (item(), to_vector()) or synchronise; these throw a clear error
-// while capturing. Host-side state is frozen at capture: the learning rate and
-// hyper-parameters of the optimizer (the Adam step count lives on the device
-// and advances with each replay), the shapes, and which tensors are used.
+// while capturing. Host-side state is frozen at capture: the optimizer's
+// hyper-parameters (Adam's step count and learning rate live on the device:
+// the count advances with each replay, the rate is what set_lr last set),
+// the shapes, and which tensors are used.
 // Inputs must be the same device tensors at every replay: copy each new batch
 // into them (Tensor::copy_ or a BatchUploader) before run().
 //

@@ -95,23 +95,39 @@ void Adam::step() {
   }
   if (!fused.empty()) {
     if (!step_device_.defined() || step_device_.device() != fused_device) {
-      // Made here in a capture, the counter's initial fill would be part of the graph and reset it at every replay.
+      // Made here in a capture, their initial fills would be part of the graph and reset them at every replay.
       VARSTAR_CHECK(!cuda::graph_capturing(),
                     "Adam: its first step on {} cannot be captured in a CUDA graph (it creates the device step "
                     "counter); run one step eagerly first (GraphedStep's warm-up does)",
                     fused_device.str());
       step_device_ = Tensor::full({1}, static_cast<double>(previous_steps), DType::i32, fused_device);
+      lr_device_ = Tensor::empty({2}, DType::i32, fused_device);
+      write_lr_to_device();
       synced_graph_epoch_ = cuda::graph_epoch();
     }
     AdamScalars scalars;
-    scalars.lr = lr_;
     scalars.beta1 = options_.beta1;
     scalars.beta2 = options_.beta2;
     VARSTAR_CUDA_CALL(cuda::adam_multi_tensor(fused.data(), static_cast<int64_t>(fused.size()), a, scalars,
+                                              reinterpret_cast<const double*>(lr_device_.data<int32_t>()),
                                               step_device_.data<int32_t>(), detail::stream_for(step_device_)));
   } else if (step_device_.defined()) {
     step_device_.fill_(static_cast<double>(step_));
   }
+}
+
+void Adam::set_lr(double lr) {
+  const bool to_device = lr_device_.defined() && lr != lr_on_device_;
+  VARSTAR_CHECK(!to_device || !cuda::graph_capturing(),
+                "Adam::set_lr inside a captured CUDA graph step: set the learning rate between replays");
+  lr_ = lr;
+  if (to_device) write_lr_to_device();
+}
+
+void Adam::write_lr_to_device() {
+  VARSTAR_CUDA_CALL(cuda::set_device_double(reinterpret_cast<double*>(lr_device_.data<int32_t>()), lr_,
+                                            detail::stream_for(lr_device_)));
+  lr_on_device_ = lr_;
 }
 
 int64_t Adam::steps_taken() const {
@@ -152,7 +168,7 @@ void Adam::load_state(const OptimizerState& s) {
     step_device_.fill_(static_cast<double>(step_));
     synced_graph_epoch_ = cuda::graph_epoch();
   }
-  lr_ = state_scalar(s, "lr", opt);
+  set_lr(state_scalar(s, "lr", opt));
   options_.beta1 = state_scalar(s, "beta1", opt);
   options_.beta2 = state_scalar(s, "beta2", opt);
   options_.eps = state_scalar(s, "eps", opt);

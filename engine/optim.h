@@ -27,7 +27,7 @@ class Optimizer {
   virtual void load_state(const OptimizerState& state) = 0;
   virtual std::string name() const = 0;
   double lr() const { return lr_; }
-  void set_lr(double lr) { lr_ = lr; }
+  virtual void set_lr(double lr) { lr_ = lr; }
   const nn::NamedTensors& params() const { return params_; }
 
  protected:
@@ -47,17 +47,24 @@ class Adam : public Optimizer {
   OptimizerState state() const override;
   void load_state(const OptimizerState& state) override;
   std::string name() const override { return options_.decoupled ? "AdamW" : "Adam"; }
+  // On CUDA the rate is also written to the device, where the fused launch
+  // reads it: a captured step replays at the rate set since. Not inside a capture.
+  void set_lr(double lr) override;
   // Steps applied so far (on CUDA read from the device counter, which also
   // counts the replays of a captured CUDA graph).
   int64_t steps_taken() const;
 
  private:
+  void write_lr_to_device();
+
   AdamOptions options_;
   int64_t step_ = 0;
   std::vector<Tensor> exp_avg_, exp_avg_sq_;
   // CUDA parameters: one fused multi-tensor launch per step, whose step
-  // counter (int32, one element) lives on the device.
-  Tensor step_device_;
+  // counter (int32, one element) and learning rate (a double, as two int32)
+  // live on the device.
+  Tensor step_device_, lr_device_;
+  double lr_on_device_ = 0.0;        // what lr_device_ holds, once defined
   uint64_t synced_graph_epoch_ = 0;  // cuda::graph_epoch() when step_ last matched the device
 };
 

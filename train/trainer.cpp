@@ -369,8 +369,22 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   const int64_t batches = (n_fit + config.batch - 1) / config.batch;
   static std::atomic<int64_t> steps_done{0};  // every fold's steps in this process (maybe_kill)
   int64_t profiled_steps = 0;
-  bool use_graph = config.cuda_graph && device.is_cuda() && config.optimizer != "sgd" && !profiler::enabled();
-  int graphs_made = 0;
+  const bool use_graph =
+      config.cuda_graph && device.is_cuda() && config.optimizer != "sgd" && !profiler::enabled();
+  // One capture for the run: the graphed step reads its batch from these
+  // tensors, and Adam reads the learning rate of the moment from the device.
+  std::unique_ptr<GraphedStep> graphed;
+  Tensor x_static, y_static, logits_static;
+  if (use_graph) {
+    graphed = std::make_unique<GraphedStep>(device, [&] {
+      optimizer->zero_grad();
+      logits_static = model->forward(x_static);
+      Tensor loss = cross_entropy(logits_static, y_static, class_weights);
+      loss.backward();
+      optimizer->step();
+      return loss;
+    });
+  }
   bool stop = false;
   for (int epoch = start_epoch; epoch <= config.epochs && !stop; ++epoch) {
     const auto t_epoch = Clock::now();
@@ -410,23 +424,6 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
       }
       pending.clear();
     };
-    // The graphed step reads its batch from these tensors; one capture per
-    // epoch, since the learning rate is part of the captured Adam launch.
-    std::unique_ptr<GraphedStep> graphed;
-    Tensor x_static, y_static, logits_static;
-    if (use_graph && !warming_up) {
-      graphed = std::make_unique<GraphedStep>(
-          device,
-          [&] {
-            optimizer->zero_grad();
-            logits_static = model->forward(x_static);
-            Tensor loss = cross_entropy(logits_static, y_static, class_weights);
-            loss.backward();
-            optimizer->step();
-            return loss;
-          },
-          graphs_made++ == 0 ? 2 : 0);  // the first graph of the run after two eager steps
-    }
     std::future<Batch> next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), 0,
                                          std::min(n_fit, config.batch));
     for (int64_t b = 0; b < batches; ++b) {
@@ -459,7 +456,6 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
           }
           // A failed capture ran nothing: this batch trains eagerly below, and so do the rest.
           progress.message(fmt::format("varstar: CUDA graph capture failed ({}); training eagerly", e.what()), true);
-          use_graph = false;
           graphed.reset();
         }
         set_cross_entropy_target_check(check_was);
@@ -556,6 +552,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
                                    rec.val_loss >= 0 ? fmt::format("  val loss {:.4f}", rec.val_loss) : ""));
   }
 
+  graphed.reset();  // its memory pool, before the final predictions
   if (config.patience > 0 && !best_state.empty()) {
     NoGradGuard no_grad;
     auto current = model->state();

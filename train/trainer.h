@@ -49,8 +49,9 @@ struct TrainConfig {
   // configuration's identity (to_json), so a profiled run resumes an unprofiled one.
   int profile_steps = 20;
   // CUDA: capture the training step of a full batch in a CUDA graph once per
-  // epoch (the learning rate is frozen at capture) and replay it; the last,
-  // smaller batch of an epoch runs eagerly. Adam/AdamW only. Like
+  // run and replay it (Adam reads the learning rate from the device, dropout
+  // its Philox shift); the last, smaller batch of an epoch runs eagerly.
+  // Adam/AdamW only. Like
   // profile_steps, not part of the identity: the result is the same step.
   bool cuda_graph = false;
   // CUDA: TF32 tensor cores in cuBLAS GEMMs and cuDNN convolutions (10-bit

@@ -80,6 +80,10 @@ int main(int argc, char** argv) {
     for (float** ptr : {&dp, &dg, &dm, &dv}) VARSTAR_CUDA_CHECK(cudaMalloc(ptr, at * 4));
     int32_t* step;
     VARSTAR_CUDA_CHECK(cudaMalloc(&step, 4));
+    const double lr = 2e-4;
+    double* device_lr;
+    VARSTAR_CUDA_CHECK(cudaMalloc(&device_lr, sizeof(double)));
+    VARSTAR_CUDA_CHECK(cudaMemcpy(device_lr, &lr, sizeof(double), cudaMemcpyHostToDevice));
     const auto upload = [&] {
       VARSTAR_CUDA_CHECK(cudaMemcpy(dp, p.data(), at * 4, cudaMemcpyHostToDevice));
       VARSTAR_CUDA_CHECK(cudaMemcpy(dg, g.data(), at * 4, cudaMemcpyHostToDevice));
@@ -88,11 +92,10 @@ int main(int argc, char** argv) {
       VARSTAR_CUDA_CHECK(cudaMemset(step, 0, 4));  // the fused step makes it 1
     };
     varstar::AdamParams a;
-    a.lr = 2e-4f;
+    a.lr = static_cast<float>(lr);
     varstar::AdamScalars sc;
-    sc.lr = 2e-4;
     const double bc1 = 1.0 - std::pow(sc.beta1, 1.0), bc2 = 1.0 - std::pow(sc.beta2, 1.0);
-    a.step_size = static_cast<float>(sc.lr / bc1);
+    a.step_size = static_cast<float>(lr / bc1);
     a.bias_correction2_sqrt = static_cast<float>(std::sqrt(bc2));
     // CPU reference: step 1 on every tensor.
     std::vector<float> rp = p, rm = m, rv = v;
@@ -106,7 +109,7 @@ int main(int argc, char** argv) {
       for (const auto& t : list) varstar::cuda::adam_step(t.p, t.g, t.m, t.v, t.n, a, s);
     };
     const auto fused = [&] {
-      varstar::cuda::adam_multi_tensor(list.data(), static_cast<int64_t>(list.size()), a, sc, step, s);
+      varstar::cuda::adam_multi_tensor(list.data(), static_cast<int64_t>(list.size()), a, sc, device_lr, step, s);
     };
     for (auto& [name, run] : std::vector<std::pair<std::string, std::function<void()>>>{{"per-tensor", per_tensor},
                                                                                            {"fused", fused}}) {
@@ -136,6 +139,7 @@ int main(int argc, char** argv) {
     }
     for (float* ptr : {dp, dg, dm, dv}) cudaFree(ptr);
     cudaFree(step);
+    cudaFree(device_lr);
   }
   cudaStreamDestroy(s);
   return failures == 0 ? 0 : 1;

@@ -48,16 +48,20 @@ static_assert(sizeof(AdamLaunch) <= 4000, "kernel parameter block too large");
 
 __global__ void adam_increment_step_kernel(int32_t* step) { *step += 1; }
 
+__global__ void set_double_kernel(double* dst, double value) { *dst = value; }
+
 __global__ void adam_multi_tensor_kernel(AdamLaunch launch, AdamParams a, AdamScalars sc,
-                                         const int32_t* __restrict__ step) {
-  __shared__ float step_size, bc2_sqrt;
+                                         const double* __restrict__ lr, const int32_t* __restrict__ step) {
+  __shared__ float rate, step_size, bc2_sqrt;
   if (threadIdx.x == 0) {
     // As the CPU path: lr / (1 - beta1^t) and sqrt(1 - beta2^t) in double, then float.
     const double t = static_cast<double>(*step);
-    step_size = static_cast<float>(sc.lr / (1.0 - pow(sc.beta1, t)));
+    rate = static_cast<float>(*lr);
+    step_size = static_cast<float>(*lr / (1.0 - pow(sc.beta1, t)));
     bc2_sqrt = static_cast<float>(sqrt(1.0 - pow(sc.beta2, t)));
   }
   __syncthreads();
+  a.lr = rate;
   a.step_size = step_size;
   a.bias_correction2_sqrt = bc2_sqrt;
   const int t = launch.block_tensor[blockIdx.x];
@@ -83,15 +87,21 @@ void sgd_step(float* p, const float* g, float* buf, int64_t n, const SgdParams& 
   VARSTAR_CUDA_CHECK_LAUNCH("sgd_step");
 }
 
+void set_device_double(double* dst, double value, cuda_stream stream) {
+  set_double_kernel<<<1, 1, 0, stream>>>(dst, value);
+  VARSTAR_CUDA_CHECK_LAUNCH("set_device_double");
+}
+
 void adam_multi_tensor(const AdamTensor* tensors, int64_t count, const AdamParams& a, const AdamScalars& scalars,
-                       int32_t* step, cuda_stream stream) {
+                       const double* lr, int32_t* step, cuda_stream stream) {
   adam_increment_step_kernel<<<1, 1, 0, stream>>>(step);
   VARSTAR_CUDA_CHECK_LAUNCH("adam_increment_step");
   AdamLaunch launch{};
   int tensors_in_launch = 0, blocks = 0;
   const auto flush = [&] {
     if (blocks > 0) {
-      adam_multi_tensor_kernel<<<static_cast<unsigned>(blocks), kFusedBlock, 0, stream>>>(launch, a, scalars, step);
+      adam_multi_tensor_kernel<<<static_cast<unsigned>(blocks), kFusedBlock, 0, stream>>>(launch, a, scalars, lr,
+                                                                                              step);
       VARSTAR_CUDA_CHECK_LAUNCH("adam_multi_tensor");
     }
     tensors_in_launch = 0;

@@ -454,6 +454,41 @@ TEST_CASE("CUDA graph: a host copy inside the capture fails clearly, and the eng
   require_close(varstar::mul_scalar(a, 2.0), b, 0.0, 0.0, "an op after a failed capture");
 }
 
+TEST_CASE("CUDA graph: Adam's learning rate, set between replays, is the one a replay uses") {
+  Tensor x = random_f32({17, 13}, 21).to(kGpu);
+  std::vector<int32_t> labels(17);
+  for (int i = 0; i < 17; ++i) labels[i] = i % 5;
+  Tensor y = Tensor::from_vector(labels, {17}).to(kGpu);
+  Mlp eager(kGpu), graphed(kGpu);
+  varstar::optim::Adam adam_e(eager.params(), varstar::optim::adamw_options(1e-2)),
+      adam_g(graphed.params(), varstar::optim::adamw_options(1e-2));  // AdamW: the rate also scales the decay
+  const std::vector<double> rates{1e-2, 1e-2, 3e-3, 5e-2, 5e-2, 1e-4, 2e-2};
+  for (double rate : rates) {
+    adam_e.set_lr(rate);
+    adam_e.zero_grad();
+    varstar::cross_entropy(eager.forward(x), y).backward();
+    adam_e.step();
+  }
+  varstar::GraphedStep step(kGpu, [&] {
+    adam_g.zero_grad();
+    Tensor loss = varstar::cross_entropy(graphed.forward(x), y);
+    loss.backward();
+    adam_g.step();
+    return loss;
+  });
+  for (double rate : rates) {
+    adam_g.set_lr(rate);
+    step.run();
+  }
+  CHECK(step.captured());
+  const auto pe = eager.params(), pg = graphed.params();
+  for (size_t i = 0; i < pe.size(); ++i)
+    require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
+  varstar::CudaGraph g(kGpu);
+  CHECK_THROWS_WITH_AS(g.capture([&] { adam_g.set_lr(0.5); }), doctest::Contains("between replays"),
+                       varstar::Error);
+}
+
 TEST_CASE("CUDA graph: Adam's first step cannot be captured (its step counter is made then)") {
   Mlp model(kGpu);
   varstar::optim::Adam adam(model.params(), {});

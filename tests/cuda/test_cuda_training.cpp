@@ -1,5 +1,5 @@
-// The training loop on CUDA: a fold trained with --cuda-graph (each epoch's
-// full batches replayed from a captured step, the smaller last batch eager)
+// The training loop on CUDA: a fold trained with --cuda-graph (the full
+// batches replayed from one captured step, the smaller last batch eager)
 // ends with the same weights and per-epoch losses as the same fold trained
 // eagerly on the GPU, and really replayed graphs; also for a network with
 // dropout. Label cuda: skipped without a GPU.
@@ -75,7 +75,8 @@ varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::M
   c.epochs = 3;
   c.batch = batch;
   c.lr = 1e-3;
-  c.lr_schedule = "cosine";  // a new capture each epoch
+  c.lr_schedule = "cosine";  // a new rate each epoch, and
+  c.lr_warmup = 1;           // each step of the first: set between replays
   c.class_weights = true;
   c.device = "cuda";
   c.cuda_graph = graph;
