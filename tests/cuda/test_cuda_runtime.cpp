@@ -10,8 +10,10 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -245,39 +247,57 @@ struct Mlp {
   varstar::nn::NamedTensors params() const { return {{"w1", w1}, {"b1", b1}, {"w2", w2}, {"b2", b2}}; }
   Tensor forward(const Tensor& x) const { return varstar::linear(varstar::relu(varstar::linear(x, w1, b1)), w2, b2); }
 };
-}  // namespace
 
-TEST_CASE("CUDA graph: replayed MLP steps equal eager steps") {
-  Tensor x = random_f32({17, 13}, 21).to(kGpu);
+// A batch of 17 rows of 13 features, 5 classes.
+std::pair<Tensor, Tensor> mlp_batch() {
   std::vector<int32_t> labels(17);
   for (int i = 0; i < 17; ++i) labels[i] = i % 5;
-  Tensor y = Tensor::from_vector(labels, {17}).to(kGpu);
-  Mlp eager(kGpu), graphed(kGpu);
-  varstar::optim::Adam adam_e(eager.params(), {}), adam_g(graphed.params(), {});
-  const int steps = 6;
+  return {random_f32({17, 13}, 21).to(kGpu), Tensor::from_vector(labels, {17}).to(kGpu)};
+}
+
+// Steps two equal MLPs on the same batch, one eagerly and one through a
+// GraphedStep (two eager warm-up steps, then replays); `before_step(adam, i)`
+// runs before step i of each, `forward(model, x, copy)` (copy 0: eager, 1:
+// graphed) gives the logits. The weights and last losses must agree.
+void check_graphed_mlp(const std::vector<double>& rates, const varstar::optim::AdamOptions& options,
+                       const std::function<Tensor(const Mlp&, const Tensor&, int)>& forward) {
+  const auto [x, y] = mlp_batch();
+  Mlp models[2] = {Mlp(kGpu), Mlp(kGpu)};
+  varstar::optim::Adam adam_e(models[0].params(), options), adam_g(models[1].params(), options);
   Tensor loss_e;
-  for (int i = 0; i < steps; ++i) {
+  for (double rate : rates) {
+    adam_e.set_lr(rate);
     adam_e.zero_grad();
-    loss_e = varstar::cross_entropy(eager.forward(x), y);
+    loss_e = varstar::cross_entropy(forward(models[0], x, 0), y);
     loss_e.backward();
     adam_e.step();
   }
   varstar::GraphedStep step(kGpu, [&] {
     adam_g.zero_grad();
-    Tensor loss = varstar::cross_entropy(graphed.forward(x), y);
+    Tensor loss = varstar::cross_entropy(forward(models[1], x, 1), y);
     loss.backward();
     adam_g.step();
     return loss;
   });
   Tensor loss_g;
-  for (int i = 0; i < steps; ++i) loss_g = step.run();
+  for (double rate : rates) {
+    adam_g.set_lr(rate);
+    loss_g = step.run();
+  }
   CHECK(step.captured());
   CHECK(step.graph_nodes() > 10);
-  CHECK(adam_g.steps_taken() == steps);
+  CHECK(adam_g.steps_taken() == static_cast<int64_t>(rates.size()));
   require_close(loss_e, loss_g, kGraphRelTolerance, kGraphAbsTolerance, "loss of the last step");
-  const auto pe = eager.params(), pg = graphed.params();
+  const auto pe = models[0].params(), pg = models[1].params();
   for (size_t i = 0; i < pe.size(); ++i)
     require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
+}
+
+Tensor mlp_forward(const Mlp& m, const Tensor& x, int) { return m.forward(x); }
+}  // namespace
+
+TEST_CASE("CUDA graph: replayed MLP steps equal eager steps") {
+  check_graphed_mlp(std::vector<double>(6, 1e-3), {}, mlp_forward);
 }
 
 TEST_CASE("CUDA graph: a step recaptured every epoch reuses the retired graphs' memory") {
@@ -455,38 +475,15 @@ TEST_CASE("CUDA graph: a host copy inside the capture fails clearly, and the eng
 }
 
 TEST_CASE("CUDA graph: Adam's learning rate, set between replays, is the one a replay uses") {
-  Tensor x = random_f32({17, 13}, 21).to(kGpu);
-  std::vector<int32_t> labels(17);
-  for (int i = 0; i < 17; ++i) labels[i] = i % 5;
-  Tensor y = Tensor::from_vector(labels, {17}).to(kGpu);
-  Mlp eager(kGpu), graphed(kGpu);
-  varstar::optim::Adam adam_e(eager.params(), varstar::optim::adamw_options(1e-2)),
-      adam_g(graphed.params(), varstar::optim::adamw_options(1e-2));  // AdamW: the rate also scales the decay
-  const std::vector<double> rates{1e-2, 1e-2, 3e-3, 5e-2, 5e-2, 1e-4, 2e-2};
-  for (double rate : rates) {
-    adam_e.set_lr(rate);
-    adam_e.zero_grad();
-    varstar::cross_entropy(eager.forward(x), y).backward();
-    adam_e.step();
-  }
-  varstar::GraphedStep step(kGpu, [&] {
-    adam_g.zero_grad();
-    Tensor loss = varstar::cross_entropy(graphed.forward(x), y);
-    loss.backward();
-    adam_g.step();
-    return loss;
-  });
-  for (double rate : rates) {
-    adam_g.set_lr(rate);
-    step.run();
-  }
-  CHECK(step.captured());
-  const auto pe = eager.params(), pg = graphed.params();
-  for (size_t i = 0; i < pe.size(); ++i)
-    require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
+  // AdamW: the rate also scales the decoupled decay.
+  check_graphed_mlp({1e-2, 1e-2, 3e-3, 5e-2, 5e-2, 1e-4, 2e-2}, varstar::optim::adamw_options(1e-2), mlp_forward);
+  Mlp model(kGpu);
+  varstar::optim::Adam adam(model.params(), {});
+  const auto [x, y] = mlp_batch();
+  varstar::cross_entropy(model.forward(x), y).backward();
+  adam.step();  // eager: the device rate exists from here on
   varstar::CudaGraph g(kGpu);
-  CHECK_THROWS_WITH_AS(g.capture([&] { adam_g.set_lr(0.5); }), doctest::Contains("between replays"),
-                       varstar::Error);
+  CHECK_THROWS_WITH_AS(g.capture([&] { adam.set_lr(0.5); }), doctest::Contains("between replays"), varstar::Error);
 }
 
 TEST_CASE("CUDA graph: Adam's first step cannot be captured (its step counter is made then)") {
@@ -540,40 +537,13 @@ TEST_CASE("CUDA graph: captured dropout draws at each replay the masks eager dro
 }
 
 TEST_CASE("CUDA graph: a training step with dropout, replayed, equals the same steps run eagerly") {
-  Tensor x = random_f32({17, 13}, 21).to(kGpu);
-  std::vector<int32_t> labels(17);
-  for (int i = 0; i < 17; ++i) labels[i] = i % 5;
-  Tensor y = Tensor::from_vector(labels, {17}).to(kGpu);
-  Mlp eager(kGpu), graphed(kGpu);
-  varstar::Generator gen_e(5), gen_g(5);
-  varstar::optim::Adam adam_e(eager.params(), {}), adam_g(graphed.params(), {});
-  const auto forward = [](const Mlp& m, const Tensor& in, varstar::Generator& gen) {
-    return varstar::linear(varstar::dropout(varstar::relu(varstar::linear(in, m.w1, m.b1)), 0.25, true, gen), m.w2,
-                           m.b2);
-  };
-  const int steps = 6;
-  Tensor loss_e;
-  for (int i = 0; i < steps; ++i) {
-    adam_e.zero_grad();
-    loss_e = varstar::cross_entropy(forward(eager, x, gen_e), y);
-    loss_e.backward();
-    adam_e.step();
-  }
-  varstar::GraphedStep step(kGpu, [&] {
-    adam_g.zero_grad();
-    Tensor loss = varstar::cross_entropy(forward(graphed, x, gen_g), y);
-    loss.backward();
-    adam_g.step();
-    return loss;
+  varstar::Generator gens[2] = {varstar::Generator(5), varstar::Generator(5)};
+  check_graphed_mlp(std::vector<double>(6, 1e-3), {}, [&](const Mlp& m, const Tensor& x, int copy) {
+    const Tensor hidden = varstar::relu(varstar::linear(x, m.w1, m.b1));
+    return varstar::linear(varstar::dropout(hidden, 0.25, true, gens[copy]), m.w2, m.b2);
   });
-  Tensor loss_g;
-  for (int i = 0; i < steps; ++i) loss_g = step.run();
-  CHECK(step.captured());
-  CHECK(gen_g.offset() == gen_e.offset());
-  require_close(loss_e, loss_g, kGraphRelTolerance, kGraphAbsTolerance, "loss of the last step");
-  const auto pe = eager.params(), pg = graphed.params();
-  for (size_t i = 0; i < pe.size(); ++i)
-    require_close(pe[i].second, pg[i].second, kGraphRelTolerance, kGraphAbsTolerance, pe[i].first);
+  CHECK(gens[1].offset() == gens[0].offset());
+  CHECK(gens[1].offset() > 0);
 }
 
 // ---- device-wide calls ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,43 +30,37 @@ constexpr double kWeightRelTolerance = 1e-4;
 constexpr double kWeightAbsTolerance = 1e-6;
 constexpr double kLossRelTolerance = 1e-4;
 
-// Two classes of 40-point sequences (rising and falling ramps with noise),
-// 40 stars each; 4 of every 5 train: 64 rows = 4 batches of 16 (graphed).
-varstar::train::Dataset ramps() {
+// 80 stars of two alternating classes, 4 of every 5 train: 64 rows = 4
+// batches of 16 (graphed). Value k of a sample: shape(label, k) + noise.
+varstar::train::Dataset two_classes(const std::string& name, const std::vector<std::string>& classes,
+                                    const varstar::Shape& sample, double noise,
+                                    const std::function<double(int32_t, int64_t)>& shape) {
   varstar::Generator gen(3);
   std::vector<std::string> ids;
   std::vector<int32_t> labels;
   std::vector<float> values;
-  const int length = 40;
+  const int64_t size = varstar::shape_numel(sample);
   for (int i = 0; i < 80; ++i) {
     const int32_t label = i % 2;
-    for (int t = 0; t < length; ++t) {
-      const double ramp = static_cast<double>(t) / length;
-      values.push_back(static_cast<float>((label == 0 ? ramp : 1 - ramp) + 0.4 * gen.next_uniform()));
-    }
+    for (int64_t k = 0; k < size; ++k) values.push_back(static_cast<float>(shape(label, k) + noise * gen.next_uniform()));
     ids.push_back(fmt::format("s{}", i));
     labels.push_back(label);
   }
-  return varstar::train::make_dataset("ramps", ids, labels, {"up", "down"}, {1, length}, values);
+  return varstar::train::make_dataset(name, ids, labels, classes, sample, values);
 }
 
-// The same two classes as 20 x 20 images (bright top or bottom half), for a
-// network with dropout (cnn2d-scripts).
+// 40-point sequences: rising and falling ramps.
+varstar::train::Dataset ramps() {
+  return two_classes("ramps", {"up", "down"}, {1, 40}, 0.4, [](int32_t label, int64_t t) {
+    const double ramp = static_cast<double>(t) / 40;
+    return label == 0 ? ramp : 1 - ramp;
+  });
+}
+
+// 20 x 20 images, bright top or bottom half: for a network with dropout (cnn2d-scripts).
 varstar::train::Dataset halves() {
-  varstar::Generator gen(4);
-  std::vector<std::string> ids;
-  std::vector<int32_t> labels;
-  std::vector<float> values;
-  const int side = 20;
-  for (int i = 0; i < 80; ++i) {
-    const int32_t label = i % 2;
-    for (int r = 0; r < side; ++r)
-      for (int c = 0; c < side; ++c)
-        values.push_back(static_cast<float>(((r < side / 2) == (label == 0) ? 1.0 : 0.0) + 0.5 * gen.next_uniform()));
-    ids.push_back(fmt::format("s{}", i));
-    labels.push_back(label);
-  }
-  return varstar::train::make_dataset("halves", ids, labels, {"top", "bottom"}, {1, side, side}, values);
+  return two_classes("halves", {"top", "bottom"}, {1, 20, 20}, 0.5,
+                     [](int32_t label, int64_t k) { return (k / 20 < 10) == (label == 0) ? 1.0 : 0.0; });
 }
 
 varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::Model>* model, int64_t batch = 16,
