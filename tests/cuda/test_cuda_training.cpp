@@ -42,7 +42,8 @@ varstar::train::Dataset two_classes(const std::string& name, const std::vector<s
   const int64_t size = varstar::shape_numel(sample);
   for (int i = 0; i < 80; ++i) {
     const int32_t label = i % 2;
-    for (int64_t k = 0; k < size; ++k) values.push_back(static_cast<float>(shape(label, k) + noise * gen.next_uniform()));
+    for (int64_t k = 0; k < size; ++k)
+      values.push_back(static_cast<float>(shape(label, k) + noise * gen.next_uniform()));
     ids.push_back(fmt::format("s{}", i));
     labels.push_back(label);
   }
