@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/command.h"
+#include "apps/option_checks.h"
 #include "bench/bench.h"
 #include "bench/profile.h"
 #include "bench/cuda_bench.h"
@@ -223,13 +224,14 @@ varstar::app::RegisterCommand reg{{"bench", "Measure training-step throughput ag
                                      auto a = std::make_shared<BenchArgs>();
                                      app.add_option("--models", a->models, "Models to time (see `varstar models`)")
                                          ->capture_default_str();
-                                     app.add_option("--batch", a->batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
+                                     app.add_option("--batch", a->batch, "Batch size")->capture_default_str()->check(varstar::app::kAtLeastOne);
                                      app.add_option("--steps", a->steps, "Timed steps (the median is reported)")
-                                         ->capture_default_str()->check(CLI::PositiveNumber);
-                                     app.add_option("--warmup", a->warmup, "Untimed steps first")->capture_default_str();
+                                         ->capture_default_str()->check(varstar::app::kAtLeastOne);
+                                     app.add_option("--warmup", a->warmup, "Untimed steps first")
+                                         ->capture_default_str()->check(varstar::app::kNonNegative);
                                      app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
                                      app.add_option("--rounds", a->rounds, "Rounds per engine (median reported)")
-                                         ->capture_default_str()->check(CLI::PositiveNumber);
+                                         ->capture_default_str()->check(varstar::app::kAtLeastOne);
                                      app.add_option("--device", a->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
                                      app.add_option("--python", a->python, "Python with PyTorch for the peer measurement")
                                          ->capture_default_str();

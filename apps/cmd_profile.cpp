@@ -6,6 +6,7 @@
 #include <map>
 
 #include "apps/command.h"
+#include "apps/option_checks.h"
 #include "bench/profile.h"
 #include "engine/ops.h"
 #include "engine/threads.h"
@@ -132,10 +133,10 @@ varstar::app::RegisterCommand reg{
      [](CLI::App& app) {
        auto a = std::make_shared<ProfileArgs>();
        app.add_option("--models", a->models, "Models to profile (see `varstar models`)")->capture_default_str();
-       app.add_option("--batch", a->batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
+       app.add_option("--batch", a->batch, "Batch size")->capture_default_str()->check(varstar::app::kAtLeastOne);
        app.add_option("--steps", a->steps, "Profiled steps (overhead: steps per round)")
-           ->capture_default_str()->check(CLI::PositiveNumber);
-       app.add_option("--warmup", a->warmup, "Unprofiled steps first")->capture_default_str();
+           ->capture_default_str()->check(varstar::app::kAtLeastOne);
+       app.add_option("--warmup", a->warmup, "Unprofiled steps first")->capture_default_str()->check(varstar::app::kNonNegative);
        app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
        app.add_option("--device", a->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
        app.add_option("--trace", a->trace,
@@ -145,10 +146,10 @@ varstar::app::RegisterCommand reg{
        app.add_flag("--overhead", a->overhead,
                     "Measure the profiler's cost: training step off vs on, 1-element adds, the disabled hook alone");
        app.add_option("--rounds", a->rounds, "Alternating rounds for --overhead")->capture_default_str()
-           ->check(CLI::PositiveNumber);
+           ->check(varstar::app::kAtLeastOne);
        app.add_option("--op", a->op, "Profile one op, forward + backward: relu tanh sigmoid gelu add mul sum log_softmax");
        app.add_option("--shape", a->shape, "Input shape for --op")->capture_default_str()->delimiter(',');
-       app.add_option("--reps", a->reps, "Repetitions for --op")->capture_default_str()->check(CLI::PositiveNumber);
+       app.add_option("--reps", a->reps, "Repetitions for --op")->capture_default_str()->check(varstar::app::kAtLeastOne);
        app.callback([a] { run_profile(*a); });
      }}};
 

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "apps/device_choice.h"
+#include "apps/option_checks.h"
 #include "bench/bench.h"
 #include "engine/device.h"
 #include "engine/profiler.h"
@@ -32,23 +33,28 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   std::string model_help = "Network:";
   for (const auto& m : models::model_catalog()) model_help += "\n  " + m.name + ": " + m.description;
   a.add_option("--model", config.model, model_help)->capture_default_str();
-  a.add_option("--epochs", config.epochs, "Epochs (the thesis: 100)")->capture_default_str()->check(CLI::PositiveNumber);
-  a.add_option("--batch", config.batch, "Batch size (the thesis: 32)")->capture_default_str()->check(CLI::PositiveNumber);
-  a.add_option("--lr", config.lr, "Learning rate (the thesis: 2e-4)")->capture_default_str();
+  a.add_option("--epochs", config.epochs, "Epochs (the thesis: 100)")->capture_default_str()->check(kAtLeastOne);
+  a.add_option("--batch", config.batch, "Batch size (the thesis: 32)")->capture_default_str()->check(kAtLeastOne);
+  a.add_option("--lr", config.lr, "Learning rate (the thesis: 2e-4)")->capture_default_str()->check(kAboveZero);
   a.add_option("--optimizer", config.optimizer, "adam (L2 weight decay, as PyTorch) | adamw | sgd (momentum 0.9)")
-      ->capture_default_str();
-  a.add_option("--weight-decay", config.weight_decay, "Weight decay")->capture_default_str();
-  a.add_option("--lr-schedule", config.lr_schedule, "constant | cosine")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::IsMember({"adam", "adamw", "sgd"}));
+  a.add_option("--weight-decay", config.weight_decay, "Weight decay")->capture_default_str()->check(kNonNegative);
+  a.add_option("--lr-schedule", config.lr_schedule, "constant | cosine")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "cosine"}));
   a.add_option("--lr-warmup", config.lr_warmup,
                "Epochs over which the learning rate rises linearly, step by step, to the scheduled rate (0: none)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   a.add_flag("--class-weights", config.class_weights, "Weight the loss by balanced class weights of the training rows");
   a.add_option("--validation-fraction", config.validation_fraction,
                "Hold out this share of the training rows (stratified) for validation / early stopping")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9));
   a.add_option("--patience", config.patience, "Early stopping: epochs without a better validation loss (0: off)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(kNonNegative);
   a.add_option("--feature-bins", config.feature_bins,
                "Representations with per-star features: also encode each feature piecewise-linearly in this many "
                "quantile bins of the set (up to that many more input channels per feature; the edges are saved with "

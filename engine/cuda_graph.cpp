@@ -1,10 +1,15 @@
 // GraphedStep (engine/cuda_graph.h): eager warm-up, one capture, replays.
 #include "engine/cuda_graph.h"
 
+#include <algorithm>
+
 namespace varstar {
 
 GraphedStep::GraphedStep(Device device, std::function<Tensor()> step, int warmup_steps, bool use_graph)
-    : device_(device), step_(std::move(step)), warmup_steps_(warmup_steps), use_graph_(use_graph && device.is_cuda()) {}
+    : device_(device),
+      step_(std::move(step)),
+      warmup_steps_(std::max(warmup_steps, 1)),
+      use_graph_(use_graph && device.is_cuda()) {}
 
 Tensor GraphedStep::run() {
   if (!use_graph_ || runs_ < warmup_steps_) {

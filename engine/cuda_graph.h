@@ -61,9 +61,10 @@ class CudaGraph {
   std::unique_ptr<Impl> impl_;
 };
 
-// A training step run eagerly for `warmup_steps` calls (the cuDNN algorithm
-// searches, cuBLAS handles and allocator caches settle), captured on the next
-// call and replayed from then on. On the CPU, or with graphs disabled, every
+// A training step run eagerly for `warmup_steps` calls, at least one (the
+// cuDNN algorithm searches, cuBLAS handles and allocator caches settle, and
+// Adam makes its device state), captured on the next call and replayed from
+// then on. On the CPU, or with graphs disabled, every
 // call runs `step` eagerly. `step` returns the loss tensor.
 class GraphedStep {
  public:

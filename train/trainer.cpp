@@ -295,6 +295,8 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
                        std::unique_ptr<models::Model>* trained) {
   data.validate();
   VARSTAR_CHECK(config.epochs >= 1 && config.batch >= 1, "training needs epochs >= 1 and batch >= 1");
+  VARSTAR_CHECK(config.lr > 0 && config.weight_decay >= 0, "training needs lr > 0 and weight_decay >= 0, got {} and {}",
+                config.lr, config.weight_decay);
   VARSTAR_CHECK(!job.train_rows.empty(), "fold {}: no training rows", job.fold + 1);
   VARSTAR_CHECK(config.patience == 0 || config.validation_fraction > 0,
                 "early stopping (--patience) needs a validation split (--validation-fraction)");

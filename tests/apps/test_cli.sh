@@ -62,6 +62,13 @@ expect_error "an unknown device" "unknown device 'tpu'" "$varstar" cv --lightcur
   "${curves[@]}" --device tpu
 expect_error "an out-of-range option" "--folds" "$varstar" cv --lightcurves sim/lightcurves.csv --labels \
   sim/labels.csv --periods sim/catalog.csv --folds 0
+# Training settings are refused when parsed, before any data work, in plain words.
+expect_error "a learning rate of 0" "--lr: must be above 0, got 0" "$varstar" cv "${curves[@]}" --lr 0
+expect_error "no epochs" "--epochs: must be at least 1, got 0" "$varstar" train --lightcurves sim/lightcurves.csv \
+  --labels sim/labels.csv --periods sim/catalog.csv --epochs 0
+expect_error "a misspelt optimizer" "--optimizer: adamm not in {adam,adamw,sgd}" "$varstar" cv "${curves[@]}" \
+  --optimizer adamm
+expect_error "a negative warm-up" "--warmup: must be at least 0, got -1" "$varstar" bench --warmup -1
 
 echo "a GPU that is not there"
 # cuda:99: no machine this runs on has a hundredth GPU, with or without a CUDA build.
