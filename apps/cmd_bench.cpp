@@ -229,7 +229,9 @@ varstar::app::RegisterCommand reg{{"bench", "Measure training-step throughput ag
                                          ->capture_default_str()->check(varstar::app::kAtLeastOne);
                                      app.add_option("--warmup", a->warmup, "Untimed steps first")
                                          ->capture_default_str()->check(varstar::app::kNonNegative);
-                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")
+                                         ->capture_default_str()
+                                         ->check(varstar::app::kNonNegative);
                                      app.add_option("--rounds", a->rounds, "Rounds per engine (median reported)")
                                          ->capture_default_str()->check(varstar::app::kAtLeastOne);
                                      app.add_option("--device", a->device, "cpu, cuda, cuda:N or auto")->capture_default_str();

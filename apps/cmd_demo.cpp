@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "apps/command.h"
+#include "apps/option_checks.h"
 #include "apps/run_output.h"
 #include "data/sim/write.h"
 #include "engine/device.h"
@@ -113,7 +114,9 @@ varstar::app::RegisterCommand reg{{"demo",
                                          ->capture_default_str();
                                      app.add_option("--epochs-2dcnn", a->epochs_2dcnn, "Epochs of the 2D-CNN")->capture_default_str();
                                      app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();
-                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")
+                                         ->capture_default_str()
+                                         ->check(varstar::app::kNonNegative);
                                      app.add_flag("--quiet", a->quiet, "Only the summaries");
                                      app.callback([a] { run_demo(*a); });
                                    }}};

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "apps/command.h"
+#include "apps/option_checks.h"
 #include "apps/device_choice.h"
 #include "apps/data_args.h"
 #include "apps/run_output.h"
@@ -83,7 +84,9 @@ varstar::app::RegisterCommand reg{{"evaluate", "Score a trained model on a label
                                      a->data.add_to(app, false, false);
                                      app.add_option("--json", a->out_json, "Also write the metrics to this JSON file");
                                      app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();
-                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")
+                                         ->capture_default_str()
+                                         ->check(varstar::app::kNonNegative);
                                      app.callback([a] { run_evaluate(*a); });
                                    }}};
 

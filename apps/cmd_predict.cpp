@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "apps/command.h"
+#include "apps/option_checks.h"
 #include "apps/device_choice.h"
 #include "apps/run_output.h"
 #include "data/represent/represent.h"
@@ -109,7 +110,9 @@ varstar::app::RegisterCommand reg{{"predict", "Label stars from a catalog or lig
                                      app.add_option("--on-bad-row", a->on_bad_row, "error | skip")->capture_default_str();
                                      app.add_option("--out", a->out, "Output CSV ('-': standard output)")->capture_default_str();
                                      app.add_option("--device", a->device, "cpu | cuda | cuda:N | auto: the network and the representation's GPU kernels")->capture_default_str();
-                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+                                     app.add_option("--threads", a->threads, "CPU threads (0: all cores)")
+                                         ->capture_default_str()
+                                         ->check(varstar::app::kNonNegative);
                                      app.callback([a] { run_predict(*a); });
                                    }}};
 

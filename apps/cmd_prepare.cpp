@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "apps/command.h"
+#include "apps/option_checks.h"
 #include "apps/data_args.h"
 #include "apps/device_choice.h"
 #include "data/dataset.h"
@@ -55,7 +56,9 @@ varstar::app::RegisterCommand reg{{"prepare",
   a->data.add_to(app, true, true);
   app.add_option("--out", a->data.o.out_dir, "Output directory")->capture_default_str();
   app.add_option("--device", a->device, varstar::app::kRepresentationDeviceHelp)->capture_default_str();
-  app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+  app.add_option("--threads", a->threads, "CPU threads (0: all cores)")
+      ->capture_default_str()
+      ->check(varstar::app::kNonNegative);
   app.add_flag("--quiet", a->quiet, "No progress lines on stderr");
   app.callback([a] { run(*a); });
 }}};

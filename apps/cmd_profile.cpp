@@ -137,7 +137,9 @@ varstar::app::RegisterCommand reg{
        app.add_option("--steps", a->steps, "Profiled steps (overhead: steps per round)")
            ->capture_default_str()->check(varstar::app::kAtLeastOne);
        app.add_option("--warmup", a->warmup, "Unprofiled steps first")->capture_default_str()->check(varstar::app::kNonNegative);
-       app.add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+       app.add_option("--threads", a->threads, "CPU threads (0: all cores)")
+           ->capture_default_str()
+           ->check(varstar::app::kNonNegative);
        app.add_option("--device", a->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
        app.add_option("--trace", a->trace,
                       "Write a Chrome trace-event JSON file (Perfetto, chrome://tracing); with several models, "

@@ -1,6 +1,7 @@
 // Shared data options (see data_args.h).
 #include "apps/data_args.h"
 
+#include "apps/option_checks.h"
 #include "data/represent/represent.h"
 
 namespace varstar::app {
@@ -25,7 +26,9 @@ void DataArgs::add_to(CLI::App& app, bool with_folds, bool with_representation) 
   app.add_option("--zero-columns", o.zero_columns, "Drop rows with a 0 in these columns: cnn-lstm | 2d-cnn | none | comma list")
       ->capture_default_str();
   app.add_flag("--no-quality-filters", no_quality, "Skip the Num > 50, R^2 > 0.3, log(FAP) < -3 filters");
-  app.add_option("--min-observations", o.min_observations, "Light curves: drop stars with fewer observations")->capture_default_str();
+  app.add_option("--min-observations", o.min_observations, "Light curves: drop stars with fewer observations")
+      ->capture_default_str()
+      ->check(kNonNegative);
   app.add_option("--per-class", per_class, "Under-sample to at most N stars per class, or 'all' (class weights instead)")
       ->capture_default_str();
   if (with_folds) {

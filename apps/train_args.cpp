@@ -88,7 +88,8 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   a.add_option("--threads", config.threads,
                with_folds ? "CPU threads per network (0: all cores, shared among the --jobs networks)"
                           : "CPU threads (0: all cores)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(kNonNegative);
   if (with_folds)
     a.add_option("--jobs", jobs,
                  "Networks (folds x ensemble members) to train at once, each in its own thread with --threads CPU "
