@@ -7,10 +7,10 @@
 // What a captured step may do: queue work on the engine's stream only (every
 // engine op does). It may not copy between host and device, read a result on
 // the host (item(), to_vector()) or synchronise; these throw a clear error
-// while capturing. Host-side state is frozen at capture: the optimizer's
-// hyper-parameters (Adam's step count and learning rate live on the device:
-// the count advances with each replay, the rate is what set_lr last set),
-// the shapes, and which tensors are used.
+// while capturing. Host-side state is frozen at capture: the shapes, which
+// tensors are used, and the optimizer's hyper-parameters except Adam's
+// learning rate, which lives on the device like its step count (a replay
+// uses the rate set_lr set last; the count advances with each replay).
 // Inputs must be the same device tensors at every replay: copy each new batch
 // into them (Tensor::copy_ or a BatchUploader) before run().
 //
@@ -64,8 +64,8 @@ class CudaGraph {
 // A training step run eagerly for `warmup_steps` calls, at least one (the
 // cuDNN algorithm searches, cuBLAS handles and allocator caches settle, and
 // Adam makes its device state), captured on the next call and replayed from
-// then on. On the CPU, or with graphs disabled, every
-// call runs `step` eagerly. `step` returns the loss tensor.
+// then on. On the CPU, or with graphs disabled, every call runs `step`
+// eagerly. `step` returns the loss tensor.
 class GraphedStep {
  public:
   GraphedStep(Device device, std::function<Tensor()> step, int warmup_steps = 2, bool use_graph = true);
