@@ -181,12 +181,14 @@ nlohmann::json PreparedData::data_report() const {
                       {"representation_cache", prepared_.cache_path}};
   if (prepared_.simulated) j["notice"] = data::kSimulatedDataNotice;
   if (!prepared_.representation_warning.empty()) j["warning"] = prepared_.representation_warning;
-  const bool has_catalog_values = std::all_of(prepared_.rows.begin(), prepared_.rows.end(), [](const auto& r) {
-    return r.period > 0 && r.amp_r > 0;
-  });
-  if (has_catalog_values && prepared_.classes.size() >= 2) {
-    const sim::BaselineResult b = sim::nearest_centroid_baseline(prepared_.rows, 5, 42);
-    j["baseline"] = {{"method", "nearest class centroid on standardised (log10 Per, log10 Amp_r), 5 shuffled folds"},
+  const auto all_rows = [&](auto has) { return std::all_of(prepared_.rows.begin(), prepared_.rows.end(), has); };
+  const bool has_periods = all_rows([](const auto& r) { return r.period > 0; });
+  const bool has_amplitudes = all_rows([](const auto& r) { return r.amp_r > 0; });
+  if (has_periods && prepared_.classes.size() >= 2) {
+    const sim::BaselineResult b = sim::nearest_centroid_baseline(prepared_.rows, 5, 42, has_amplitudes);
+    j["baseline"] = {{"method", has_amplitudes
+                                    ? "nearest class centroid on standardised (log10 Per, log10 Amp_r), 5 shuffled folds"
+                                    : "nearest class centroid on log10 Per of the input periods, 5 shuffled folds"},
                      {"accuracy_mean", b.accuracy_mean},
                      {"accuracy_std", b.accuracy_std}};
   }

@@ -178,7 +178,8 @@ bool passes_thesis_filters(const data::CatalogRow& row) {
          row.log_fap_r < -3;
 }
 
-BaselineResult nearest_centroid_baseline(const std::vector<data::CatalogRow>& rows, int folds, uint64_t seed) {
+BaselineResult nearest_centroid_baseline(const std::vector<data::CatalogRow>& rows, int folds, uint64_t seed,
+                                         bool with_amplitude) {
   VARSTAR_CHECK(folds >= 2, "baseline: need at least 2 folds, got {}", folds);
   BaselineResult r;
   r.folds = folds;
@@ -192,7 +193,8 @@ BaselineResult nearest_centroid_baseline(const std::vector<data::CatalogRow>& ro
       it = r.classes.end() - 1;
     }
     label.push_back(static_cast<int32_t>(it - r.classes.begin()));
-    x.push_back({std::log10(std::max(row.period, 1e-4)), std::log10(std::max(row.amp_r, 1e-3))});
+    // Without the amplitude the second coordinate is 0 for every star, so it adds nothing to any distance.
+    x.push_back({std::log10(std::max(row.period, 1e-4)), with_amplitude ? std::log10(std::max(row.amp_r, 1e-3)) : 0.0});
   }
   const int64_t n = static_cast<int64_t>(rows.size());
   r.n_stars = n;

@@ -50,7 +50,9 @@ SimulatedData simulate(const SimOptions& options, const SimProgress& progress = 
 bool passes_thesis_filters(const data::CatalogRow& row);
 
 // Baseline: nearest class centroid on standardised (log10 Per, log10 Amp_r),
-// shuffled k-fold cross-validation (seeded). CEPII counts as CEP.
+// or on log10 Per alone without `with_amplitude` (light-curve inputs carry a
+// period but no catalog amplitude); shuffled k-fold cross-validation (seeded).
+// CEPII counts as CEP.
 struct BaselineResult {
   double accuracy_mean = 0, accuracy_std = 0;
   std::vector<std::string> classes;
@@ -58,7 +60,8 @@ struct BaselineResult {
   int64_t n_stars = 0;
   int folds = 0;
 };
-BaselineResult nearest_centroid_baseline(const std::vector<data::CatalogRow>& rows, int folds, uint64_t seed);
+BaselineResult nearest_centroid_baseline(const std::vector<data::CatalogRow>& rows, int folds, uint64_t seed,
+                                         bool with_amplitude = true);
 
 // A few lines for terminals and README files: counts per class, share passing
 // the thesis filters, the baseline.

@@ -81,6 +81,9 @@ if "$varstar" cv --lightcurves sim/lightcurves.csv "${curves[@]}" --device cuda:
   [[ -n "$first" && -n "$read_line" && $first -lt $read_line ]] ||
     fail "the fallback note (line ${first:-none}) does not come before the data work (line ${read_line:-none})"
   [[ -s run/report.html && -s run/metrics.json ]] || fail "the run on the CPU wrote no report or metrics"
+  # Light curves carry periods but no catalog amplitude: the baseline reads the period alone.
+  grep -q -F "simple baseline" out.txt && grep -q -F "log10 Per of the input periods" out.txt ||
+    fail "cv on light curves printed no period-only baseline"
 else
   fail "cv --device cuda:99 did not fall back to the CPU:"
   cat err.txt

@@ -5,9 +5,11 @@
 #include <omp.h>
 
 #include <set>
+#include <vector>
 
 #include "data/sim/classes.h"
 #include "data/sim/simulate.h"
+#include "engine/random.h"
 
 namespace {
 
@@ -66,6 +68,21 @@ TEST_CASE("simulated catalog: classes, ids, columns") {
   CHECK(types.size() == 10);
   CHECK(ids.size() == d.rows.size());
   CHECK(cepii > 0);  // the CEPII -> CEP merge has something to do
+}
+
+TEST_CASE("the period-only baseline reads the period and nothing else") {
+  std::vector<varstar::data::CatalogRow> rows(200);
+  varstar::Generator gen(3);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const bool ab = i % 2 == 0;
+    rows[i].type = ab ? "RRab" : "RRc";
+    rows[i].period = 0.2 + 0.5 * gen.next_uniform();  // the same spread for both classes
+    rows[i].amp_r = ab ? 0.05 : 2.0;                   // the amplitude alone separates them
+  }
+  CHECK(varstar::sim::nearest_centroid_baseline(rows, 5, 1, true).accuracy_mean == 1.0);
+  CHECK(varstar::sim::nearest_centroid_baseline(rows, 5, 1, false).accuracy_mean < 0.7);  // about chance
+  for (size_t i = 0; i < rows.size(); ++i) rows[i].period = (i % 2 == 0 ? 0.5 : 0.3) + 0.1 * gen.next_uniform();
+  CHECK(varstar::sim::nearest_centroid_baseline(rows, 5, 1, false).accuracy_mean == 1.0);
 }
 
 TEST_CASE("classes overlap: a period/amplitude baseline is informative but far from perfect") {
