@@ -62,8 +62,6 @@ StepResult bench_training_step(const StepOptions& o) {
   for (int64_t i = 0; i < o.batch; ++i) labels[i] = static_cast<int32_t>(i % config.num_classes);
   const Tensor y = Tensor::from_vector(labels, {o.batch}).to(o.device);
 
-  const bool graph = o.graph && gpu;
-  const int warmup = graph ? std::max(o.warmup, 1) : o.warmup;  // a graph's capture follows an eager step
   GraphedStep step(
       o.device,
       [&] {
@@ -73,7 +71,8 @@ StepResult bench_training_step(const StepOptions& o) {
         adam.step();
         return loss;
       },
-      warmup, graph);
+      o.warmup, o.graph && gpu);
+  const int warmup = step.warmup_steps();  // at least one before a capture
   std::vector<double> times;
   for (int i = 0; i < warmup + 1 + o.steps; ++i) {  // one more untimed step: the capture
     sync(o.device);

@@ -8,8 +8,9 @@ namespace varstar {
 GraphedStep::GraphedStep(Device device, std::function<Tensor()> step, int warmup_steps, bool use_graph)
     : device_(device),
       step_(std::move(step)),
-      warmup_steps_(std::max(warmup_steps, 1)),
-      use_graph_(use_graph && device.is_cuda()) {}
+      use_graph_(use_graph && device.is_cuda()) {
+  warmup_steps_ = use_graph_ ? std::max(warmup_steps, 1) : warmup_steps;
+}
 
 Tensor GraphedStep::run() {
   if (!use_graph_ || runs_ < warmup_steps_) {

@@ -61,17 +61,19 @@ class CudaGraph {
   std::unique_ptr<Impl> impl_;
 };
 
-// A training step run eagerly for `warmup_steps` calls, at least one (the
-// cuDNN algorithm searches, cuBLAS handles and allocator caches settle, and
-// Adam makes its device state), captured on the next call and replayed from
-// then on. On the CPU, or with graphs disabled, every call runs `step`
-// eagerly. `step` returns the loss tensor.
+// A training step run eagerly for `warmup_steps` calls (at least one when it
+// captures: the cuDNN algorithm searches, cuBLAS handles and allocator caches
+// settle, and Adam makes its device state), captured on the next call and
+// replayed from then on. On the CPU, or with graphs disabled, every call runs
+// `step` eagerly. `step` returns the loss tensor.
 class GraphedStep {
  public:
   GraphedStep(Device device, std::function<Tensor()> step, int warmup_steps = 2, bool use_graph = true);
   // Performs one step; returns the loss (a device tensor that the next run overwrites).
   Tensor run();
   bool captured() const { return graph_ && graph_->captured(); }
+  // The eager calls before the capture (the clamped warmup_steps).
+  int warmup_steps() const { return warmup_steps_; }
   size_t graph_nodes() const { return graph_ ? graph_->node_count() : 0; }
 
  private:

@@ -102,7 +102,7 @@ void CudaGraph::capture(const std::function<void()>& body) {
   auto& allocator = cuda::CachingAllocator::get(dev);
   // Outside the graph's pool: the words outlive the capture and are written between replays.
   impl_->philox.shifts = Tensor::empty({2 * cuda::kMaxPhiloxShifts}, DType::i32, impl_->device);
-  impl_->philox.uses.clear();
+  impl_->philox.uses.clear();  // from a failed capture before; replay() needs a captured graph anyway
   auto pool = std::make_shared<cuda::MemPool>();
   cudaGraph_t graph = nullptr;
   cudaError_t end = cudaSuccess;
@@ -128,7 +128,6 @@ void CudaGraph::capture(const std::function<void()>& body) {
     } catch (...) {
       t_capturing_philox = nullptr;
       rewind_generators(impl_->philox);
-      impl_->philox.uses.clear();
       cudaStreamEndCapture(impl_->stream, &graph);
       cudaGetLastError();
       if (graph != nullptr) cudaGraphDestroy(graph);
@@ -144,7 +143,6 @@ void CudaGraph::capture(const std::function<void()>& body) {
     ++g_graph_epoch;
   }
   if (end != cudaSuccess) {
-    impl_->philox.uses.clear();
     cudaGetLastError();
     if (graph != nullptr) cudaGraphDestroy(graph);
     allocator.retire_pool(pool, impl_->stream);
