@@ -72,6 +72,8 @@ class GraphedStep {
   // Performs one step; returns the loss (a device tensor that the next run overwrites).
   Tensor run();
   bool captured() const { return graph_ && graph_->captured(); }
+  // True when the next run() is the capture (and so, if it throws, nothing ran).
+  bool captures_next() const { return use_graph_ && !graph_ && runs_ >= warmup_steps_; }
   // The eager calls before the capture (the clamped warmup_steps).
   int warmup_steps() const { return warmup_steps_; }
   size_t graph_nodes() const { return graph_ ? graph_->node_count() : 0; }

@@ -112,6 +112,10 @@ void Adam::step() {
                                               reinterpret_cast<const double*>(lr_device_.data<int32_t>()),
                                               step_device_.data<int32_t>(), detail::stream_for(step_device_)));
   } else if (step_device_.defined()) {
+    // Captured, this fill would set the counter back to one value at every replay.
+    VARSTAR_CHECK(!cuda::graph_capturing(),
+                  "Adam: a captured CUDA graph step with no CUDA parameter gradients cannot advance the device step "
+                  "counter; this step has nothing to capture");
     step_device_.fill_(static_cast<double>(step_));
   }
 }

@@ -448,11 +448,12 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
         }
         const bool check_was = cross_entropy_target_check();
         set_cross_entropy_target_check(false);  // a host read; the loader already checked the labels
+        const bool capturing = graphed->captures_next();
         try {
           loss = graphed->run();
           logits = logits_static;
         } catch (const Error& e) {
-          if (graphed->captured()) {
+          if (!capturing) {  // an eager warm-up step or a replay ran work: not retried
             set_cross_entropy_target_check(check_was);
             throw;
           }

@@ -150,11 +150,22 @@ void CudaGraph::capture(const std::function<void()>& body) {
                                 "another stream or the legacy default stream",
                                 cudaGetErrorName(end), cudaGetErrorString(end)));
   }
+  size_t nodes = 0;
+  cudaGraphExec_t exec = nullptr;
+  cudaError_t status = cudaGraphGetNodes(graph, nullptr, &nodes);
+  if (status == cudaSuccess) {
+    cuda::detail::DeviceWideCall exclusive;
+    status = cudaGraphInstantiate(&exec, graph, 0);
+  }
+  if (status != cudaSuccess) {  // leaves no graph, like a failed capture
+    cudaGraphDestroy(graph);
+    allocator.retire_pool(pool, impl_->stream);
+    VARSTAR_CUDA_CHECK(status);
+  }
   impl_->graph = graph;
   impl_->pool = pool;
-  VARSTAR_CUDA_CHECK(cudaGraphGetNodes(graph, nullptr, &impl_->nodes));
-  cuda::detail::DeviceWideCall exclusive;
-  VARSTAR_CUDA_CHECK(cudaGraphInstantiate(&impl_->exec, graph, 0));
+  impl_->nodes = nodes;
+  impl_->exec = exec;
 }
 
 void CudaGraph::replay() {

@@ -280,8 +280,9 @@ void check_graphed_mlp(const std::vector<double>& rates, const varstar::optim::A
     return loss;
   });
   Tensor loss_g;
-  for (double rate : rates) {
-    adam_g.set_lr(rate);
+  for (size_t i = 0; i < rates.size(); ++i) {
+    CHECK(step.captures_next() == (i == static_cast<size_t>(step.warmup_steps())));
+    adam_g.set_lr(rates[i]);
     loss_g = step.run();
   }
   CHECK(step.captured());
@@ -486,7 +487,7 @@ TEST_CASE("CUDA graph: Adam's learning rate, set between replays, is the one a r
   CHECK_THROWS_WITH_AS(g.capture([&] { adam.set_lr(0.5); }), doctest::Contains("between replays"), varstar::Error);
 }
 
-TEST_CASE("CUDA graph: Adam's first step cannot be captured (its step counter is made then)") {
+TEST_CASE("CUDA graph: Adam's first step, or one without gradients, cannot be captured (the step counter)") {
   Mlp model(kGpu);
   varstar::optim::Adam adam(model.params(), {});
   Tensor x = random_f32({4, 13}, 42).to(kGpu);
@@ -496,6 +497,16 @@ TEST_CASE("CUDA graph: Adam's first step cannot be captured (its step counter is
     adam.step();
   };
   CHECK_THROWS_WITH_AS(g.capture(first_step), doctest::Contains("eagerly first"), varstar::Error);
+  CHECK_FALSE(g.captured());
+  adam.zero_grad();  // the failed capture's gradients were never computed
+  first_step();       // eager: the counter exists from here on
+  // A captured step with no gradients would freeze the counter at every replay.
+  const auto step_without_gradients = [&] {
+    adam.zero_grad();
+    adam.step();
+  };
+  CHECK_THROWS_WITH_AS(g.capture(step_without_gradients), doctest::Contains("no CUDA parameter gradients"),
+                       varstar::Error);
   CHECK_FALSE(g.captured());
 }
 
