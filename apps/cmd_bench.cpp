@@ -219,7 +219,7 @@ void run_bench(const BenchArgs& a) {
   if (a.json) fmt::print("{}\n", report.dump(2));
 }
 
-varstar::app::RegisterCommand reg{{"bench", "Measure training-step throughput against PyTorch and the machine's peaks", 90,
+varstar::app::RegisterCommand register_bench{{"bench", "Measure training-step throughput against PyTorch and the machine's peaks", 90,
                                    [](CLI::App& app) {
                                      auto a = std::make_shared<BenchArgs>();
                                      app.add_option("--models", a->models, "Models to time (see `varstar models`)")

@@ -52,7 +52,7 @@ void run_cv(varstar::app::TrainArgs& a) {
   }
 }
 
-varstar::app::RegisterCommand reg{{"cv",
+varstar::app::RegisterCommand register_cv{{"cv",
                                    "Cross-validate a network on a catalog, light curves or the built-in set "
                                    "(thesis protocol; --preset names each thesis experiment)",
                                    50, [](CLI::App& app) {

@@ -100,7 +100,7 @@ void run_demo(const DemoArgs& a) {
   std::printf("*** %s ***\n", data::kSimulatedDataNotice);
 }
 
-varstar::app::RegisterCommand reg{{"demo",
+varstar::app::RegisterCommand register_demo{{"demo",
                                    "The main job: simulate the built-in data set, cross-validate both thesis networks "
                                    "(1-3 minutes on 2 CPU cores), write reports",
                                    10, [](CLI::App& app) {

@@ -70,7 +70,7 @@ void run_evaluate(EvaluateArgs& a) {
   }
 }
 
-varstar::app::RegisterCommand reg{{"evaluate", "Score a trained model on a labelled catalog or light-curve set", 70,
+varstar::app::RegisterCommand register_evaluate{{"evaluate", "Score a trained model on a labelled catalog or light-curve set", 70,
                                    [](CLI::App& app) {
                                      auto a = std::make_shared<EvaluateArgs>();
                                      a->data.per_class = "all";

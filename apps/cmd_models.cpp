@@ -48,7 +48,7 @@ void run_models(const ModelsArgs& a) {
   }
 }
 
-varstar::app::RegisterCommand reg{{"models", "List the networks; --graph NAME prints one's op graph with tensor shapes", 80,
+varstar::app::RegisterCommand register_models{{"models", "List the networks; --graph NAME prints one's op graph with tensor shapes", 80,
                                    [](CLI::App& app) {
                                      auto a = std::make_shared<ModelsArgs>();
                                      app.add_option("--graph", a->graph,

@@ -93,7 +93,7 @@ void run_predict(const PredictArgs& a) {
   }
 }
 
-varstar::app::RegisterCommand reg{{"predict", "Label stars from a catalog or light-curve CSV with a trained model", 60,
+varstar::app::RegisterCommand register_predict{{"predict", "Label stars from a catalog or light-curve CSV with a trained model", 60,
                                    [](CLI::App& app) {
                                      auto a = std::make_shared<PredictArgs>();
                                      app.add_option("--model", a->models,

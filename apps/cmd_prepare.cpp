@@ -48,7 +48,7 @@ void run(const PrepareArgs& a) {
   if (d.simulated) std::printf("\n*** %s ***\n", kSimulatedDataNotice);
 }
 
-varstar::app::RegisterCommand reg{{"prepare",
+varstar::app::RegisterCommand register_prepare{{"prepare",
                                    "Clean, balance and split a catalog or light curves (the thesis protocol); "
                                    "write the cleaning report, the balanced set, the folds and cached representations",
                                    30, [](CLI::App& app) {

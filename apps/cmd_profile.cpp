@@ -128,7 +128,7 @@ void run_profile(const ProfileArgs& a) {
   }
 }
 
-varstar::app::RegisterCommand reg{
+varstar::app::RegisterCommand register_profile{
     {"profile", "Profile training steps op by op (table, memory, Perfetto trace), or one op, or the profiler's cost", 95,
      [](CLI::App& app) {
        auto a = std::make_shared<ProfileArgs>();

@@ -72,7 +72,7 @@ void run_render(const RenderArgs& args) {
   for (const auto& f : result.files) std::printf("wrote %s\n", f.c_str());
 }
 
-varstar::app::RegisterCommand reg{
+varstar::app::RegisterCommand register_render{
     {"render", "Draw one star's synthesised light curve and dm-dt images as PNG and SVG; runs on the CPU", 40, [](CLI::App& app) {
        auto args = std::make_shared<RenderArgs>();
        app.add_option("--star", args->star, "star ID (as in the catalog)")->required();

@@ -30,7 +30,7 @@ void run_simulate(const SimulateArgs& args) {
               args.out.c_str());
 }
 
-varstar::app::RegisterCommand reg{{"simulate",
+varstar::app::RegisterCommand register_simulate{{"simulate",
                                    "Write the built-in SIMULATED ZTF-like data set (catalog + light curves, 10 classes); runs on the CPU",
                                    20, [](CLI::App& app) {
                                      auto args = std::make_shared<SimulateArgs>();

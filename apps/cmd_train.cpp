@@ -87,7 +87,7 @@ void run_train(varstar::app::TrainArgs& a) {
               fmt::format("{}", fmt::join(model_files, ", ")).c_str(), predict_models.c_str());
 }
 
-varstar::app::RegisterCommand reg{{"train",
+varstar::app::RegisterCommand register_train{{"train",
                                    "Train a network on every prepared star and write a model for `varstar predict`", 40,
                                    [](CLI::App& app) {
                                      auto a = std::make_shared<varstar::app::TrainArgs>();

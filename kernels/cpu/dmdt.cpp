@@ -124,7 +124,7 @@ int64_t positive_dt_pairs(const double* t, int64_t n) {
   return pairs;
 }
 
-constexpr int kLanes = 4;  // private sub-histograms: consecutive pairs rarely hit the same counter
+constexpr int kHistogramLanes = 4;  // private sub-histograms: consecutive pairs rarely hit the same counter
 constexpr int kMaxImage = (kDmdtMaxEdges - 1) * (kDmdtMaxEdges - 1);
 
 // The dm lookup of kernels/dmdt_math.h (bin_lookup) with its fields held in a
@@ -158,7 +158,7 @@ inline void count_run(const LocalLookup& d, const double* m, int64_t j0, int64_t
     int64_t cell = kLog ? (double_bits(x) >> d.shift) - d.key_lo : static_cast<int64_t>((x - d.lo) * d.inv_width);
     cell = cell < 0 ? 0 : (cell > d.max_cell ? d.max_cell : cell);
     const int b = bin_from_guess(d.edges, d.last, x, d.table[cell]);
-    ++base[(j & (kLanes - 1)) * kMaxImage + b * n_dt];
+    ++base[(j & (kHistogramLanes - 1)) * kMaxImage + b * n_dt];
   }
 }
 
@@ -173,7 +173,7 @@ void dmdt_geometry(const DmdtGeometry& geo, const double* t, const double* m, in
   const double* e = geo.dt.edges;
   const LocalLookup dm(geo.dm);
   const bool log = geo.dm.kind == BinLookupKind::log_bits;
-  for (int l = 0; l < kLanes; ++l) std::fill(lanes + l * kMaxImage, lanes + l * kMaxImage + size, 0u);
+  for (int l = 0; l < kHistogramLanes; ++l) std::fill(lanes + l * kMaxImage, lanes + l * kMaxImage + size, 0u);
   for (int64_t i = 0; i + 1 < n; ++i) {
     const double ti = t[i], mi = m[i];
     int64_t j = i + 1;
@@ -197,13 +197,13 @@ void dmdt_geometry(const DmdtGeometry& geo, const double* t, const double* m, in
       j = end;
     }
   }
-  for (int l = 0; l < kLanes; ++l)
+  for (int l = 0; l < kHistogramLanes; ++l)
     for (int b = 0; b < size; ++b) hist[b] += lanes[l * kMaxImage + b];
 }
 
 // One series; hist: (dmdt_plan_size(plan)) zeroed by the caller.
 void dmdt_one_series(const DmdtPlan& plan, const double* t, const double* m, int64_t n, uint32_t* hist) {
-  thread_local std::vector<uint32_t> lanes(static_cast<size_t>(kLanes) * kMaxImage);
+  thread_local std::vector<uint32_t> lanes(static_cast<size_t>(kHistogramLanes) * kMaxImage);
   int o = 0;
   for (int g = 0; g < plan.n_geometries; ++g) {
     dmdt_geometry(plan.geometry[g], t, m, n, hist + o, lanes.data());

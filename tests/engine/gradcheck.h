@@ -88,5 +88,5 @@ inline void check_gradients(const Fn& f, std::vector<varstar::Tensor> inputs, st
 #define VARSTAR_GC_CAT2(a, b) a##b
 #define VARSTAR_GC_CAT(a, b) VARSTAR_GC_CAT2(a, b)
 #define GRADCHECK(op, description)                                                                      \
-  static const bool VARSTAR_GC_CAT(varstar_gradcheck_registered_, __LINE__) = vtest::register_gradcheck(#op); \
+  static const bool VARSTAR_GC_CAT(varstar_gradcheck_registered_, __COUNTER__) = vtest::register_gradcheck(#op); \
   TEST_CASE("gradcheck " #op ": " description)
