@@ -142,24 +142,22 @@ void CudaGraph::capture(const std::function<void()>& body) {
     allocator.end_pool(impl_->stream);
     ++g_graph_epoch;
   }
-  if (end != cudaSuccess) {
-    cudaGetLastError();
-    if (graph != nullptr) cudaGraphDestroy(graph);
-    allocator.retire_pool(pool, impl_->stream);
-    throw CudaError(fmt::format("CUDA graph capture failed: {} ({}); something in the step synchronised, used "
-                                "another stream or the legacy default stream",
-                                cudaGetErrorName(end), cudaGetErrorString(end)));
-  }
   size_t nodes = 0;
   cudaGraphExec_t exec = nullptr;
-  cudaError_t status = cudaGraphGetNodes(graph, nullptr, &nodes);
+  cudaError_t status = end;
+  if (status == cudaSuccess) status = cudaGraphGetNodes(graph, nullptr, &nodes);
   if (status == cudaSuccess) {
     cuda::detail::DeviceWideCall exclusive;
     status = cudaGraphInstantiate(&exec, graph, 0);
   }
-  if (status != cudaSuccess) {  // leaves no graph, like a failed capture
-    cudaGraphDestroy(graph);
+  if (status != cudaSuccess) {  // leaves no graph behind
+    cudaGetLastError();
+    if (graph != nullptr) cudaGraphDestroy(graph);
     allocator.retire_pool(pool, impl_->stream);
+    if (end != cudaSuccess)
+      throw CudaError(fmt::format("CUDA graph capture failed: {} ({}); something in the step synchronised, used "
+                                  "another stream or the legacy default stream",
+                                  cudaGetErrorName(end), cudaGetErrorString(end)));
     VARSTAR_CUDA_CHECK(status);
   }
   impl_->graph = graph;
