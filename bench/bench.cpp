@@ -39,12 +39,9 @@ StepResult bench_training_step(const StepOptions& o) {
   set_num_threads(o.threads);
   const bool gpu = o.device.is_cuda();
   if (gpu) cuda::set_allow_tf32(o.tf32);
-  const bool target_check = cross_entropy_target_check();
+  const CrossEntropyTargetCheckScope unchecked_targets(false);  // a host read per step on CUDA
   const cuda::LstmKernel lstm_was = cuda::lstm_kernel();
-  if (gpu) {
-    set_cross_entropy_target_check(false);
-    if (o.persistent_lstm) cuda::set_lstm_kernel(cuda::LstmKernel::persistent);
-  }
+  if (gpu && o.persistent_lstm) cuda::set_lstm_kernel(cuda::LstmKernel::persistent);
   const cuda::LstmKernel lstm_used = cuda::lstm_kernel();  // otherwise as chosen (VARSTAR_LSTM)
   models::ModelConfig config;
   config.num_classes = 5;
@@ -82,10 +79,7 @@ StepResult bench_training_step(const StepOptions& o) {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (i > warmup) times.push_back(ms);
   }
-  if (gpu) {
-    set_cross_entropy_target_check(target_check);
-    cuda::set_lstm_kernel(lstm_was);
-  }
+  if (gpu) cuda::set_lstm_kernel(lstm_was);
   StepResult r;
   r.model = o.model;
   r.engine = step.captured() ? "varstar graph" : "varstar";

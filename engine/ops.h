@@ -79,9 +79,23 @@ Tensor log_softmax(const Tensor& x);
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& class_weights = Tensor());
 // cross_entropy checks on the host that every target is in [0, C). On CUDA
 // that is a device-to-host copy and a synchronisation per call: it can be
-// switched off (and is skipped inside CUDA graph captures regardless); an
-// out-of-range target then gives a NaN loss. CPU tensors are always checked.
+// switched off, per thread (and is skipped inside CUDA graph captures
+// regardless); an out-of-range target then gives a NaN loss. CPU tensors are
+// always checked.
 void set_cross_entropy_target_check(bool on);
 bool cross_entropy_target_check();
+// Sets the calling thread's check for a scope, then restores it.
+class CrossEntropyTargetCheckScope {
+ public:
+  explicit CrossEntropyTargetCheckScope(bool on) : previous_(cross_entropy_target_check()) {
+    set_cross_entropy_target_check(on);
+  }
+  ~CrossEntropyTargetCheckScope() { set_cross_entropy_target_check(previous_); }
+  CrossEntropyTargetCheckScope(const CrossEntropyTargetCheckScope&) = delete;
+  CrossEntropyTargetCheckScope& operator=(const CrossEntropyTargetCheckScope&) = delete;
+
+ private:
+  bool previous_;
+};
 
 }  // namespace varstar

@@ -13,6 +13,7 @@
 
 #include "data/balance.h"
 #include "engine/autograd.h"
+#include "engine/batch_uploader.h"
 #include "engine/cuda_backend.h"
 #include "engine/cuda_graph.h"
 #include "engine/json_int.h"
@@ -294,6 +295,8 @@ Predictions predict(models::Model& model, const Dataset& data, const std::vector
 FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const FoldJob& job, Progress& progress,
                        std::unique_ptr<models::Model>* trained) {
   data.validate();
+  // validate() has checked every label: on CUDA, no host read of the targets per step.
+  const CrossEntropyTargetCheckScope unchecked_targets(false);
   VARSTAR_CHECK(config.epochs >= 1 && config.batch >= 1, "training needs epochs >= 1 and batch >= 1");
   VARSTAR_CHECK(config.lr > 0 && config.weight_decay >= 0, "training needs lr > 0 and weight_decay >= 0, got {} and {}",
                 config.lr, config.weight_decay);
@@ -377,6 +380,17 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   // tensors, and Adam reads the learning rate of the moment from the device.
   std::unique_ptr<GraphedStep> graphed;
   Tensor x_static, y_static, logits_static;
+  // Full batches reach the device through the uploader: batch b+1 copies on
+  // a second stream while step b computes. A smaller last batch is copied directly.
+  std::unique_ptr<BatchUploader> uploader;
+  const auto uploaded = [&](const Batch& h) { return h.y.numel() == config.batch; };
+  const auto submit = [&](const Batch& h) {
+    if (!uploaded(h)) return;
+    if (!uploader)
+      uploader = std::make_unique<BatchUploader>(
+          BatchUploader::Layout{{h.x.shape(), h.x.dtype()}, {h.y.shape(), h.y.dtype()}}, device);
+    uploader->submit({h.x, h.y});
+  };
   if (use_graph) {
     graphed = std::make_unique<GraphedStep>(device, [&] {
       optimizer->zero_grad();
@@ -426,45 +440,53 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
       }
       pending.clear();
     };
-    std::future<Batch> next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), 0,
-                                         std::min(n_fit, config.batch));
+    // Batch b is on the device (or uploading) when step b is queued; the loader
+    // thread reads batch b+2 meanwhile.
+    const auto load = [&](int64_t b) {
+      const int64_t begin = b * config.batch;
+      return std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), begin,
+                        std::min(n_fit, begin + config.batch));
+    };
+    Batch upcoming = load(0).get();
+    std::future<Batch> next;
+    if (batches > 1) next = load(1);
+    submit(upcoming);
     for (int64_t b = 0; b < batches; ++b) {
-      Batch batch = next.get();
-      const int64_t begin = (b + 1) * config.batch;
-      if (b + 1 < batches)
-        next = std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), begin,
-                          std::min(n_fit, begin + config.batch));
-      const int64_t count = batch.y.numel();
+      const Batch batch = std::move(upcoming);
+      Tensor x, y;
+      if (uploaded(batch)) {
+        const std::vector<Tensor> on_device = uploader->next();
+        x = on_device[0];
+        y = on_device[1];
+      } else {
+        x = batch.x.to(device);
+        y = batch.y.to(device);
+      }
       Tensor logits, loss;
       if (warming_up) optimizer->set_lr(scheduled_lr(config, epoch, b, batches));
-      if (graphed && count == config.batch) {
-        if (!x_static.defined()) {
-          x_static = batch.x.to(device);
-          y_static = batch.y.to(device);
-        } else {
+      if (graphed && uploaded(batch)) {
+        {
           NoGradGuard no_grad;
-          x_static.copy_(batch.x.to(device));
-          y_static.copy_(batch.y.to(device));
+          if (!x_static.defined()) {
+            x_static = x.clone();  // the uploader's tensors are reused
+            y_static = y.clone();
+          } else {
+            x_static.copy_(x);
+            y_static.copy_(y);
+          }
         }
-        const bool check_was = cross_entropy_target_check();
-        set_cross_entropy_target_check(false);  // a host read; the loader already checked the labels
         const bool capturing = graphed->captures_next();
         try {
           loss = graphed->run();
           logits = logits_static;
         } catch (const Error& e) {
-          if (!capturing) {  // an eager warm-up step or a replay ran work: not retried
-            set_cross_entropy_target_check(check_was);
-            throw;
-          }
+          if (!capturing) throw;  // an eager warm-up step or a replay ran work: not retried
           // A failed capture ran nothing: this batch trains eagerly below, and so do the rest.
           progress.message(fmt::format("varstar: CUDA graph capture failed ({}); training eagerly", e.what()), true);
           graphed.reset();
         }
-        set_cross_entropy_target_check(check_was);
       }
       if (!loss.defined()) {
-        const Tensor x = batch.x.to(device), y = batch.y.to(device);
         std::optional<profiler::StepGuard> profiled;
         if (profiler::enabled()) profiled.emplace(fmt::format("fold {} epoch {} step {}", job.fold + 1, epoch, b + 1));
         optimizer->zero_grad();
@@ -482,6 +504,11 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
         NoGradGuard no_grad;
         // Copies: a replay rewrites the graph's own loss and logits.
         pending.push_back({loss.detach().clone(), logits.detach().clone(), batch.y, b});
+      }
+      if (b + 1 < batches) {
+        upcoming = next.get();
+        if (b + 2 < batches) next = load(b + 2);
+        submit(upcoming);  // copies while step b computes
       }
       if (pending.size() >= read_every || b + 1 == batches) read_pending();
     }
@@ -556,6 +583,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   }
 
   graphed.reset();  // its memory pool, before the final predictions
+  uploader.reset();
   if (config.patience > 0 && !best_state.empty()) {
     NoGradGuard no_grad;
     auto current = model->state();

@@ -1,6 +1,4 @@
 // Front ends of log_softmax and the fused cross-entropy (kernels/softmax.h).
-#include <atomic>
-
 #include "engine/ops.h"
 #include "engine/ops/common.h"
 #include "kernels/softmax.h"
@@ -8,11 +6,11 @@
 namespace varstar {
 
 namespace {
-std::atomic<bool> g_check_targets{true};
+thread_local bool t_check_targets = true;
 }  // namespace
 
-void set_cross_entropy_target_check(bool on) { g_check_targets = on; }
-bool cross_entropy_target_check() { return g_check_targets; }
+void set_cross_entropy_target_check(bool on) { t_check_targets = on; }
+bool cross_entropy_target_check() { return t_check_targets; }
 
 Tensor log_softmax(const Tensor& x) {
   const char* op = "log_softmax";
@@ -72,7 +70,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& 
   // reads the targets on the host (a synchronisation), so it can be switched
   // off, and never runs inside a CUDA graph capture; the CUDA kernels then
   // make the loss NaN instead of reading outside the row. The CPU always checks.
-  const bool check = tc.device().is_cpu() || (g_check_targets && !cuda::graph_capturing());
+  const bool check = tc.device().is_cpu() || (t_check_targets && !cuda::graph_capturing());
   if (check) {
     const std::vector<int32_t> t = tc.to_vector<int32_t>();
     for (int64_t i = 0; i < n; ++i)

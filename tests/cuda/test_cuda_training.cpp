@@ -2,7 +2,8 @@
 // batches replayed from one captured step, the smaller last batch eager)
 // ends with the same weights and per-epoch losses as the same fold trained
 // eagerly on the GPU, and really replayed graphs; also for a network with
-// dropout. Label cuda: skipped without a GPU.
+// dropout. Each step trains on its own batch from the uploader, as a loop
+// written out by hand. Label cuda: skipped without a GPU.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "engine/cuda_backend.h"
 #include "engine/random.h"
 #include "data/folds.h"
+#include "tests/train/hand_loop.h"
 #include "train/progress.h"
 #include "train/run.h"
 #include "train/trainer.h"
@@ -115,6 +117,28 @@ TEST_CASE("a fold trained from CUDA graphs equals the same fold trained eagerly"
   for (size_t i = 0; i < e.history.size(); ++i)
     CHECK(g.history[i].train_loss == doctest::Approx(e.history[i].train_loss).epsilon(kLossRelTolerance));
   check_same(*eager, *graphed);
+}
+
+TEST_CASE("on CUDA each step trains on its own uploaded batch, eagerly and from graphs, as a hand-written loop") {
+  // 64 training rows in batches of 24: two full batches through the uploader, one of 16 copied directly.
+  const varstar::train::Dataset data = ramps();
+  varstar::train::TrainConfig c;
+  c.model = "cnn-lstm";
+  c.epochs = 3;
+  c.batch = 24;
+  c.lr = 1e-3;
+  c.device = "cuda";
+  varstar::train::FoldJob job;
+  for (int64_t i = 0; i < 80; ++i) (i % 5 == 0 ? job.test_rows : job.train_rows).push_back(i);
+  const auto by_hand = varstar::test::hand_trained(c, data, job, varstar::Device::cuda(0));
+  for (const bool graph : {false, true}) {
+    CAPTURE(graph);
+    c.cuda_graph = graph;
+    std::unique_ptr<varstar::models::Model> trained;
+    varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+    varstar::train::train_fold(c, data, job, quiet, &trained);
+    check_same(*trained, *by_hand);
+  }
 }
 
 TEST_CASE("a network with dropout (cnn2d-scripts) trained from CUDA graphs equals the same fold trained eagerly") {

@@ -2,6 +2,8 @@
 // bookkeeping (accumulation, no_grad, freed graphs, shared inputs).
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/random.h"
@@ -156,4 +158,20 @@ TEST_CASE("random tensors are deterministic for a seed and have the right moment
   CHECK(varstar::mean(n).item() == doctest::Approx(1.0).epsilon(0.05));
   Tensor centred = varstar::add_scalar(n, -1.0);
   CHECK(varstar::mean(varstar::mul(centred, centred)).item() == doctest::Approx(4.0).epsilon(0.05));
+}
+
+TEST_CASE("the cross-entropy target check is set per thread, and a scope restores it") {
+  REQUIRE(varstar::cross_entropy_target_check());
+  bool seen_elsewhere = false;
+  {
+    const varstar::CrossEntropyTargetCheckScope off(false);
+    CHECK_FALSE(varstar::cross_entropy_target_check());
+    std::thread([&] { seen_elsewhere = varstar::cross_entropy_target_check(); }).join();
+    // CPU targets are checked regardless.
+    const Tensor logits = Tensor::from_vector(std::vector<float>(6, 0.0f), {2, 3});
+    CHECK_THROWS_AS(varstar::cross_entropy(logits, Tensor::from_vector(std::vector<int32_t>{0, 3}, {2})),
+                    varstar::Error);
+  }
+  CHECK(seen_elsewhere);
+  CHECK(varstar::cross_entropy_target_check());
 }

@@ -15,6 +15,7 @@
 #include "engine/safetensors.h"
 #include "train/checkpoint.h"
 #include "train/prepared.h"
+#include "tests/train/hand_loop.h"
 #include "tests/train/simulated_set.h"
 #include "train/report.h"
 #include "train/run.h"
@@ -99,6 +100,18 @@ TEST_CASE("training on the CPU is deterministic for a seed") {
 }
 
 // Runs only as the child process of the kill-and-resume test.
+TEST_CASE("each step trains on its own batch of the epoch's permutation, the last one smaller") {
+  // 72 training rows in batches of 16: four full batches through the uploader, one of 8 copied directly.
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  const auto data = toy_data();
+  const auto config = toy_config(2);
+  const auto job = toy_job("", false);
+  std::unique_ptr<varstar::models::Model> trained;
+  varstar::train::train_fold(config, data, job, quiet, &trained);
+  const auto by_hand = varstar::test::hand_trained(config, data, job, varstar::Device::cpu());
+  CHECK(weights(*trained) == weights(*by_hand));
+}
+
 TEST_CASE("child: train until killed") {
   const char* dir = std::getenv("VARSTAR_TEST_CHILD_DIR");
   if (dir == nullptr) return;
