@@ -29,8 +29,8 @@ BatchUploader::BatchUploader(Layout layout, Device device, int depth) : layout_(
     for (const auto& [shape, dtype] : layout_) s.tensors.push_back(Tensor::empty(shape, dtype, device_));
     if (device_.is_cuda()) {
       s.pinned = cuda::pinned_malloc(batch_bytes_);
-      s.copied = cuda::event_create();
-      s.consumed = cuda::event_create();
+      s.copied = cuda::event_create(device_.index);
+      s.consumed = cuda::event_create(device_.index);
     }
   }
 }
@@ -77,7 +77,7 @@ void BatchUploader::submit(const std::vector<Tensor>& host) {
     if (s.consumed_recorded) cuda::stream_wait_event(upload_stream_, s.consumed);
     for (size_t i = 0; i < host.size(); ++i)
       cuda::copy_host_to_device_async(s.tensors[i].raw_data(), static_cast<char*>(s.pinned) + s.offsets[i],
-                                      s.tensors[i].nbytes(), upload_stream_);
+                                      s.tensors[i].nbytes(), upload_stream_, device_.index);
     cuda::event_record(s.copied, upload_stream_);
   }
   ++submitted_;

@@ -54,8 +54,8 @@ void copy_device_to_host(void* dst, const void* src, size_t bytes, int device);
 // Ordered on current_stream(device).
 void copy_device_to_device(void* dst, const void* src, size_t bytes, int device);
 void memset_device(void* ptr, int value, size_t bytes, int device);
-// Queued on `stream`; `src` must stay valid (and unchanged) until the copy is done.
-void copy_host_to_device_async(void* dst, const void* src, size_t bytes, cuda_stream stream);
+// Queued on `stream` of `device`; `src` must stay valid (and unchanged) until the copy is done.
+void copy_host_to_device_async(void* dst, const void* src, size_t bytes, cuda_stream stream, int device);
 
 // ---- streams and events -------------------------------------------------------
 // The stream every engine op on `device` launches on: one per device, created
@@ -84,7 +84,7 @@ class WorkerStream {
 void synchronize(int device);  // waits for current_stream(device)
 cuda_stream create_stream(int device);  // an extra stream (e.g. for uploads)
 void destroy_stream(cuda_stream stream);
-void* event_create();  // an event without timing
+void* event_create(int device);  // an event without timing, for streams of `device`
 void event_destroy(void* event);
 void event_record(void* event, cuda_stream stream);
 void event_synchronize(void* event);

@@ -30,14 +30,14 @@ void copy_host_to_device(void*, const void*, size_t, int) { no_backend(); }
 void copy_device_to_host(void*, const void*, size_t, int) { no_backend(); }
 void copy_device_to_device(void*, const void*, size_t, int) { no_backend(); }
 void memset_device(void*, int, size_t, int) { no_backend(); }
-void copy_host_to_device_async(void*, const void*, size_t, cuda_stream) { no_backend(); }
+void copy_host_to_device_async(void*, const void*, size_t, cuda_stream, int) { no_backend(); }
 cuda_stream current_stream(int) { return nullptr; }
 WorkerStream::WorkerStream(int, int) {}
 WorkerStream::~WorkerStream() = default;
 void synchronize(int) {}
 cuda_stream create_stream(int) { no_backend(); }
 void destroy_stream(cuda_stream) {}
-void* event_create() { no_backend(); }
+void* event_create(int) { no_backend(); }
 void event_destroy(void*) {}
 void event_record(void*, cuda_stream) { no_backend(); }
 void event_synchronize(void*) {}

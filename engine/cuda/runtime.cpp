@@ -124,8 +124,9 @@ void memset_device(void* ptr, int value, size_t bytes, int device) {
   set_device(device);
   VARSTAR_CUDA_CHECK(cudaMemsetAsync(ptr, value, bytes, current_stream(device)));
 }
-void copy_host_to_device_async(void* dst, const void* src, size_t bytes, cuda_stream stream) {
+void copy_host_to_device_async(void* dst, const void* src, size_t bytes, cuda_stream stream, int device) {
   if (bytes == 0) return;
+  set_device(device);
   VARSTAR_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream));
 }
 
@@ -213,7 +214,8 @@ void destroy_stream(cuda_stream stream) {
   cudaStreamDestroy(stream);
 }
 
-void* event_create() {
+void* event_create(int device) {
+  set_device(device);
   cudaEvent_t e = nullptr;
   VARSTAR_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
   return e;

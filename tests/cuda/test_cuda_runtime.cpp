@@ -137,7 +137,7 @@ TEST_CASE("pinned memory: an asynchronous round trip") {
   for (int64_t i = 0; i < n; ++i) host[i] = static_cast<float>(i) * 0.5f;
   Tensor d = Tensor::empty({n}, DType::f32, kGpu);
   varstar::cuda_stream s = varstar::cuda::current_stream(0);
-  varstar::cuda::copy_host_to_device_async(d.raw_data(), host, n * sizeof(float), s);
+  varstar::cuda::copy_host_to_device_async(d.raw_data(), host, n * sizeof(float), s, 0);
   const std::vector<float> back = d.to_vector<float>();
   for (int64_t i = 0; i < n; i += 997) CHECK(back[i] == static_cast<float>(i) * 0.5f);
   varstar::cuda::pinned_free(host);
@@ -169,6 +169,35 @@ TEST_CASE("BatchUploader: batches arrive in order and intact while steps compute
   }
   CHECK(up.pending() == 0);
   CHECK_THROWS_AS(up.next(), varstar::Error);
+}
+
+TEST_CASE("BatchUploader: no slot is overwritten while queued steps read it, with no host wait between steps") {
+  // 16 MiB batches, each read by ten GEMMs: uploads and steps overlap for
+  // real, and the host queues every step before it reads any result.
+  const int64_t rows = 4096, cols = 1024;
+  const int batches = 8;
+  std::vector<Tensor> sent;
+  for (int k = 0; k < batches; ++k) sent.push_back(random_f32({rows, cols}, 2000 + k));
+  const Tensor weight = random_f32({cols, 256}, 78).to(kGpu);
+  const auto step = [&](const Tensor& b) {
+    Tensor total = varstar::sum(varstar::matmul(b, weight));
+    for (int r = 1; r < 10; ++r) total = varstar::add(total, varstar::sum(varstar::matmul(b, weight)));
+    return total;
+  };
+  std::vector<double> expected;  // each batch copied synchronously
+  for (const Tensor& h : sent) expected.push_back(step(h.to(kGpu)).item());
+  varstar::BatchUploader up({{{rows, cols}, DType::f32}}, kGpu, 2);
+  up.submit({sent[0]});
+  std::vector<Tensor> results;
+  for (int k = 0; k < batches; ++k) {
+    const Tensor b = up.next()[0];
+    results.push_back(step(b));
+    if (k + 1 < batches) up.submit({sent[k + 1]});  // uploads while the steps queued above compute
+  }
+  for (int k = 0; k < batches; ++k) {
+    CAPTURE(k);
+    CHECK(results[k].item() == doctest::Approx(expected[k]).epsilon(1e-6).scale(1e4));
+  }
 }
 
 TEST_CASE("BatchUploader: refuses a batch for the slot in use") {

@@ -120,12 +120,13 @@ TEST_CASE("a fold trained from CUDA graphs equals the same fold trained eagerly"
 }
 
 TEST_CASE("on CUDA each step trains on its own uploaded batch, eagerly and from graphs, as a hand-written loop") {
-  // 64 training rows in batches of 24: two full batches through the uploader, one of 16 copied directly.
+  // 64 training rows in batches of 12: five full batches through the uploader (each slot
+  // reused within an epoch), one of 4 copied directly.
   const varstar::train::Dataset data = ramps();
   varstar::train::TrainConfig c;
   c.model = "cnn-lstm";
   c.epochs = 3;
-  c.batch = 24;
+  c.batch = 12;
   c.lr = 1e-3;
   c.device = "cuda";
   varstar::train::FoldJob job;

@@ -8,8 +8,10 @@
 #include <span>
 #include <vector>
 
+#include "engine/cuda_backend.h"
 #include "engine/ops.h"
 #include "engine/optim.h"
+#include "engine/threads.h"
 #include "models/models.h"
 #include "train/dataset.h"
 #include "train/trainer.h"
@@ -19,10 +21,14 @@ namespace varstar::test {
 inline std::unique_ptr<models::Model> hand_trained(const train::TrainConfig& c, const train::Dataset& data,
                                                    const train::FoldJob& job, Device device) {
   REQUIRE(c.optimizer == "adam");
+  REQUIRE(c.weight_decay == 0);
   REQUIRE(c.lr_schedule == "constant");
   REQUIRE(c.lr_warmup == 0);
   REQUIRE_FALSE(c.class_weights);
   REQUIRE(c.validation_fraction == 0);
+  REQUIRE_FALSE(job.resume);
+  set_num_threads(c.threads);
+  if (device.is_cuda()) cuda::set_allow_tf32(c.tf32);
   auto model = models::make_model(
       c.model, models::config_for_input(c.model, data.sample_shape, data.n_classes(), c.seed + job.fold));
   model->to(device);

@@ -99,7 +99,6 @@ TEST_CASE("training on the CPU is deterministic for a seed") {
   CHECK(weights(*a) == weights(*b));
 }
 
-// Runs only as the child process of the kill-and-resume test.
 TEST_CASE("each step trains on its own batch of the epoch's permutation, the last one smaller") {
   // 72 training rows in batches of 16: four full batches through the uploader, one of 8 copied directly.
   varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
@@ -112,6 +111,7 @@ TEST_CASE("each step trains on its own batch of the epoch's permutation, the las
   CHECK(weights(*trained) == weights(*by_hand));
 }
 
+// Runs only as the child process of the kill-and-resume test.
 TEST_CASE("child: train until killed") {
   const char* dir = std::getenv("VARSTAR_TEST_CHILD_DIR");
   if (dir == nullptr) return;
