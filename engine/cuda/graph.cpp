@@ -123,6 +123,10 @@ void CudaGraph::capture(const std::function<void()>& body) {
     try {
       t_capturing_philox = &impl_->philox;
       body();
+      // A reseed after the body's last dropout would be undone by the rewind below.
+      for (const PhiloxUse& use : impl_->philox.uses)
+        VARSTAR_CHECK(use.generator->seed() == use.seed,
+                      "a dropout generator was reseeded during a CUDA graph capture");
       t_capturing_philox = nullptr;
       rewind_generators(impl_->philox);
     } catch (...) {

@@ -574,6 +574,15 @@ TEST_CASE("CUDA graph: captured dropout draws at each replay the masks eager dro
   }
   gen.set_state(12, gen.offset());
   CHECK_THROWS_WITH_AS(g.replay(), doctest::Contains("reseeded"), varstar::Error);
+  // A reseed inside the capture, after its last dropout, is refused too (not undone).
+  const auto dropout_then_reseed = [&] {
+    y_vec = varstar::dropout(x, 0.4, true, gen);
+    gen.set_state(13, 0);
+  };
+  varstar::CudaGraph reseeding(kGpu);
+  CHECK_THROWS_WITH_AS(reseeding.capture(dropout_then_reseed), doctest::Contains("reseeded during a CUDA graph capture"),
+                       varstar::Error);
+  CHECK_FALSE(reseeding.captured());
 }
 
 TEST_CASE("CUDA graph: a training step with dropout, replayed, equals the same steps run eagerly") {
