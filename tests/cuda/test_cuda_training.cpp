@@ -128,6 +128,9 @@ TEST_CASE("on CUDA each step trains on its own uploaded batch, eagerly and from 
   c.epochs = 3;
   c.batch = 12;
   c.lr = 1e-3;
+  c.lr_schedule = "cosine";  // Adam's rate on the device: set between replays
+  c.lr_warmup = 1;
+  c.class_weights = true;
   c.device = "cuda";
   varstar::train::FoldJob job;
   for (int64_t i = 0; i < 80; ++i) (i % 5 == 0 ? job.test_rows : job.train_rows).push_back(i);

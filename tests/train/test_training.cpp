@@ -99,16 +99,24 @@ TEST_CASE("training on the CPU is deterministic for a seed") {
   CHECK(weights(*a) == weights(*b));
 }
 
-TEST_CASE("each step trains on its own batch of the epoch's permutation, the last one smaller") {
+TEST_CASE("each step trains on its own batch of the epoch's permutation at its own rate, the last batch smaller") {
   // 72 training rows in batches of 16: four full batches through the uploader, one of 8 copied directly.
   varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
   const auto data = toy_data();
-  const auto config = toy_config(2);
   const auto job = toy_job("", false);
-  std::unique_ptr<varstar::models::Model> trained;
-  varstar::train::train_fold(config, data, job, quiet, &trained);
-  const auto by_hand = varstar::test::hand_trained(config, data, job, varstar::Device::cpu());
-  CHECK(weights(*trained) == weights(*by_hand));
+  auto config = toy_config(3);
+  for (const bool scheduled : {false, true}) {
+    CAPTURE(scheduled);
+    if (scheduled) {  // a new rate each epoch, and each step of the first; a weighted loss
+      config.lr_schedule = "cosine";
+      config.lr_warmup = 1;
+      config.class_weights = true;
+    }
+    std::unique_ptr<varstar::models::Model> trained;
+    varstar::train::train_fold(config, data, job, quiet, &trained);
+    const auto by_hand = varstar::test::hand_trained(config, data, job, varstar::Device::cpu());
+    CHECK(weights(*trained) == weights(*by_hand));
+  }
 }
 
 // Runs only as the child process of the kill-and-resume test.
