@@ -440,8 +440,8 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
       }
       pending.clear();
     };
-    // Batch b is on the device (or uploading) when step b is queued; the loader
-    // thread reads batch b+2 meanwhile.
+    // While step b runs, the loader thread gathers batch b+1; then b+1 is
+    // submitted (on CUDA it uploads while the GPU still runs step b).
     const auto load = [&](int64_t b) {
       const int64_t begin = b * config.batch;
       return std::async(std::launch::async, load_batch, std::cref(data), std::cref(order), begin,
