@@ -66,8 +66,7 @@ varstar::train::Dataset halves() {
                      [](int32_t label, int64_t k) { return (k / 20 < 10) == (label == 0) ? 1.0 : 0.0; });
 }
 
-varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::Model>* model, int64_t batch = 16,
-                                  const std::string& network = "cnn-lstm") {
+varstar::train::TrainConfig config(bool graph, int64_t batch, const std::string& network) {
   varstar::train::TrainConfig c;
   c.model = network;
   c.epochs = 3;
@@ -78,10 +77,21 @@ varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::M
   c.class_weights = true;
   c.device = "cuda";
   c.cuda_graph = graph;
+  return c;
+}
+
+// 4 of every 5 stars train.
+varstar::train::FoldJob fold_job() {
   varstar::train::FoldJob job;
   for (int64_t i = 0; i < 80; ++i) (i % 5 == 0 ? job.test_rows : job.train_rows).push_back(i);
+  return job;
+}
+
+varstar::train::FoldOutcome train(bool graph, std::unique_ptr<varstar::models::Model>* model, int64_t batch = 16,
+                                  const std::string& network = "cnn-lstm") {
   varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
-  return varstar::train::train_fold(c, network == "cnn-lstm" ? ramps() : halves(), job, quiet, model);
+  return varstar::train::train_fold(config(graph, batch, network), network == "cnn-lstm" ? ramps() : halves(),
+                                    fold_job(), quiet, model);
 }
 
 void check_same(const varstar::models::Model& a, const varstar::models::Model& b) {
@@ -122,25 +132,12 @@ TEST_CASE("a fold trained from CUDA graphs equals the same fold trained eagerly"
 TEST_CASE("on CUDA each step trains on its own uploaded batch, eagerly and from graphs, as a hand-written loop") {
   // 64 training rows in batches of 12: five full batches through the uploader (each slot
   // reused within an epoch), one of 4 copied directly.
-  const varstar::train::Dataset data = ramps();
-  varstar::train::TrainConfig c;
-  c.model = "cnn-lstm";
-  c.epochs = 3;
-  c.batch = 12;
-  c.lr = 1e-3;
-  c.lr_schedule = "cosine";  // Adam's rate on the device: set between replays
-  c.lr_warmup = 1;
-  c.class_weights = true;
-  c.device = "cuda";
-  varstar::train::FoldJob job;
-  for (int64_t i = 0; i < 80; ++i) (i % 5 == 0 ? job.test_rows : job.train_rows).push_back(i);
-  const auto by_hand = varstar::test::hand_trained(c, data, job, varstar::Device::cuda(0));
+  const auto by_hand = varstar::test::hand_trained(config(false, 12, "cnn-lstm"), ramps(), fold_job(),
+                                                   varstar::Device::cuda(0));
   for (const bool graph : {false, true}) {
     CAPTURE(graph);
-    c.cuda_graph = graph;
     std::unique_ptr<varstar::models::Model> trained;
-    varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
-    varstar::train::train_fold(c, data, job, quiet, &trained);
+    train(graph, &trained, 12);
     check_same(*trained, *by_hand);
   }
 }
