@@ -1,0 +1,236 @@
+#pragma once
+// The part of the CUDA runtime and of the device built-ins that
+// kernels/cuda/*.cu use, on the CPU: a kernel compiled against this header by
+// the host compiler runs under tests/emu/simt.h. tests/emu/translate.cmake
+// turns `kernel<<<grid, block, shared, stream>>>(args)` into a call of launch() below.
+//
+// Device intrinsics are the host's arithmetic: __expf is expf, __ldg a load.
+// Atomics need no locking (a block's threads switch only at barriers and warp
+// primitives).
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+
+#include "tests/emu/simt.h"
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __shared__ static thread_local
+#define __align__(n) alignas(n)
+
+struct CUstream_st;
+using cudaStream_t = CUstream_st*;
+struct CUevent_st;
+using cudaEvent_t = CUevent_st*;
+
+enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorMemoryAllocation = 2 };
+inline const char* cudaGetErrorString(cudaError_t e) { return e == cudaSuccess ? "no error" : "emulated error"; }
+inline const char* cudaGetErrorName(cudaError_t e) { return e == cudaSuccess ? "cudaSuccess" : "cudaErrorEmulated"; }
+inline cudaError_t cudaGetLastError() { return cudaSuccess; }
+inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
+inline cudaError_t cudaPeekAtLastError() { return cudaSuccess; }
+inline cudaError_t cudaGetDevice(int* device) {
+  *device = 0;
+  return cudaSuccess;
+}
+enum cudaDeviceAttr {
+  cudaDevAttrMultiProcessorCount = 16,
+  cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
+};
+// A small device: few SMs, so launches sized by the SM count stay small here.
+inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int /*device*/) {
+  *value = attr == cudaDevAttrMultiProcessorCount ? 4 : 227 * 1024;
+  return cudaSuccess;
+}
+enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
+template <class F>
+cudaError_t cudaFuncSetAttribute(F /*kernel*/, cudaFuncAttribute /*attr*/, int /*value*/) {
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t /*stream*/ = nullptr) {
+  std::memset(dst, value, bytes);
+  return cudaSuccess;
+}
+enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2, cudaMemcpyDeviceToDevice = 3, cudaMemcpyDefault = 4 };
+inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind /*kind*/,
+                                   cudaStream_t /*stream*/ = nullptr) {
+  std::memcpy(dst, src, bytes);
+  return cudaSuccess;
+}
+
+struct dim3 {
+  unsigned x, y, z;
+  constexpr dim3(unsigned vx = 1, unsigned vy = 1, unsigned vz = 1) : x(vx), y(vy), z(vz) {}
+};
+struct uint3 {
+  unsigned x, y, z;
+};
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
+struct alignas(8) float2 {
+  float x, y;
+};
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+inline float2 make_float2(float x, float y) { return float2{x, y}; }
+
+// ---- built-in variables ----------------------------------------------------------
+namespace varstar::emu {
+inline uint3 as_uint3(const Dim3& d) { return uint3{d.x, d.y, d.z}; }
+}  // namespace varstar::emu
+#define threadIdx (::varstar::emu::as_uint3(::varstar::emu::thread_idx()))
+#define blockIdx (::varstar::emu::as_uint3(::varstar::emu::block_idx()))
+#define blockDim (::varstar::emu::as_uint3(::varstar::emu::block_dim()))
+#define gridDim (::varstar::emu::as_uint3(::varstar::emu::grid_dim()))
+constexpr int warpSize = 32;
+
+// ---- intrinsics -------------------------------------------------------------------
+inline void __syncthreads() { ::varstar::emu::sync_threads(); }
+inline void __syncwarp(unsigned mask = 0xffffffffu) { ::varstar::emu::warp_exchange(mask, 0, "__syncwarp"); }
+
+template <class T>
+T __ldg(const T* p) {
+  return *p;
+}
+template <class T>
+T __ldcg(const T* p) {
+  return *p;
+}
+inline float __int_as_float(int v) {
+  float f;
+  std::memcpy(&f, &v, sizeof f);
+  return f;
+}
+inline int __float_as_int(float f) {
+  int v;
+  std::memcpy(&v, &f, sizeof v);
+  return v;
+}
+inline unsigned __float_as_uint(float f) {
+  unsigned v;
+  std::memcpy(&v, &f, sizeof v);
+  return v;
+}
+inline long long __double_as_longlong(double d) {
+  long long v;
+  std::memcpy(&v, &d, sizeof v);
+  return v;
+}
+inline double __longlong_as_double(long long v) {
+  double d;
+  std::memcpy(&d, &v, sizeof d);
+  return d;
+}
+inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
+inline float __saturatef(float x) { return x < 0.f ? 0.f : (x > 1.f ? 1.f : x); }
+
+template <class T>
+T atomicAdd(T* address, T value) {
+  const T old = *address;
+  *address = old + value;
+  return old;
+}
+template <class T>
+T atomicMax(T* address, T value) {
+  const T old = *address;
+  if (value > old) *address = value;
+  return old;
+}
+template <class T>
+T atomicCAS(T* address, T compare, T value) {
+  const T old = *address;
+  if (old == compare) *address = value;
+  return old;
+}
+
+// ---- warp primitives --------------------------------------------------------------
+namespace varstar::emu {
+template <class T>
+uint64_t to_bits(T v) {
+  static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>, "a warp primitive moves at most 8 bytes");
+  uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof v);
+  return bits;
+}
+template <class T>
+T from_bits(uint64_t bits) {
+  T v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+// The value of lane `src` (which must be in the mask), as __shfl_*_sync returns it.
+template <class T>
+T shuffle(unsigned mask, T v, unsigned src, const char* primitive) {
+  const WarpValues& all = warp_exchange(mask, to_bits(v), primitive);
+  if ((all.mask >> src & 1u) == 0) throw std::runtime_error(std::string("emu: ") + primitive + " reads a lane outside its mask");
+  return from_bits<T>(all.value[src]);
+}
+}  // namespace varstar::emu
+
+template <class T>
+T __shfl_sync(unsigned mask, T v, int src, int width = warpSize) {
+  const unsigned lane = ::varstar::emu::lane_id(), base = lane & ~unsigned(width - 1);
+  return ::varstar::emu::shuffle(mask, v, base + unsigned(src) % unsigned(width), "__shfl_sync");
+}
+template <class T>
+T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = warpSize) {
+  const unsigned lane = ::varstar::emu::lane_id(), base = lane & ~unsigned(width - 1);
+  const unsigned src = lane ^ unsigned(lane_mask);
+  return ::varstar::emu::shuffle(mask, v, src >= base + unsigned(width) ? lane : src, "__shfl_xor_sync");
+}
+template <class T>
+T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
+  const unsigned lane = ::varstar::emu::lane_id(), base = lane & ~unsigned(width - 1);
+  const unsigned src = lane + delta;
+  return ::varstar::emu::shuffle(mask, v, src >= base + unsigned(width) ? lane : src, "__shfl_down_sync");
+}
+template <class T>
+T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
+  const unsigned lane = ::varstar::emu::lane_id(), base = lane & ~unsigned(width - 1);
+  return ::varstar::emu::shuffle(mask, v, lane < base + delta ? lane : lane - delta, "__shfl_up_sync");
+}
+template <class T>
+unsigned __match_any_sync(unsigned mask, T v) {
+  const ::varstar::emu::WarpValues& all = ::varstar::emu::warp_exchange(mask, ::varstar::emu::to_bits(v), "__match_any_sync");
+  const uint64_t mine = ::varstar::emu::to_bits(v);
+  unsigned same = 0;
+  for (unsigned l = 0; l < 32; ++l)
+    if ((all.mask >> l & 1u) != 0 && all.value[l] == mine) same |= 1u << l;
+  return same;
+}
+inline unsigned __ballot_sync(unsigned mask, int predicate) {
+  const ::varstar::emu::WarpValues& all = ::varstar::emu::warp_exchange(mask, predicate != 0, "__ballot_sync");
+  unsigned votes = 0;
+  for (unsigned l = 0; l < 32; ++l)
+    if ((all.mask >> l & 1u) != 0 && all.value[l] != 0) votes |= 1u << l;
+  return votes;
+}
+inline int __any_sync(unsigned mask, int predicate) { return __ballot_sync(mask, predicate) != 0; }
+inline int __all_sync(unsigned mask, int predicate) { return __ballot_sync(mask, predicate) == mask; }
+
+// ---- launches -----------------------------------------------------------------------
+namespace varstar::emu {
+inline Dim3 to_dim3(dim3 d) { return Dim3{d.x, d.y, d.z}; }
+struct LaunchConfig {
+  LaunchShape shape;
+};
+template <class G, class B>
+LaunchConfig config(G grid, B block, size_t shared = 0, cudaStream_t /*stream*/ = nullptr) {
+  return LaunchConfig{LaunchShape{to_dim3(dim3(grid)), to_dim3(dim3(block)), shared}};
+}
+// Runs call(args...) as every thread of the grid; the arguments are copied once, as a launch copies them.
+template <class Call, class... A>
+void launch(const LaunchConfig& c, Call call, A... args) {
+  run_grid(c.shape, [&] { call(args...); });
+}
+}  // namespace varstar::emu

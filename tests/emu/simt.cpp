@@ -1,0 +1,305 @@
+// The fiber scheduler behind tests/emu/simt.h.
+#include "tests/emu/simt.h"
+
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <cstring>
+#include <exception>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define VARSTAR_EMU_ASAN 1
+#else
+#define VARSTAR_EMU_ASAN 0
+#endif
+
+namespace varstar::emu {
+namespace {
+
+constexpr unsigned kMaxBlockThreads = 1024;
+constexpr unsigned kWarpSize = 32;
+// Room for a kernel's frames at -O0 under AddressSanitizer; the lowest page is a guard.
+constexpr size_t kStackBytes = size_t{256} << 10;
+constexpr size_t kGuardBytes = 4096;
+
+struct Fiber {
+  ucontext_t context{};
+  Dim3 thread;
+  unsigned linear = 0;
+  char* stack = nullptr;
+  bool done = false;
+  const uint64_t* wait_generation = nullptr;  // runnable again once *wait_generation != waited_value
+  uint64_t waited_value = 0;
+  const char* waiting_at = nullptr;
+  WarpValues warp_result{};
+  void* fake_stack = nullptr;
+};
+
+struct Warp {
+  uint64_t slot[kWarpSize] = {};
+  unsigned arrived = 0, expected = 0;
+  const char* primitive = nullptr;
+  uint64_t generation = 0;
+};
+
+struct Block {
+  const LaunchShape* shape = nullptr;
+  Dim3 index;
+  const std::function<void()>* body = nullptr;
+  std::vector<Fiber> fibers;
+  std::vector<Warp> warps;
+  unsigned barrier_arrived = 0;
+  uint64_t barrier_generation = 0;
+  std::unique_ptr<std::byte[]> shared;
+  Fiber* current = nullptr;
+  ucontext_t scheduler{};
+  const void* scheduler_stack = nullptr;
+  size_t scheduler_stack_size = 0;
+  std::exception_ptr error;
+};
+
+thread_local Block* t_block = nullptr;
+thread_local Order t_order = Order::forward;
+thread_local int64_t t_launches = 0;
+
+// Fiber stacks, kept between launches (mapped lazily, so 1,024 of them cost little).
+class Stacks {
+ public:
+  ~Stacks() {
+    if (base_ != nullptr) munmap(base_, count_ * kStackBytes);
+  }
+  char* stack(unsigned i) const { return static_cast<char*>(base_) + size_t{i} * kStackBytes + kGuardBytes; }
+  void reserve(unsigned count) {
+    if (count <= count_) return;
+    if (base_ != nullptr) munmap(base_, count_ * kStackBytes);
+    base_ = mmap(nullptr, count * kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+    if (base_ == MAP_FAILED) {
+      base_ = nullptr;
+      count_ = 0;
+      throw std::runtime_error("emu: cannot map fiber stacks");
+    }
+    for (unsigned i = 0; i < count; ++i) mprotect(static_cast<char*>(base_) + size_t{i} * kStackBytes, kGuardBytes, PROT_NONE);
+    count_ = count;
+  }
+
+ private:
+  void* base_ = nullptr;
+  size_t count_ = 0;
+};
+thread_local Stacks t_stacks;
+
+[[noreturn]] void fail(const std::string& what) {
+  const Block* b = t_block;
+  std::string where;
+  if (b != nullptr && b->current != nullptr) {
+    const Dim3& t = b->current->thread;
+    where = " (block " + std::to_string(b->index.x) + "," + std::to_string(b->index.y) + "," +
+            std::to_string(b->index.z) + ", thread " + std::to_string(t.x) + "," + std::to_string(t.y) + "," +
+            std::to_string(t.z) + ")";
+  }
+  throw std::runtime_error("emu: " + what + where);
+}
+
+// Fiber -> scheduler. `dying`: the fiber never runs again.
+void switch_to_scheduler(Fiber& f, bool dying) {
+  Block& b = *t_block;
+#if VARSTAR_EMU_ASAN
+  __sanitizer_start_switch_fiber(dying ? nullptr : &f.fake_stack, b.scheduler_stack, b.scheduler_stack_size);
+#else
+  (void)dying;
+#endif
+  swapcontext(&f.context, &b.scheduler);
+#if VARSTAR_EMU_ASAN
+  __sanitizer_finish_switch_fiber(f.fake_stack, &b.scheduler_stack, &b.scheduler_stack_size);
+#endif
+}
+
+void fiber_main() {
+  Block& b = *t_block;
+  Fiber& f = *b.current;
+#if VARSTAR_EMU_ASAN
+  __sanitizer_finish_switch_fiber(nullptr, &b.scheduler_stack, &b.scheduler_stack_size);
+#endif
+  try {
+    (*b.body)();
+  } catch (...) {
+    if (!b.error) b.error = std::current_exception();
+  }
+  f.done = true;
+  switch_to_scheduler(f, true);
+}
+
+void resume(Block& b, Fiber& f) {
+  b.current = &f;
+#if VARSTAR_EMU_ASAN
+  void* fake = nullptr;
+  __sanitizer_start_switch_fiber(&fake, f.stack, kStackBytes - kGuardBytes);
+  swapcontext(&b.scheduler, &f.context);
+  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+#else
+  swapcontext(&b.scheduler, &f.context);
+#endif
+  b.current = nullptr;
+}
+
+void wait(Fiber& f, const uint64_t* generation, const char* where) {
+  f.wait_generation = generation;
+  f.waited_value = *generation;
+  f.waiting_at = where;
+  switch_to_scheduler(f, false);
+}
+
+[[noreturn]] void deadlock(const Block& b) {
+  std::map<std::string, int> waiting;
+  int exited = 0;
+  for (const Fiber& f : b.fibers) {
+    if (f.done)
+      ++exited;
+    else
+      ++waiting[f.waiting_at != nullptr ? f.waiting_at : "?"];
+  }
+  std::string what = "emu: deadlock in block (";
+  what.append(std::to_string(b.index.x)).append(",").append(std::to_string(b.index.y)).append(",");
+  what.append(std::to_string(b.index.z)).append("):");
+  for (const auto& [at, n] : waiting) what.append(" ").append(std::to_string(n)).append(" threads wait at ").append(at).append(";");
+  what.append(" ").append(std::to_string(exited)).append(" have exited");
+  throw std::runtime_error(what);
+}
+
+void run_block(Block& b) {
+  const Dim3& bd = b.shape->block;
+  const unsigned threads = bd.x * bd.y * bd.z;
+  b.fibers.assign(threads, Fiber{});
+  b.warps.assign((threads + kWarpSize - 1) / kWarpSize, Warp{});
+  b.barrier_arrived = 0;
+  if (b.shared) std::memset(b.shared.get(), 0xff, b.shape->dynamic_shared_bytes);
+  for (unsigned i = 0; i < threads; ++i) {
+    Fiber& f = b.fibers[i];
+    f.linear = i;
+    f.thread = Dim3{i % bd.x, i / bd.x % bd.y, i / (bd.x * bd.y)};
+    f.stack = t_stacks.stack(i);
+    getcontext(&f.context);
+    f.context.uc_stack.ss_sp = f.stack;
+    f.context.uc_stack.ss_size = kStackBytes - kGuardBytes;
+    f.context.uc_link = nullptr;
+    makecontext(&f.context, fiber_main, 0);
+  }
+  unsigned remaining = threads;
+  while (remaining > 0) {
+    bool ran = false;
+    for (unsigned k = 0; k < threads; ++k) {
+      Fiber& f = b.fibers[t_order == Order::forward ? k : threads - 1 - k];
+      if (f.done) continue;
+      if (f.wait_generation != nullptr && *f.wait_generation == f.waited_value) continue;
+      f.wait_generation = nullptr;
+      f.waiting_at = nullptr;
+      resume(b, f);
+      ran = true;
+      if (b.error) std::rethrow_exception(b.error);
+      if (f.done) --remaining;
+    }
+    if (!ran && remaining > 0) deadlock(b);
+  }
+}
+
+Block& block() {
+  if (t_block == nullptr || t_block->current == nullptr) throw std::runtime_error("emu: device code called outside a launch");
+  return *t_block;
+}
+
+}  // namespace
+
+void set_order(Order order) { t_order = order; }
+Order order() { return t_order; }
+
+void run_grid(const LaunchShape& shape, const std::function<void()>& body) {
+  const Dim3 &g = shape.grid, &bd = shape.block;
+  const uint64_t threads = uint64_t{bd.x} * bd.y * bd.z;
+  if (g.x == 0 || g.y == 0 || g.z == 0 || threads == 0)
+    throw std::runtime_error("emu: invalid launch: a grid or block dimension is 0");
+  if (threads > kMaxBlockThreads)
+    throw std::runtime_error("emu: invalid launch: " + std::to_string(threads) + " threads a block (at most 1024)");
+  if (g.y > 65535 || g.z > 65535) throw std::runtime_error("emu: invalid launch: grid y or z above 65535");
+  if (t_block != nullptr) throw std::runtime_error("emu: a launch from device code (dynamic parallelism) is not modelled");
+  ++t_launches;
+  t_stacks.reserve(static_cast<unsigned>(threads));
+  Block b;
+  b.shape = &shape;
+  b.body = &body;
+  if (shape.dynamic_shared_bytes > 0) b.shared.reset(new std::byte[shape.dynamic_shared_bytes]);
+  t_block = &b;
+  try {
+    for (unsigned z = 0; z < g.z; ++z)
+      for (unsigned y = 0; y < g.y; ++y)
+        for (unsigned x = 0; x < g.x; ++x) {
+          b.index = Dim3{x, y, z};
+          run_block(b);
+        }
+  } catch (...) {
+    t_block = nullptr;
+    throw;
+  }
+  t_block = nullptr;
+}
+
+const Dim3& thread_idx() { return block().current->thread; }
+const Dim3& block_idx() { return block().index; }
+const Dim3& block_dim() { return block().shape->block; }
+const Dim3& grid_dim() { return block().shape->grid; }
+unsigned lane_id() { return block().current->linear % kWarpSize; }
+
+std::byte* dynamic_shared() { return block().shared.get(); }
+
+void sync_threads() {
+  Block& b = block();
+  if (++b.barrier_arrived == b.fibers.size()) {
+    b.barrier_arrived = 0;
+    ++b.barrier_generation;
+    return;
+  }
+  wait(*b.current, &b.barrier_generation, "__syncthreads");
+}
+
+const WarpValues& warp_exchange(unsigned mask, uint64_t value, const char* primitive) {
+  Block& b = block();
+  Fiber& f = *b.current;
+  const unsigned lane = f.linear % kWarpSize, warp_index = f.linear / kWarpSize;
+  const unsigned warp_lanes = std::min<unsigned>(kWarpSize, static_cast<unsigned>(b.fibers.size()) - warp_index * kWarpSize);
+  const unsigned present = warp_lanes == kWarpSize ? ~0u : (1u << warp_lanes) - 1;
+  if ((mask & (1u << lane)) == 0) fail(std::string(primitive) + ": the calling lane is not in its mask");
+  if ((mask & ~present) != 0) fail(std::string(primitive) + ": the mask names lanes the block does not have");
+  Warp& w = b.warps[warp_index];
+  if (w.arrived == 0) {
+    w.expected = mask;
+    w.primitive = primitive;
+  } else if (w.expected != mask || std::strcmp(w.primitive, primitive) != 0) {
+    fail(std::string(primitive) + " meets " + w.primitive +
+         " of other lanes of its warp, or the same with another mask (divergent warp primitives)");
+  }
+  w.slot[lane] = value;
+  w.arrived |= 1u << lane;
+  if (w.arrived == w.expected) {
+    for (unsigned l = 0; l < kWarpSize; ++l) {
+      if ((mask >> l & 1u) == 0) continue;
+      Fiber& member = b.fibers[warp_index * kWarpSize + l];
+      for (unsigned k = 0; k < kWarpSize; ++k) member.warp_result.value[k] = (mask >> k & 1u) != 0 ? w.slot[k] : 0;
+      member.warp_result.mask = mask;
+    }
+    w.arrived = 0;
+    ++w.generation;
+    return f.warp_result;
+  }
+  wait(f, &w.generation, primitive);
+  return f.warp_result;
+}
+
+int64_t launch_count() { return t_launches; }
+void reset_launch_count() { t_launches = 0; }
+
+}  // namespace varstar::emu

@@ -1,0 +1,72 @@
+#pragma once
+// A CPU emulator of the CUDA execution model, for running kernels/cuda/*.cu on
+// a machine without a GPU. Each CUDA thread of a block is a fiber (ucontext);
+// the fibers of one block run on the calling thread, one at a time, switching
+// only at __syncthreads and the warp primitives, so a launch gives the same
+// result on every run. Blocks run one after another.
+//
+// What it checks that real hardware would leave undefined:
+//   - a barrier that cannot complete (a thread exited, or waits at another
+//     barrier): "deadlock";
+//   - a warp primitive whose lanes disagree on the mask, or that reads a lane
+//     outside the mask;
+//   - a launch of zero blocks or threads, or more than 1,024 threads a block.
+// Dynamic shared memory, scratch workspaces and the buffers tests allocate are
+// plain heap memory, so AddressSanitizer sees kernels' out-of-bounds accesses;
+// dynamic shared memory starts filled with 0xff bytes (NaN as float).
+//
+// Order::reverse runs the threads between two barriers last to first: a result
+// that changes with the order reads another thread's write without a barrier.
+//
+// Not modelled: several blocks at once (cooperative launches, grid-wide sync),
+// memory fences, streams (every launch runs to completion when it is made),
+// device-only intrinsics' rounding (the host's libm computes __expf and friends).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace varstar::emu {
+
+struct Dim3 {
+  unsigned x = 1, y = 1, z = 1;
+};
+
+enum class Order { forward, reverse };
+// The order a block's threads take between barriers (for the calling thread's launches).
+void set_order(Order order);
+Order order();
+
+struct LaunchShape {
+  Dim3 grid, block;
+  size_t dynamic_shared_bytes = 0;
+};
+
+// Runs body once for every thread of every block of `shape`.
+void run_grid(const LaunchShape& shape, const std::function<void()>& body);
+
+// The running thread's built-in variables.
+const Dim3& thread_idx();
+const Dim3& block_idx();
+const Dim3& block_dim();
+const Dim3& grid_dim();
+unsigned lane_id();
+
+// The block's dynamic shared memory (extern __shared__), as bytes.
+std::byte* dynamic_shared();
+
+void sync_threads();
+// Every lane in `mask` (which must include the caller) contributes `value`; the
+// call returns once they all have, with the values of all 32 lanes (lanes not
+// in the mask hold 0) and the mask itself.
+struct WarpValues {
+  uint64_t value[32];
+  unsigned mask;
+};
+const WarpValues& warp_exchange(unsigned mask, uint64_t value, const char* primitive);
+
+// Launches made by the calling thread since the last reset (tests count them).
+int64_t launch_count();
+void reset_launch_count();
+
+}  // namespace varstar::emu

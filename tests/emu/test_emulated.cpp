@@ -1,0 +1,348 @@
+// kernels/cuda/*.cu on the CPU under the SIMT emulator (tests/emu/simt.h),
+// against the CPU reference: the launchers, grids, shared memory, barriers and
+// warp shuffles of the CUDA kernels run here without a GPU. Each kernel runs
+// with the threads of a block in both orders (a result that changes reads
+// another thread's write without a barrier) and with grid-stride launches
+// capped at two blocks (every loop takes several turns).
+//
+// What this cannot show: timing, the device's own rounding of intrinsics,
+// and races between blocks. test_cuda_parity on a GPU stays the proof.
+#include <doctest/doctest.h>
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "kernels/cuda/check.cuh"
+#include "kernels/dropout.h"
+#include "kernels/optim.h"
+#include "kernels/reduce.h"
+#include "kernels/softmax.h"
+#include "tests/emu/emu_test.h"
+#include "tests/emu/simt.h"
+
+namespace emu = varstar::emu;
+namespace cpu = varstar::cpu;
+namespace gpu = varstar::cuda;
+
+using namespace emutest;
+
+namespace {
+
+// ---- kernels written for the emulator's own tests ----------------------------------
+
+// out[block] = sum of x over the block's threads: shared memory, a tree of barriers.
+__global__ void block_sum_kernel(const float* x, float* out) {
+  __shared__ float partial[256];
+  const unsigned t = threadIdx.x;
+  partial[t] = x[blockIdx.x * blockDim.x + t];
+  __syncthreads();
+  for (unsigned stride = blockDim.x / 2; stride > 0; stride >>= 1) {
+    if (t < stride) partial[t] += partial[t + stride];
+    __syncthreads();
+  }
+  if (t == 0) out[blockIdx.x] = partial[0];
+}
+
+// The same without the barriers: thread t reads what thread t + stride may not have written.
+__global__ void racy_block_sum_kernel(const float* x, float* out) {
+  __shared__ float partial[256];
+  const unsigned t = threadIdx.x;
+  partial[t] = x[blockIdx.x * blockDim.x + t];
+  for (unsigned stride = blockDim.x / 2; stride > 0; stride >>= 1)
+    if (t < stride) partial[t] += partial[t + stride];
+  if (t == 0) out[blockIdx.x] = partial[0];
+}
+
+// A warp's butterfly: every lane ends with the sum of all 32.
+__global__ void warp_sum_kernel(const float* x, float* out) {
+  float v = x[threadIdx.x];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  out[threadIdx.x] = v;
+}
+
+// Threads of odd index leave before the barrier the others wait at.
+__global__ void divergent_barrier_kernel(float* out) {
+  if (threadIdx.x % 2 == 1) return;
+  __syncthreads();
+  out[threadIdx.x] = 1.f;
+}
+
+// Lane 0 asks for a shuffle over the whole warp, lane 1 over lanes 0-1.
+__global__ void mismatched_mask_kernel(float* out) {
+  const unsigned mask = threadIdx.x == 1 ? 0x3u : 0xffffffffu;
+  out[threadIdx.x] = __shfl_down_sync(mask, 1.f, 1);
+}
+
+// Lanes of the same value: bit l set for each lane l whose key equals the caller's.
+__global__ void match_any_kernel(const int* key, unsigned* out) {
+  out[threadIdx.x] = __match_any_sync(0xffffffffu, key[threadIdx.x]);
+}
+
+}  // namespace
+
+TEST_CASE("emu: shared memory and barriers give the block's sum in either thread order") {
+  const std::vector<float> x = uniform(3 * 256, 1);
+  for (emu::Order order : {emu::Order::forward, emu::Order::reverse}) {
+    emu::set_order(order);
+    std::vector<float> out(3, 0.f);
+    emu::launch(emu::config(3, 256), [](const float* a, float* b) { block_sum_kernel(a, b); }, x.data(), out.data());
+    for (int b = 0; b < 3; ++b) {
+      double want = 0;
+      for (int t = 0; t < 256; ++t) want += x[b * 256 + t];
+      CHECK(out[b] == doctest::Approx(want).epsilon(1e-5));
+    }
+  }
+  emu::set_order(emu::Order::forward);
+}
+
+TEST_CASE("emu: a missing barrier changes the result with the thread order") {
+  const std::vector<float> x = uniform(256, 2, 1.f, 2.f);
+  std::vector<float> forward(1), reverse(1);
+  emu::set_order(emu::Order::forward);
+  emu::launch(emu::config(1, 256), [](const float* a, float* b) { racy_block_sum_kernel(a, b); }, x.data(),
+              forward.data());
+  emu::set_order(emu::Order::reverse);
+  emu::launch(emu::config(1, 256), [](const float* a, float* b) { racy_block_sum_kernel(a, b); }, x.data(),
+              reverse.data());
+  emu::set_order(emu::Order::forward);
+  // Run in reverse, each thread reads its partner's element before the partner adds to it.
+  CHECK(forward[0] != reverse[0]);
+}
+
+TEST_CASE("emu: warp shuffles, __match_any_sync, and the errors real hardware leaves undefined") {
+  const std::vector<float> x = uniform(32, 3);
+  std::vector<float> out(32);
+  emu::launch(emu::config(1, 32), [](const float* a, float* b) { warp_sum_kernel(a, b); }, x.data(), out.data());
+  double want = 0;
+  for (float v : x) want += v;
+  for (float v : out) CHECK(v == doctest::Approx(want).epsilon(1e-5));
+
+  std::vector<int> key(32);
+  for (int l = 0; l < 32; ++l) key[l] = l % 3;
+  std::vector<unsigned> same(32);
+  emu::launch(emu::config(1, 32), [](const int* k, unsigned* o) { match_any_kernel(k, o); }, key.data(), same.data());
+  for (int l = 0; l < 32; ++l) {
+    unsigned want_mask = 0;
+    for (int k = 0; k < 32; ++k)
+      if (k % 3 == l % 3) want_mask |= 1u << k;
+    CHECK(same[l] == want_mask);
+  }
+
+  CHECK_THROWS_WITH(emu::launch(emu::config(1, 64), [](float* o) { divergent_barrier_kernel(o); }, out.data()),
+                    doctest::Contains("deadlock"));
+  CHECK_THROWS_WITH(emu::launch(emu::config(1, 32), [](float* o) { mismatched_mask_kernel(o); }, out.data()),
+                    doctest::Contains("__shfl_down_sync"));
+  CHECK_THROWS_WITH(emu::launch(emu::config(1, 1025), [](float* o) { divergent_barrier_kernel(o); }, out.data()),
+                    doctest::Contains("at most 1024"));
+}
+
+// ---- softmax.cu -------------------------------------------------------------------------
+
+TEST_CASE("emu softmax.cu: log_softmax forward and backward, a warp per row, against the CPU") {
+  // Row lengths for each register count (1, 2, 4, 8, 16 per lane) and the one-pass form above 512.
+  for (const auto& [n, c] : std::vector<std::pair<int64_t, int64_t>>{
+           {1, 5}, {9, 33}, {17, 64}, {3, 129}, {5, 300}, {2, 513}, {3, 1500}}) {
+    CAPTURE(n);
+    CAPTURE(c);
+    const std::vector<float> x = uniform(n * c, 10 + static_cast<uint32_t>(c), -8.f, 8.f);
+    const std::vector<float> dy = uniform(n * c, 20 + static_cast<uint32_t>(c));
+    std::vector<float> y_cpu(n * c), dx_cpu(n * c);
+    cpu::log_softmax_forward(x.data(), y_cpu.data(), n, c);
+    cpu::log_softmax_backward(y_cpu.data(), dy.data(), dx_cpu.data(), n, c);
+    for_each_run([&] {
+      std::vector<float> y(n * c, NAN), dx(n * c, NAN);
+      gpu::log_softmax_forward(x.data(), y.data(), n, c, nullptr);
+      gpu::log_softmax_backward(y_cpu.data(), dy.data(), dx.data(), n, c, nullptr);
+      CHECK(max_abs_diff(y, y_cpu) < kSoftmaxAbsTolerance);
+      CHECK(max_abs_diff(dx, dx_cpu) < kSoftmaxAbsTolerance);
+    });
+  }
+}
+
+TEST_CASE("emu softmax.cu: cross-entropy forward and backward against the CPU, one launch and several") {
+  // n <= 32: one block of a warp per row writing the sums; more: blocks of 8 warps and a second launch.
+  for (const auto& [n, c] : std::vector<std::pair<int64_t, int64_t>>{
+           {1, 5}, {32, 5}, {32, 10}, {7, 700}, {33, 10}, {300, 7}, {40, 1100}}) {
+    for (bool weighted : {false, true}) {
+      CAPTURE(n);
+      CAPTURE(c);
+      CAPTURE(weighted);
+      const std::vector<float> logits = uniform(n * c, 30 + static_cast<uint32_t>(n), -4.f, 4.f);
+      std::vector<int32_t> targets(n);
+      for (int64_t i = 0; i < n; ++i) targets[i] = static_cast<int32_t>((i * 7 + 3) % c);
+      const std::vector<float> class_weights = uniform(c, 40, 0.5f, 2.f);
+      const float* w = weighted ? class_weights.data() : nullptr;
+      std::vector<float> probs_cpu(n * c), dlogits_cpu(n * c);
+      float loss_cpu = 0, weight_cpu = 0;
+      cpu::cross_entropy_forward(logits.data(), targets.data(), w, probs_cpu.data(), &loss_cpu, &weight_cpu, n, c);
+      const float dloss = 0.75f;
+      cpu::cross_entropy_backward(probs_cpu.data(), targets.data(), w, dloss / weight_cpu, dlogits_cpu.data(), n, c);
+      for_each_run([&] {
+        emu::reset_launch_count();
+        std::vector<float> probs(n * c, NAN), dlogits(n * c, NAN);
+        float loss = NAN, weight = NAN;
+        gpu::cross_entropy_forward(logits.data(), targets.data(), w, probs.data(), &loss, &weight, n, c, nullptr);
+        if (n <= 32) CHECK(emu::launch_count() == 1);
+        CHECK(max_abs_diff(probs, probs_cpu) < kSoftmaxAbsTolerance);
+        CHECK(loss == doctest::Approx(loss_cpu).epsilon(kSumRelTolerance));
+        CHECK(weight == doctest::Approx(weight_cpu).epsilon(kSumRelTolerance));
+        gpu::cross_entropy_backward(probs_cpu.data(), targets.data(), w, &dloss, &weight_cpu, dlogits.data(), n, c,
+                                    nullptr);
+        CHECK(max_abs_diff(dlogits, dlogits_cpu) < 1e-7);
+      });
+    }
+  }
+}
+
+TEST_CASE("emu softmax.cu: a target outside [0, C) makes the loss and its gradient row NaN, nothing else") {
+  const int64_t n = 6, c = 5;
+  const std::vector<float> logits = uniform(n * c, 50);
+  const std::vector<int32_t> targets = {0, 1, 5, 2, -1, 4};
+  std::vector<float> probs(n * c), dlogits(n * c);
+  float loss = 0, weight = 0;
+  gpu::cross_entropy_forward(logits.data(), targets.data(), nullptr, probs.data(), &loss, &weight, n, c, nullptr);
+  CHECK(std::isnan(loss));
+  CHECK(weight == 4.f);  // the four valid rows
+  const float dloss = 1.f;
+  gpu::cross_entropy_backward(probs.data(), targets.data(), nullptr, &dloss, &weight, dlogits.data(), n, c, nullptr);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < c; ++k) CHECK(std::isnan(dlogits[i * c + k]) == (i == 2 || i == 4));
+}
+
+// ---- reduce.cu ---------------------------------------------------------------------------
+
+TEST_CASE("emu reduce.cu: sum_dim on every path against float64") {
+  struct Shape {
+    int64_t outer, n, inner;
+    const char* path;
+  };
+  for (const Shape& s : std::vector<Shape>{{5, 37, 1, "rows"},
+                                           {2, 140001, 1, "row slices, then the rows of partials"},
+                                           {3, 40, 45, "column tiles"},
+                                           {2, 5, 33, "columns (short n)"},
+                                           {1, 1, 1, "one element"}}) {
+    CAPTURE(s.path);
+    const std::vector<float> x = uniform(s.outer * s.n * s.inner, 60 + static_cast<uint32_t>(s.n));
+    std::vector<double> want(s.outer * s.inner, 0.0), magnitude(s.outer * s.inner, 0.0);
+    for (int64_t o = 0; o < s.outer; ++o)
+      for (int64_t k = 0; k < s.n; ++k)
+        for (int64_t i = 0; i < s.inner; ++i) {
+          want[o * s.inner + i] += x[(o * s.n + k) * s.inner + i];
+          magnitude[o * s.inner + i] += std::fabs(x[(o * s.n + k) * s.inner + i]);
+        }
+    for_each_run([&] {
+      std::vector<float> out(s.outer * s.inner, NAN);
+      gpu::sum_dim(x.data(), out.data(), s.outer, s.n, s.inner, nullptr);
+      for (size_t j = 0; j < out.size(); ++j)
+        CHECK(std::fabs(out[j] - want[j]) <= kSumRelTolerance * magnitude[j] + 1e-7);
+    });
+  }
+}
+
+// ---- optim.cu ----------------------------------------------------------------------------
+
+TEST_CASE("emu optim.cu: the fused multi-tensor Adam equals per-tensor CPU steps, its rate and step on the device") {
+  // 50 tensors (more than one launch's 48), one of them longer than a launch's 320 chunks of 8,192.
+  std::vector<int64_t> sizes;
+  for (int i = 0; i < 49; ++i) sizes.push_back(1 + (i * 37) % 300);
+  sizes.insert(sizes.begin() + 20, 320 * 8192 + 5001);
+  struct State {
+    std::vector<float> p, g, m, v;
+  };
+  std::vector<State> cpu_state, gpu_state;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const auto n = static_cast<size_t>(sizes[i]);
+    State s{uniform(n, 70 + i), uniform(n, 170 + i), uniform(n, 270 + i, 0.f, 0.1f), uniform(n, 370 + i, 0.f, 0.01f)};
+    cpu_state.push_back(s);
+    gpu_state.push_back(s);
+  }
+  varstar::AdamParams a;
+  a.weight_decay = 0.01f;
+  a.decoupled = true;
+  const varstar::AdamScalars scalars;
+  int32_t step = 4;  // device memory in a real run: incremented by the launch
+  const double lr = 3e-3;
+  std::vector<varstar::AdamTensor> tensors;
+  for (State& s : gpu_state) tensors.push_back({s.p.data(), s.g.data(), s.m.data(), s.v.data(), static_cast<int64_t>(s.p.size())});
+  gpu::adam_multi_tensor(tensors.data(), static_cast<int64_t>(tensors.size()), a, scalars, &lr, &step, nullptr);
+  CHECK(step == 5);
+
+  varstar::AdamParams c = a;
+  c.lr = static_cast<float>(lr);
+  c.step_size = static_cast<float>(lr / (1.0 - std::pow(scalars.beta1, 5.0)));
+  c.bias_correction2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(scalars.beta2, 5.0)));
+  for (State& s : cpu_state)
+    cpu::adam_step(s.p.data(), s.g.data(), s.m.data(), s.v.data(), static_cast<int64_t>(s.p.size()), c);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    CAPTURE(i);
+    CHECK(max_abs_diff(gpu_state[i].p, cpu_state[i].p) < kUpdateAbsTolerance);
+    CHECK(max_abs_diff(gpu_state[i].m, cpu_state[i].m) < kUpdateAbsTolerance);
+    CHECK(max_abs_diff(gpu_state[i].v, cpu_state[i].v) < kUpdateAbsTolerance);
+  }
+}
+
+TEST_CASE("emu optim.cu: per-tensor Adam and SGD with momentum against the CPU") {
+  const int64_t n = 1001;
+  varstar::AdamParams a;
+  a.weight_decay = 0.1f;
+  a.step_size = 2e-3f;
+  a.bias_correction2_sqrt = 0.3f;
+  varstar::SgdParams s;
+  s.lr = 0.05f;
+  s.momentum = 0.9f;
+  for_each_run([&] {
+    std::vector<float> p = uniform(n, 80), g = uniform(n, 81), m = uniform(n, 82), v = uniform(n, 83, 0.f, 1.f);
+    std::vector<float> p2 = p, m2 = m, v2 = v;
+    gpu::adam_step(p.data(), g.data(), m.data(), v.data(), n, a, nullptr);
+    cpu::adam_step(p2.data(), g.data(), m2.data(), v2.data(), n, a);
+    CHECK(max_abs_diff(p, p2) < kUpdateAbsTolerance);
+    CHECK(max_abs_diff(m, m2) < kUpdateAbsTolerance);
+    CHECK(max_abs_diff(v, v2) < kUpdateAbsTolerance);
+    std::vector<float> q = uniform(n, 84), buf = uniform(n, 85);
+    std::vector<float> q2 = q, buf2 = buf;
+    gpu::sgd_step(q.data(), g.data(), buf.data(), n, s, nullptr);
+    cpu::sgd_step(q2.data(), g.data(), buf2.data(), n, s);
+    CHECK(max_abs_diff(q, q2) < kUpdateAbsTolerance);
+    CHECK(max_abs_diff(buf, buf2) < kUpdateAbsTolerance);
+  });
+}
+
+// ---- dropout.cu --------------------------------------------------------------------------
+
+TEST_CASE("emu dropout.cu: the CPU's Philox mask bit for bit, vectorised or not, with a graph's offset shift") {
+  const float p = 0.3f;
+  const uint64_t seed = 1234;
+  // Offsets a multiple of 4 take the float4 kernel (aligned buffers); others one thread per element.
+  for (int64_t n : {1, 7, 1001}) {
+    for (uint64_t offset : {uint64_t{0}, uint64_t{8}, uint64_t{3}}) {
+      CAPTURE(n);
+      CAPTURE(offset);
+      const std::vector<float> x = uniform(n, 90);
+      std::vector<float> want(n);
+      cpu::dropout_apply(x.data(), want.data(), n, p, seed, offset);
+      for_each_run([&] {
+        std::vector<float> y(n, NAN);
+        gpu::dropout_apply(x.data(), y.data(), n, p, seed, offset, nullptr, nullptr);
+        CHECK(y == want);
+        // A replayed graph: captured at offset - 4 (or 0), the shift on the device moves it to offset.
+        if (offset >= 4) {
+          uint64_t shift_word = 0;
+          varstar::cuda::PhiloxShifts shifts;
+          shifts.count = 1;
+          shifts.value[0] = 4;
+          gpu::set_philox_shifts(&shift_word, shifts, nullptr);
+          REQUIRE(shift_word == 4);
+          std::vector<float> replay(n, NAN);
+          gpu::dropout_apply(x.data(), replay.data(), n, p, seed, offset - 4, &shift_word, nullptr);
+          CHECK(replay == want);
+        }
+      });
+    }
+  }
+}
