@@ -358,7 +358,7 @@ bool lstm_forward_persistent(const float* x, const float* w_ih, const float* w_h
   LstmShape shape = s;
   int units = plan.units;
   void* args[] = {&gates, const_cast<float**>(&w_hh), &y, &cell, &shape, &units};
-  VARSTAR_CUDA_CHECK(cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(lstm_persistent_forward_kernel),
+  VARSTAR_CUDA_CHECK(cudaLaunchCooperativeKernel(lstm_persistent_forward_kernel,
                                                  dim3(plan.blocks), dim3(kPersistentBlock), args, plan.smem, stream));
   VARSTAR_CUDA_CHECK_LAUNCH("lstm_persistent_forward");
   ++g_persistent_launches;
@@ -375,7 +375,7 @@ bool lstm_backward_persistent(const float* dy, const float* x, const float* w_ih
   int units = plan.units;
   void* args[] = {const_cast<float**>(&dy), const_cast<float**>(&gates), const_cast<float**>(&cell),
                   const_cast<float**>(&w_hh), &dgates, &shape, &units};
-  VARSTAR_CUDA_CHECK(cudaLaunchCooperativeKernel(reinterpret_cast<const void*>(lstm_persistent_backward_kernel),
+  VARSTAR_CUDA_CHECK(cudaLaunchCooperativeKernel(lstm_persistent_backward_kernel,
                                                  dim3(plan.blocks), dim3(kPersistentBlock), args, plan.smem, stream));
   VARSTAR_CUDA_CHECK_LAUNCH("lstm_persistent_backward");
   ++g_persistent_launches;

@@ -272,19 +272,28 @@ size_t local_smem_bytes(int H, int sb, bool backward) {
   return (weights + rest) * sizeof(float);
 }
 
-template <int H, int SB>
-const void* forward_kernel_for() {
-  return reinterpret_cast<const void*>(lstm_local_forward_kernel<H, SB, std::min(H, kRegisterWeights)>);
-}
-template <int H, int SB>
-const void* backward_kernel_for() {
-  return reinterpret_cast<const void*>(lstm_local_backward_kernel<H, SB, std::min(H, kRegisterWeights)>);
-}
+// The launches pass these typed pointers (cudaLaunchKernel's template form), so
+// the parameter types travel with them (tests/emu's emulator needs them).
+using LocalForwardKernel = void (*)(float*, const float*, float*, float*, int, int);
+using LocalBackwardKernel = void (*)(const float*, const float*, const float*, const float*, float*, int, int);
 
-// The kernel of hidden size H, SB samples per block (nullptr: not instantiated).
-const void* local_kernel(int H, int sb, bool backward) {
-#define VARSTAR_LOCAL_KERNEL(HH, SS) \
-  if (H == HH && sb == SS) return backward ? backward_kernel_for<HH, SS>() : forward_kernel_for<HH, SS>();
+// One of the two directions' kernels (the other null).
+struct LocalKernel {
+  LocalForwardKernel forward = nullptr;
+  LocalBackwardKernel backward = nullptr;
+  const void* address() const {
+    return forward != nullptr ? reinterpret_cast<const void*>(forward) : reinterpret_cast<const void*>(backward);
+  }
+};
+
+// The kernel of hidden size H, SB samples per block (null: not instantiated).
+LocalKernel local_kernel(int H, int sb, bool backward) {
+#define VARSTAR_LOCAL_KERNEL(HH, SS)                                                                     \
+  if (H == HH && sb == SS) {                                                                           \
+    constexpr int R = std::min(HH, kRegisterWeights);                                                  \
+    return backward ? LocalKernel{nullptr, lstm_local_backward_kernel<HH, SS, R>}                      \
+                    : LocalKernel{lstm_local_forward_kernel<HH, SS, R>, nullptr};                      \
+  }
   VARSTAR_LOCAL_KERNEL(64, 1)
   VARSTAR_LOCAL_KERNEL(64, 2)
   VARSTAR_LOCAL_KERNEL(64, 4)
@@ -292,12 +301,12 @@ const void* local_kernel(int H, int sb, bool backward) {
   VARSTAR_LOCAL_KERNEL(128, 2)
   VARSTAR_LOCAL_KERNEL(128, 4)
 #undef VARSTAR_LOCAL_KERNEL
-  return nullptr;
+  return {};
 }
 
 struct LocalPlan {
   bool ok = false;
-  const void* kernel = nullptr;
+  LocalKernel kernel;
   int samples = 0;  // SB
   unsigned blocks = 0, threads = 0;
   size_t smem = 0;
@@ -323,7 +332,8 @@ LocalPlan plan_local(const LstmShape& s, bool backward) {
   const int* end = requested > 0 ? candidates_forced + 1 : candidates_auto + 3;
   const unsigned threads = 4 * static_cast<unsigned>(H);
   for (const int* sb = begin; sb != end; ++sb) {
-    const void* kernel = local_kernel(H, *sb, backward);
+    const LocalKernel local = local_kernel(H, *sb, backward);
+    const void* kernel = local.address();
     if (kernel == nullptr) continue;
     const size_t smem = local_smem_bytes(H, *sb, backward);
     if (smem > static_cast<size_t>(smem_optin)) continue;
@@ -336,7 +346,7 @@ LocalPlan plan_local(const LstmShape& s, bool backward) {
     if (per_sm < 1) continue;
     const int64_t blocks = (s.batch + *sb - 1) / *sb;
     plan.ok = true;
-    plan.kernel = kernel;
+    plan.kernel = local;
     plan.samples = *sb;
     plan.blocks = static_cast<unsigned>(blocks);
     plan.threads = threads;
@@ -358,7 +368,7 @@ bool lstm_forward_sample_local(const float* x, const float* w_ih, const float* w
   detail::lstm_input_projection(x, w_ih, b_ih, b_hh, gates, s, stream);
   int B = static_cast<int>(s.batch), T = static_cast<int>(s.steps);
   void* args[] = {&gates, const_cast<float**>(&w_hh), &y, &cell, &B, &T};
-  VARSTAR_CUDA_CHECK(cudaLaunchKernel(plan.kernel, dim3(plan.blocks), dim3(plan.threads), args, plan.smem, stream));
+  VARSTAR_CUDA_CHECK(cudaLaunchKernel(plan.kernel.forward, dim3(plan.blocks), dim3(plan.threads), args, plan.smem, stream));
   VARSTAR_CUDA_CHECK_LAUNCH("lstm_local_forward");
   ++g_local_launches;
   return true;
@@ -374,7 +384,7 @@ bool lstm_backward_sample_local(const float* dy, const float* x, const float* w_
   int B = static_cast<int>(s.batch), T = static_cast<int>(s.steps);
   void* args[] = {const_cast<float**>(&dy), const_cast<float**>(&gates), const_cast<float**>(&cell),
                   const_cast<float**>(&w_hh), &dgates, &B, &T};
-  VARSTAR_CUDA_CHECK(cudaLaunchKernel(plan.kernel, dim3(plan.blocks), dim3(plan.threads), args, plan.smem, stream));
+  VARSTAR_CUDA_CHECK(cudaLaunchKernel(plan.kernel.backward, dim3(plan.blocks), dim3(plan.threads), args, plan.smem, stream));
   VARSTAR_CUDA_CHECK_LAUNCH("lstm_local_backward");
   ++g_local_launches;
   detail::lstm_weight_gradients(x, w_ih, y, dx, dw_ih, dw_hh, db, dgates, h_prev, s, stream);

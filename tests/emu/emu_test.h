@@ -61,6 +61,8 @@ void for_each_run(F&& body) {
   }
 }
 
+inline std::vector<double> widen(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+
 inline double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   REQUIRE(a.size() == b.size());
   double worst = 0;

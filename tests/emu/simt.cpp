@@ -4,11 +4,15 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -47,14 +51,66 @@ struct Warp {
   uint64_t generation = 0;
 };
 
+// The blocks of a cooperative launch meet here at grid.sync(): the last thread
+// of each block to arrive waits for the other blocks' (the block's other
+// threads wait at the block's own barrier meanwhile).
+class GridBarrier {
+ public:
+  explicit GridBarrier(unsigned blocks) : blocks_(blocks) {}
+  void arrive_and_wait() {
+    std::unique_lock lock(mutex_);
+    if (failed_) throw std::runtime_error("emu: another block failed");
+    if (exited_ > 0) fail_locked("emu: deadlock: a block waits at grid.sync() after another block exited");
+    const uint64_t generation = generation_;
+    if (++arrived_ == blocks_) {
+      arrived_ = 0;
+      ++generation_;
+      changed_.notify_all();
+      return;
+    }
+    changed_.wait(lock, [&] { return generation_ != generation || failed_; });
+    if (generation_ == generation) throw std::runtime_error("emu: " + reason_);
+  }
+  void exited() {
+    std::lock_guard lock(mutex_);
+    ++exited_;
+    if (arrived_ > 0 && !failed_) {
+      failed_ = true;
+      reason_ = "deadlock: a block exited while others wait at grid.sync()";
+      changed_.notify_all();
+    }
+  }
+  void failed(const std::string& why) {
+    std::lock_guard lock(mutex_);
+    if (!failed_) reason_ = why;
+    failed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  [[noreturn]] void fail_locked(const std::string& why) {
+    failed_ = true;
+    reason_ = why.substr(5);
+    changed_.notify_all();
+    throw std::runtime_error(why);
+  }
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  unsigned blocks_, arrived_ = 0, exited_ = 0;
+  uint64_t generation_ = 0;
+  bool failed_ = false;
+  std::string reason_;
+};
+
 struct Block {
   const LaunchShape* shape = nullptr;
+  GridBarrier* grid = nullptr;  // cooperative launches only
   Dim3 index;
   const std::function<void()>* body = nullptr;
   std::vector<Fiber> fibers;
   std::vector<Warp> warps;
-  unsigned barrier_arrived = 0;
-  uint64_t barrier_generation = 0;
+  unsigned barrier_arrived = 0, grid_arrived = 0;
+  uint64_t barrier_generation = 0, grid_generation = 0;
   std::unique_ptr<std::byte[]> shared;
   Fiber* current = nullptr;
   ucontext_t scheduler{};
@@ -177,7 +233,7 @@ void run_block(Block& b) {
   const unsigned threads = bd.x * bd.y * bd.z;
   b.fibers.assign(threads, Fiber{});
   b.warps.assign((threads + kWarpSize - 1) / kWarpSize, Warp{});
-  b.barrier_arrived = 0;
+  b.barrier_arrived = b.grid_arrived = 0;
   if (b.shared) std::memset(b.shared.get(), 0xff, b.shape->dynamic_shared_bytes);
   for (unsigned i = 0; i < threads; ++i) {
     Fiber& f = b.fibers[i];
@@ -218,7 +274,8 @@ Block& block() {
 void set_order(Order order) { t_order = order; }
 Order order() { return t_order; }
 
-void run_grid(const LaunchShape& shape, const std::function<void()>& body) {
+namespace {
+void check_shape(const LaunchShape& shape) {
   const Dim3 &g = shape.grid, &bd = shape.block;
   const uint64_t threads = uint64_t{bd.x} * bd.y * bd.z;
   if (g.x == 0 || g.y == 0 || g.z == 0 || threads == 0)
@@ -227,25 +284,78 @@ void run_grid(const LaunchShape& shape, const std::function<void()>& body) {
     throw std::runtime_error("emu: invalid launch: " + std::to_string(threads) + " threads a block (at most 1024)");
   if (g.y > 65535 || g.z > 65535) throw std::runtime_error("emu: invalid launch: grid y or z above 65535");
   if (t_block != nullptr) throw std::runtime_error("emu: a launch from device code (dynamic parallelism) is not modelled");
-  ++t_launches;
-  t_stacks.reserve(static_cast<unsigned>(threads));
+}
+
+// Runs the blocks of `shape` whose linear index is in [first, last), one after another, on this thread.
+void run_blocks(const LaunchShape& shape, const std::function<void()>& body, GridBarrier* grid, uint64_t first,
+                uint64_t last) {
+  const Dim3& g = shape.grid;
+  t_stacks.reserve(shape.block.x * shape.block.y * shape.block.z);
   Block b;
   b.shape = &shape;
   b.body = &body;
+  b.grid = grid;
   if (shape.dynamic_shared_bytes > 0) b.shared.reset(new std::byte[shape.dynamic_shared_bytes]);
   t_block = &b;
   try {
-    for (unsigned z = 0; z < g.z; ++z)
-      for (unsigned y = 0; y < g.y; ++y)
-        for (unsigned x = 0; x < g.x; ++x) {
-          b.index = Dim3{x, y, z};
-          run_block(b);
-        }
+    for (uint64_t i = first; i < last; ++i) {
+      b.index = Dim3{static_cast<unsigned>(i % g.x), static_cast<unsigned>(i / g.x % g.y),
+                     static_cast<unsigned>(i / (uint64_t{g.x} * g.y))};
+      run_block(b);
+    }
   } catch (...) {
     t_block = nullptr;
     throw;
   }
   t_block = nullptr;
+}
+}  // namespace
+
+void run_grid(const LaunchShape& shape, const std::function<void()>& body) {
+  check_shape(shape);
+  ++t_launches;
+  run_blocks(shape, body, nullptr, 0, uint64_t{shape.grid.x} * shape.grid.y * shape.grid.z);
+}
+
+void run_grid_cooperative(const LaunchShape& shape, const std::function<void()>& body) {
+  check_shape(shape);
+  constexpr uint64_t kMaxCooperativeBlocks = 256;
+  const uint64_t blocks = uint64_t{shape.grid.x} * shape.grid.y * shape.grid.z;
+  if (blocks > kMaxCooperativeBlocks)
+    throw std::runtime_error("emu: a cooperative launch of " + std::to_string(blocks) + " blocks (at most " +
+                             std::to_string(kMaxCooperativeBlocks) + " here)");
+  ++t_launches;
+  GridBarrier grid(static_cast<unsigned>(blocks));
+  std::vector<std::exception_ptr> errors(blocks);
+  std::vector<std::thread> threads;
+  const Order order = t_order;
+  for (uint64_t i = 0; i < blocks; ++i)
+    threads.emplace_back([&, i] {
+      t_order = order;
+      try {
+        run_blocks(shape, body, &grid, i, i + 1);
+        grid.exited();
+      } catch (const std::exception& e) {
+        errors[i] = std::current_exception();
+        grid.failed(e.what());
+      } catch (...) {
+        errors[i] = std::current_exception();
+        grid.failed("a block threw");
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  // The first error that is not another block's echo of it.
+  for (const std::exception_ptr& e : errors) {
+    if (!e) continue;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::runtime_error& r) {
+      if (std::string(r.what()) == "emu: another block failed") continue;
+      throw;
+    }
+  }
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 const Dim3& thread_idx() { return block().current->thread; }
@@ -264,6 +374,18 @@ void sync_threads() {
     return;
   }
   wait(*b.current, &b.barrier_generation, "__syncthreads");
+}
+
+void grid_sync() {
+  Block& b = block();
+  if (b.grid == nullptr) fail("grid.sync() outside a cooperative launch");
+  if (++b.grid_arrived == b.fibers.size()) {
+    b.grid->arrive_and_wait();  // this OS thread waits; the block's other threads wait below
+    b.grid_arrived = 0;
+    ++b.grid_generation;
+    return;
+  }
+  wait(*b.current, &b.grid_generation, "grid.sync()");
 }
 
 const WarpValues& warp_exchange(unsigned mask, uint64_t value, const char* primitive) {

@@ -18,9 +18,13 @@
 // Order::reverse runs the threads between two barriers last to first: a result
 // that changes with the order reads another thread's write without a barrier.
 //
-// Not modelled: several blocks at once (cooperative launches, grid-wide sync),
-// memory fences, streams (every launch runs to completion when it is made),
-// device-only intrinsics' rounding (the host's libm computes __expf and friends).
+// A cooperative launch (run_grid_cooperative) runs every block at once, each on
+// its own OS thread, so that grid.sync() can wait for all of them; __shared__
+// variables (static thread_local here) are then per block, as on a GPU.
+//
+// Not modelled: memory fences, streams (every launch runs to completion when
+// it is made), device-only intrinsics' rounding (the host's libm computes
+// __expf and friends).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -44,6 +48,8 @@ struct LaunchShape {
 
 // Runs body once for every thread of every block of `shape`.
 void run_grid(const LaunchShape& shape, const std::function<void()>& body);
+// The same with all blocks resident at once (cudaLaunchCooperativeKernel).
+void run_grid_cooperative(const LaunchShape& shape, const std::function<void()>& body);
 
 // The running thread's built-in variables.
 const Dim3& thread_idx();
@@ -56,6 +62,8 @@ unsigned lane_id();
 std::byte* dynamic_shared();
 
 void sync_threads();
+// cooperative_groups::this_grid().sync(): every thread of every block arrives first.
+void grid_sync();
 // Every lane in `mask` (which must include the caller) contributes `value`; the
 // call returns once they all have, with the values of all 32 lanes (lanes not
 // in the mask hold 0) and the mask itself.

@@ -227,7 +227,8 @@ TEST_CASE("emu reduce.cu: sum_dim on every path against float64") {
                                            {3, 40, 45, "column tiles"},
                                            {2, 5, 33, "columns (short n)"},
                                            {1, 1, 1, "one element"}}) {
-    CAPTURE(s.path);
+    const std::string path = s.path;
+    CAPTURE(path);
     const std::vector<float> x = uniform(s.outer * s.n * s.inner, 60 + static_cast<uint32_t>(s.n));
     std::vector<double> want(s.outer * s.inner, 0.0), magnitude(s.outer * s.inner, 0.0);
     for (int64_t o = 0; o < s.outer; ++o)

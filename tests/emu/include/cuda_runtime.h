@@ -14,6 +14,7 @@
 #include <string>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "tests/emu/simt.h"
 
@@ -44,14 +45,29 @@ enum cudaDeviceAttr {
   cudaDevAttrMultiProcessorCount = 16,
   cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
 };
-// A small device: few SMs, so launches sized by the SM count stay small here.
+// A small device: 16 SMs, so launches sized by the SM count stay small here.
 inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int /*device*/) {
-  *value = attr == cudaDevAttrMultiProcessorCount ? 4 : 227 * 1024;
+  *value = attr == cudaDevAttrMultiProcessorCount ? 16 : 227 * 1024;
   return cudaSuccess;
 }
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 template <class F>
 cudaError_t cudaFuncSetAttribute(F /*kernel*/, cudaFuncAttribute /*attr*/, int /*value*/) {
+  return cudaSuccess;
+}
+struct cudaFuncAttributes {
+  int maxThreadsPerBlock = 1024, numRegs = 32;
+  size_t sharedSizeBytes = 0, localSizeBytes = 0;
+};
+template <class F>
+cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attr, F /*kernel*/) {
+  *attr = cudaFuncAttributes{};
+  return cudaSuccess;
+}
+// One block of any size per SM: a cooperative grid may have as many blocks as SMs.
+template <class F>
+cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, F /*kernel*/, int /*threads*/, size_t /*smem*/) {
+  *blocks = 1;
   return cudaSuccess;
 }
 inline cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t /*stream*/ = nullptr) {
@@ -133,6 +149,18 @@ inline float __logf(float x) { return std::log(x); }
 inline float __fdividef(float a, float b) { return a / b; }
 inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
 inline float __saturatef(float x) { return x < 0.f ? 0.f : (x > 1.f ? 1.f : x); }
+
+// Device code's global min and max.
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
+inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
+inline long long min(long long a, long long b) { return a < b ? a : b; }
+inline long long max(long long a, long long b) { return a > b ? a : b; }
+inline long min(long a, long b) { return a < b ? a : b; }
+inline long max(long a, long b) { return a > b ? a : b; }
+inline float min(float a, float b) { return std::fmin(a, b); }
+inline float max(float a, float b) { return std::fmax(a, b); }
 
 template <class T>
 T atomicAdd(T* address, T value) {
@@ -233,4 +261,29 @@ template <class Call, class... A>
 void launch(const LaunchConfig& c, Call call, A... args) {
   run_grid(c.shape, [&] { call(args...); });
 }
+// A launch through the runtime API (cudaLaunchKernel): args[i] points to parameter i.
+template <class... P, size_t... I>
+cudaError_t launch_with_pointers(void (*kernel)(P...), dim3 grid, dim3 block, void** args, size_t shared,
+                                 bool cooperative, std::index_sequence<I...>) {
+  const std::tuple<std::decay_t<P>...> values{*static_cast<std::decay_t<P>*>(args[I])...};
+  const LaunchShape shape{to_dim3(grid), to_dim3(block), shared};
+  const auto body = [&] { std::apply(kernel, values); };
+  if (cooperative)
+    run_grid_cooperative(shape, body);
+  else
+    run_grid(shape, body);
+  return cudaSuccess;
+}
 }  // namespace varstar::emu
+
+// Typed kernels only: the emulator needs the parameter types that a `const void*` kernel has lost.
+template <class... P>
+cudaError_t cudaLaunchKernel(void (*kernel)(P...), dim3 grid, dim3 block, void** args, size_t shared = 0,
+                             cudaStream_t /*stream*/ = nullptr) {
+  return ::varstar::emu::launch_with_pointers(kernel, grid, block, args, shared, false, std::index_sequence_for<P...>{});
+}
+template <class... P>
+cudaError_t cudaLaunchCooperativeKernel(void (*kernel)(P...), dim3 grid, dim3 block, void** args, size_t shared = 0,
+                                        cudaStream_t /*stream*/ = nullptr) {
+  return ::varstar::emu::launch_with_pointers(kernel, grid, block, args, shared, true, std::index_sequence_for<P...>{});
+}
