@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -419,6 +420,45 @@ const WarpValues& warp_exchange(unsigned mask, uint64_t value, const char* primi
   }
   wait(f, &w.generation, primitive);
   return f.warp_result;
+}
+
+namespace {
+struct Coverage {
+  std::mutex mutex;
+  std::set<std::string> declared, ran, exempt;
+};
+Coverage& coverage() {
+  static Coverage* c = new Coverage();  // used by static initialisers of other files; never destroyed
+  return *c;
+}
+}  // namespace
+
+bool declare_kernels(std::initializer_list<const char*> keys) {
+  Coverage& c = coverage();
+  std::lock_guard lock(c.mutex);
+  for (const char* key : keys) c.declared.insert(key);
+  return true;
+}
+
+void note_kernel_ran(const char* key) {
+  Coverage& c = coverage();
+  std::lock_guard lock(c.mutex);
+  c.ran.insert(key);
+}
+
+void exempt_kernel(const char* key, const char* /*why*/) {
+  Coverage& c = coverage();
+  std::lock_guard lock(c.mutex);
+  c.exempt.insert(key);
+}
+
+std::vector<std::string> kernels_never_run() {
+  Coverage& c = coverage();
+  std::lock_guard lock(c.mutex);
+  std::vector<std::string> missing;
+  for (const std::string& key : c.declared)
+    if (c.ran.count(key) == 0 && c.exempt.count(key) == 0) missing.push_back(key);
+  return missing;
 }
 
 int64_t launch_count() { return t_launches; }

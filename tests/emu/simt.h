@@ -28,7 +28,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace varstar::emu {
 
@@ -72,6 +74,15 @@ struct WarpValues {
   unsigned mask;
 };
 const WarpValues& warp_exchange(unsigned mask, uint64_t value, const char* primitive);
+
+// Kernel coverage: each translated .cu file declares its kernels ("file.cu:name")
+// when the program starts, and each kernel notes its first run.
+bool declare_kernels(std::initializer_list<const char*> keys);
+void note_kernel_ran(const char* key);
+// A kernel the tests cannot run here (why: e.g. the sizes it needs).
+void exempt_kernel(const char* key, const char* why);
+// Declared kernels that neither ran nor were exempted, sorted.
+std::vector<std::string> kernels_never_run();
 
 // Launches made by the calling thread since the last reset (tests count them).
 int64_t launch_count();

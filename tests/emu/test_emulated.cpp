@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -33,6 +35,41 @@ namespace gpu = varstar::cuda;
 using namespace emutest;
 
 namespace {
+
+// After a run of every test case with none failed: every kernel of
+// kernels/cuda/ must have run (or be exempted with a reason), or the program
+// exits 1 naming the kernels that never ran, as the op registry test does for ops.
+class KernelCoverage : public doctest::IReporter {
+ public:
+  explicit KernelCoverage(const doctest::ContextOptions&) {}
+  void test_run_end(const doctest::TestRunStats& stats) override {
+    if (stats.numTestCasesPassingFilters != stats.numTestCases || stats.numTestCasesFailed > 0) return;
+    const std::vector<std::string> missing = emu::kernels_never_run();
+    if (missing.empty()) return;
+    std::fprintf(stderr, "emu: %zu kernels of kernels/cuda/ never ran under the emulator (add a case to tests/emu/):\n",
+                 missing.size());
+    for (const std::string& key : missing) std::fprintf(stderr, "  %s\n", key.c_str());
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  void report_query(const doctest::QueryData&) override {}
+  void test_run_start() override {}
+  void test_case_start(const doctest::TestCaseData&) override {}
+  void test_case_reenter(const doctest::TestCaseData&) override {}
+  void test_case_end(const doctest::CurrentTestCaseStats&) override {}
+  void test_case_exception(const doctest::TestCaseException&) override {}
+  void subcase_start(const doctest::SubcaseSignature&) override {}
+  void subcase_end() override {}
+  void log_assert(const doctest::AssertData&) override {}
+  void log_message(const doctest::MessageData&) override {}
+  void test_case_skipped(const doctest::TestCaseData&) override {}
+};
+REGISTER_LISTENER("emu-kernel-coverage", 1, KernelCoverage);
+
+// Runs only on tensors of 2^31 elements or more (pool.cu takes 32-bit index arithmetic below):
+// 8 GiB of float, too much for a test here; no GPU test reaches it either.
+const bool kPoolBackward64Exempt =
+    (emu::exempt_kernel("pool.cu:maxpool_backward_kernel", "needs 2^31 elements"), true);
 
 // ---- kernels written for the emulator's own tests ----------------------------------
 
@@ -312,6 +349,12 @@ TEST_CASE("emu optim.cu: per-tensor Adam and SGD with momentum against the CPU")
     CHECK(max_abs_diff(q, q2) < kUpdateAbsTolerance);
     CHECK(max_abs_diff(buf, buf2) < kUpdateAbsTolerance);
   });
+}
+
+TEST_CASE("emu optim.cu: set_device_double writes the learning rate the fused Adam reads") {
+  double lr = 0;
+  gpu::set_device_double(&lr, 2.5e-4, nullptr);
+  CHECK(lr == 2.5e-4);
 }
 
 // ---- dropout.cu --------------------------------------------------------------------------

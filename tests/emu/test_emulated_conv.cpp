@@ -134,6 +134,21 @@ TEST_CASE("emu conv_winograd.cu: F(4,3), F(4,5), F(6,3), F(6,5) against float64,
   }
 }
 
+TEST_CASE("emu conv.cu: conv2d_add_bias adds each channel's bias to its planes (the cuDNN path's bias)") {
+  const ConvShape s = varstar::make_conv_shape(3, 2, 5, 6, 7, 3, 3, 1, 1);
+  const std::vector<float> y0 = uniform(s.batch * s.c_out * s.out_pixels(), 400), bias = uniform(s.c_out, 401);
+  for_each_run([&] {
+    std::vector<float> y = y0;
+    gpu::conv2d_add_bias(y.data(), bias.data(), s, nullptr);
+    for (int64_t b = 0; b < s.batch; ++b)
+      for (int64_t o = 0; o < s.c_out; ++o)
+        for (int64_t p = 0; p < s.out_pixels(); ++p) {
+          const int64_t i = (b * s.c_out + o) * s.out_pixels() + p;
+          REQUIRE(y[i] == y0[i] + bias[o]);
+        }
+  });
+}
+
 TEST_CASE("emu conv_winograd.cu: a shape the path does not take is refused, not computed") {
   const ConvShape strided = varstar::make_conv_shape(1, 2, 2, 8, 8, 3, 3, 1, 1, 2, 2);
   std::vector<float> x(2 * 64), w(2 * 2 * 9), y(2 * 16);

@@ -7,6 +7,7 @@
 // Device intrinsics are the host's arithmetic: __expf is expf, __ldg a load.
 // Atomics need no locking (a block's threads switch only at barriers and warp
 // primitives).
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -96,6 +97,13 @@ struct alignas(8) float2 {
 };
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 inline float2 make_float2(float x, float y) { return float2{x, y}; }
+
+// The first statement of every translated kernel (tests/emu/translate.cmake).
+#define VARSTAR_EMU_KERNEL_RAN(key)                                        \
+  do {                                                                      \
+    static std::atomic<bool> varstar_emu_ran{false};                        \
+    if (!varstar_emu_ran.exchange(true)) ::varstar::emu::note_kernel_ran(key); \
+  } while (0)
 
 // ---- built-in variables ----------------------------------------------------------
 namespace varstar::emu {
