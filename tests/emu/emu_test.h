@@ -1,6 +1,7 @@
 #pragma once
 // What the emulator's tests share: inputs, the runs each kernel goes through
-// (both thread orders, and grid-stride launches capped at two blocks) and
+// (threads in order, in reverse, and shuffled with grid-stride launches
+// capped at two blocks) and
 // comparisons.
 #include <doctest/doctest.h>
 
@@ -38,11 +39,12 @@ struct Run {
   emu::Order order;
   int64_t grid_cap;  // 0: the launchers' own grids
   std::string name() const {
-    return std::string(order == emu::Order::forward ? "forward" : "reverse") + " thread order, " +
+    const char* names[] = {"forward", "reverse", "shuffled"};
+    return std::string(names[static_cast<int>(order)]) + " thread order, " +
            (grid_cap == 0 ? "full grids" : "grids capped at " + std::to_string(grid_cap) + " blocks");
   }
 };
-inline constexpr Run kRuns[] = {{emu::Order::forward, 0}, {emu::Order::reverse, 0}, {emu::Order::reverse, 2}};
+inline constexpr Run kRuns[] = {{emu::Order::forward, 0}, {emu::Order::reverse, 0}, {emu::Order::shuffled, 2}};
 
 // Runs body once per entry of kRuns, restoring the order and grids afterwards.
 template <class F>
@@ -57,6 +59,21 @@ void for_each_run(F&& body) {
     } restore;
     emu::set_order(run.order);
     varstar::cuda::detail::set_max_grid_blocks(run.grid_cap);
+    body();
+  }
+}
+
+// As for_each_run, for launchers whose grids the shape fixes (a block per
+// channel, per series, per sample) rather than detail::grid_for: a cap on
+// grid-stride launches leaves them alone, so only the thread orders change.
+template <class F>
+void for_each_order(F&& body) {
+  for (const Run& run : kRuns) {
+    CAPTURE(run.name());
+    struct Restore {
+      ~Restore() { emu::set_order(emu::Order::forward); }
+    } restore;
+    emu::set_order(run.order);
     body();
   }
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -247,11 +248,17 @@ void run_block(Block& b) {
     f.context.uc_link = nullptr;
     makecontext(&f.context, fiber_main, 0);
   }
+  // The order of each pass over the threads: fixed, or a new shuffle each pass
+  // (seeded by the block, so a launch repeats).
+  std::vector<unsigned> turn(threads);
+  for (unsigned k = 0; k < threads; ++k) turn[k] = t_order == Order::reverse ? threads - 1 - k : k;
+  std::mt19937 shuffler(b.index.x + 65536u * (b.index.y + 65536u * b.index.z));
   unsigned remaining = threads;
   while (remaining > 0) {
     bool ran = false;
+    if (t_order == Order::shuffled) std::shuffle(turn.begin(), turn.end(), shuffler);
     for (unsigned k = 0; k < threads; ++k) {
-      Fiber& f = b.fibers[t_order == Order::forward ? k : threads - 1 - k];
+      Fiber& f = b.fibers[turn[k]];
       if (f.done) continue;
       if (f.wait_generation != nullptr && *f.wait_generation == f.waited_value) continue;
       f.wait_generation = nullptr;

@@ -15,8 +15,10 @@
 // plain heap memory, so AddressSanitizer sees kernels' out-of-bounds accesses;
 // dynamic shared memory starts filled with 0xff bytes (NaN as float).
 //
-// Order::reverse runs the threads between two barriers last to first: a result
-// that changes with the order reads another thread's write without a barrier.
+// Order::reverse runs the threads between two barriers last to first, and
+// Order::shuffled in a new random order each time (seeded by the block): a
+// result that changes with the order reads another thread's write without a
+// barrier.
 //
 // A cooperative launch (run_grid_cooperative) runs every block at once, each on
 // its own OS thread, so that grid.sync() can wait for all of them; __shared__
@@ -38,7 +40,7 @@ struct Dim3 {
   unsigned x = 1, y = 1, z = 1;
 };
 
-enum class Order { forward, reverse };
+enum class Order { forward, reverse, shuffled };
 // The order a block's threads take between barriers (for the calling thread's launches).
 void set_order(Order order);
 Order order();

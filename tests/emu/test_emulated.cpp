@@ -1,9 +1,9 @@
 // kernels/cuda/*.cu on the CPU under the SIMT emulator (tests/emu/simt.h),
 // against the CPU reference: the launchers, grids, shared memory, barriers and
 // warp shuffles of the CUDA kernels run here without a GPU. Each kernel runs
-// with the threads of a block in both orders (a result that changes reads
-// another thread's write without a barrier) and with grid-stride launches
-// capped at two blocks (every loop takes several turns).
+// with the threads of a block in order, reversed and shuffled (a result that
+// changes reads another thread's write without a barrier), the last with
+// grid-stride launches capped at two blocks (every loop takes several turns).
 //
 // What this cannot show: timing, the device's own rounding of intrinsics,
 // and races between blocks. test_cuda_parity on a GPU stays the proof.
@@ -123,9 +123,9 @@ __global__ void match_any_kernel(const int* key, unsigned* out) {
 
 }  // namespace
 
-TEST_CASE("emu: shared memory and barriers give the block's sum in either thread order") {
+TEST_CASE("emu: shared memory and barriers give the block's sum in any thread order") {
   const std::vector<float> x = uniform(3 * 256, 1);
-  for (emu::Order order : {emu::Order::forward, emu::Order::reverse}) {
+  for (emu::Order order : {emu::Order::forward, emu::Order::reverse, emu::Order::shuffled}) {
     emu::set_order(order);
     std::vector<float> out(3, 0.f);
     emu::launch(emu::config(3, 256), [](const float* a, float* b) { block_sum_kernel(a, b); }, x.data(), out.data());
@@ -140,16 +140,19 @@ TEST_CASE("emu: shared memory and barriers give the block's sum in either thread
 
 TEST_CASE("emu: a missing barrier changes the result with the thread order") {
   const std::vector<float> x = uniform(256, 2, 1.f, 2.f);
-  std::vector<float> forward(1), reverse(1);
-  emu::set_order(emu::Order::forward);
-  emu::launch(emu::config(1, 256), [](const float* a, float* b) { racy_block_sum_kernel(a, b); }, x.data(),
-              forward.data());
-  emu::set_order(emu::Order::reverse);
-  emu::launch(emu::config(1, 256), [](const float* a, float* b) { racy_block_sum_kernel(a, b); }, x.data(),
-              reverse.data());
-  emu::set_order(emu::Order::forward);
-  // Run in reverse, each thread reads its partner's element before the partner adds to it.
+  std::vector<float> forward(1), reverse(1), shuffled(1);
+  const auto run = [&](emu::Order order, std::vector<float>& out) {
+    emu::set_order(order);
+    emu::launch(emu::config(1, 256), [](const float* a, float* b) { racy_block_sum_kernel(a, b); }, x.data(),
+                out.data());
+    emu::set_order(emu::Order::forward);
+  };
+  run(emu::Order::forward, forward);
+  run(emu::Order::reverse, reverse);
+  run(emu::Order::shuffled, shuffled);
+  // Out of order, a thread reads its partner's element before the partner adds to it.
   CHECK(forward[0] != reverse[0]);
+  CHECK(forward[0] != shuffled[0]);
 }
 
 TEST_CASE("emu: warp shuffles, __match_any_sync, and the errors real hardware leaves undefined") {

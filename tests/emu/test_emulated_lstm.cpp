@@ -120,13 +120,9 @@ TEST_CASE("emu lstm.cu: the persistent LSTM, blocks meeting at a grid barrier ev
     CAPTURE(units);
     gpu::set_persistent_lstm_units(units);
     const LstmCase c = make_case(LstmShape{3, 6, 5, hidden}, 600 + static_cast<uint32_t>(hidden + units));
-    for (emu::Order order : {emu::Order::forward, emu::Order::reverse}) {
-      emu::set_order(order);
-      check_against_reference(c);
-    }
-    emu::set_order(emu::Order::forward);
+    for_each_order([&] { check_against_reference(c); });
   }
-  CHECK(gpu::persistent_lstm_launches() - before == 3 * 2 * 2);  // no fallback to per_step
+  CHECK(gpu::persistent_lstm_launches() - before == 3 * 3 * 2);  // no fallback to per_step
 }
 
 TEST_CASE("emu lstm_sample_local.cu: the sample-local LSTM, 1, 2 and 4 samples a block, against float64") {
@@ -140,12 +136,10 @@ TEST_CASE("emu lstm_sample_local.cu: the sample-local LSTM, 1, 2 and 4 samples a
       gpu::set_sample_local_lstm_samples(samples);
       // 5 samples: the last block of 2 or 4 holds fewer.
       const LstmCase c = make_case(LstmShape{5, 4, 3, hidden}, 700 + static_cast<uint32_t>(hidden) + samples);
-      for (emu::Order order : {emu::Order::forward, emu::Order::reverse}) {
-        emu::set_order(order);
+      for_each_order([&] {
         check_against_reference(c);
         ++runs;
-      }
-      emu::set_order(emu::Order::forward);
+      });
     }
   }
   CHECK(gpu::sample_local_lstm_launches() - before == 2 * runs);  // no fallback to per_step

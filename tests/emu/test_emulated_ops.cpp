@@ -5,8 +5,8 @@
 // aligned pointers or not, sizes not a multiple of 4), broadcast shapes,
 // strided views, the three backward kernels of max pooling, and dm-dt
 // histograms of several light curves per launch with the thesis's and Mahabal
-// et al.'s edges. Each kernel runs in both thread orders and with grid-stride
-// launches capped at two blocks (tests/emu/emu_test.h).
+// et al.'s edges. Each kernel runs in every thread order, and with grid-stride
+// launches capped at two blocks where its grid is a grid-stride one (tests/emu/emu_test.h).
 // Run: test_cuda_emulated -tc="emu pool.cu*" (or any one file's name).
 #include <doctest/doctest.h>
 
@@ -73,24 +73,6 @@ int64_t first_bit_difference(const std::vector<T>& a, const std::vector<T>& b) {
   for (size_t i = 0; i < a.size(); ++i)
     if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0) return static_cast<int64_t>(i);
   return -1;
-}
-
-// As for_each_run, for launchers whose grids the shape fixes (a block per
-// channel, per series) rather than detail::grid_for: a cap on grid-stride
-// launches leaves them alone, so the capped run would only repeat the reverse
-// one (each of their blocks is 256 fibers through many barriers: the slowest
-// thing the emulator does).
-template <class F>
-void for_each_order(F&& body) {
-  for (const Run& run : kRuns) {
-    if (run.grid_cap != 0) continue;
-    CAPTURE(run.name());
-    struct Restore {
-      ~Restore() { emu::set_order(emu::Order::forward); }
-    } restore;
-    emu::set_order(run.order);
-    body();
-  }
 }
 
 // Copies of `values` starting `misalign` elements past a 16-byte boundary, in
