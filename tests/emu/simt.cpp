@@ -114,6 +114,7 @@ struct Block {
   unsigned barrier_arrived = 0, grid_arrived = 0;
   uint64_t barrier_generation = 0, grid_generation = 0;
   std::unique_ptr<std::byte[]> shared;
+  std::map<const void*, std::unique_ptr<std::byte[]>> shared_variables;  // this block's __shared__ variables
   Fiber* current = nullptr;
   ucontext_t scheduler{};
   const void* scheduler_stack = nullptr;
@@ -236,6 +237,7 @@ void run_block(Block& b) {
   b.fibers.assign(threads, Fiber{});
   b.warps.assign((threads + kWarpSize - 1) / kWarpSize, Warp{});
   b.barrier_arrived = b.grid_arrived = 0;
+  b.shared_variables.clear();
   if (b.shared) std::memset(b.shared.get(), 0xff, b.shape->dynamic_shared_bytes);
   for (unsigned i = 0; i < threads; ++i) {
     Fiber& f = b.fibers[i];
@@ -373,6 +375,15 @@ const Dim3& grid_dim() { return block().shape->grid; }
 unsigned lane_id() { return block().current->linear % kWarpSize; }
 
 std::byte* dynamic_shared() { return block().shared.get(); }
+
+void* shared_variable(const void* tag, size_t bytes) {
+  auto& storage = block().shared_variables[tag];
+  if (!storage) {
+    storage.reset(new std::byte[bytes]);
+    std::memset(storage.get(), 0xff, bytes);
+  }
+  return storage.get();
+}
 
 void sync_threads() {
   Block& b = block();

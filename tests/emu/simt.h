@@ -11,9 +11,10 @@
 //   - a warp primitive whose lanes disagree on the mask, or that reads a lane
 //     outside the mask;
 //   - a launch of zero blocks or threads, or more than 1,024 threads a block.
-// Dynamic shared memory, scratch workspaces and the buffers tests allocate are
-// plain heap memory, so AddressSanitizer sees kernels' out-of-bounds accesses;
-// dynamic shared memory starts filled with 0xff bytes (NaN as float).
+// Shared memory (each block's own copy of every __shared__ variable and of the
+// dynamic shared memory), scratch workspaces and the buffers tests allocate are
+// plain heap memory of exactly their size, so AddressSanitizer sees kernels'
+// out-of-bounds accesses; shared memory starts as 0xff bytes (NaN as float).
 //
 // Order::reverse runs the threads between two barriers last to first, and
 // Order::shuffled in a new random order each time (seeded by the block): a
@@ -21,8 +22,7 @@
 // barrier.
 //
 // A cooperative launch (run_grid_cooperative) runs every block at once, each on
-// its own OS thread, so that grid.sync() can wait for all of them; __shared__
-// variables (static thread_local here) are then per block, as on a GPU.
+// its own OS thread, so that grid.sync() can wait for all of them.
 //
 // Not modelled: memory fences, streams (every launch runs to completion when
 // it is made), device-only intrinsics' rounding (the host's libm computes
@@ -64,6 +64,9 @@ unsigned lane_id();
 
 // The block's dynamic shared memory (extern __shared__), as bytes.
 std::byte* dynamic_shared();
+// The running block's copy of the __shared__ variable `tag` names: `bytes`
+// filled with 0xff when the block first asks for it (tests/emu/translate.cmake).
+void* shared_variable(const void* tag, size_t bytes);
 
 void sync_threads();
 // cooperative_groups::this_grid().sync(): every thread of every block arrives first.

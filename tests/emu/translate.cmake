@@ -5,6 +5,7 @@
 #     (K, the kernel expression, is what precedes <<< on its line: a template
 #     kernel is then deduced from the arguments, as nvcc deduces it)
 #   extern __shared__ T name[];  ->  T* const name = <the block's dynamic shared memory>;
+#   __shared__ T name[N];        ->  a reference to the running block's own storage
 #   each kernel's body notes that it ran, and the file declares its kernels (coverage)
 cmake_minimum_required(VERSION 3.25)
 # Lines keep their numbers (#line names the .cu file), so errors point into it.
@@ -101,7 +102,39 @@ string(APPEND out "\nstatic const bool varstar_emu_kernels_declared = ::varstar:
 
 string(REGEX REPLACE "extern __shared__ ([A-Za-z_0-9:]+) ([A-Za-z_0-9]+)\\[\\];"
        "\\1* const \\2 = reinterpret_cast<\\1*>(::varstar::emu::dynamic_shared());" out "${out}")
-if(out MATCHES ">>>|extern __shared__")
+# __shared__ T a[N], b; -> T (&a)[N] = block_shared<T[N]>([] {}); T& b = block_shared<T>([] {});
+# (storage of the running block, 0xff-filled when the block starts, exactly sized for AddressSanitizer).
+set(text "${out}")
+set(out "")
+while(TRUE)
+  string(REGEX MATCH "__shared__ [A-Za-z_][A-Za-z_0-9:]* [^;]*;" declaration "${text}")
+  if(declaration STREQUAL "")
+    break()
+  endif()
+  string(FIND "${text}" "${declaration}" at)
+  string(SUBSTRING "${text}" 0 ${at} before)
+  string(LENGTH "${declaration}" length)
+  math(EXPR after "${at} + ${length}")
+  string(SUBSTRING "${text}" ${after} -1 text)
+  string(REGEX MATCH "^__shared__ ([A-Za-z_][A-Za-z_0-9:]*) (.*);$" parts "${declaration}")
+  set(type "${CMAKE_MATCH_1}")
+  string(REGEX MATCHALL "[A-Za-z_][A-Za-z_0-9]*(\\[[^]]*\\])*" declarators "${CMAKE_MATCH_2}")
+  set(replacement "")
+  foreach(declarator ${declarators})
+    string(REGEX MATCH "^[A-Za-z_][A-Za-z_0-9]*" name "${declarator}")
+    string(LENGTH "${name}" name_length)
+    string(SUBSTRING "${declarator}" ${name_length} -1 dims)
+    if(dims STREQUAL "")
+      string(APPEND replacement "${type}& ${name} = ::varstar::emu::block_shared<${type}>([] {}); ")
+    else()
+      string(APPEND replacement "${type} (&${name})${dims} = ::varstar::emu::block_shared<${type}${dims}>([] {}); ")
+    endif()
+  endforeach()
+  string(STRIP "${replacement}" replacement)
+  string(APPEND out "${before}${replacement}")
+endwhile()
+string(APPEND out "${text}")
+if(out MATCHES ">>>|__shared__")
   message(FATAL_ERROR "${IN}: a launch or extern __shared__ declaration translate.cmake does not know")
 endif()
 file(WRITE "${OUT}" "#line 1 \"${IN}\"\n${out}")

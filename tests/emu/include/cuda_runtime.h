@@ -24,7 +24,7 @@
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
-#define __shared__ static thread_local
+#define __shared__ static thread_local  // in code translate.cmake has not rewritten (the emulator's own tests)
 #define __align__(n) alignas(n)
 
 struct CUstream_st;
@@ -104,6 +104,16 @@ inline float2 make_float2(float x, float y) { return float2{x, y}; }
     static std::atomic<bool> varstar_emu_ran{false};                        \
     if (!varstar_emu_ran.exchange(true)) ::varstar::emu::note_kernel_ran(key); \
   } while (0)
+
+// A __shared__ variable of a translated kernel: one per block, per declaration
+// (each lambda passed is of its own type, so `tag` is one per declaration site).
+namespace varstar::emu {
+template <class T, class Site>
+T& block_shared(Site) {
+  static const char tag = 0;
+  return *static_cast<T*>(shared_variable(&tag, sizeof(T)));
+}
+}  // namespace varstar::emu
 
 // ---- built-in variables ----------------------------------------------------------
 namespace varstar::emu {
