@@ -7,8 +7,8 @@
 #   extern __shared__ T name[];  ->  T* const name = <the block's dynamic shared memory>;
 #   __shared__ T name[N];        ->  a reference to the running block's own storage
 #   each kernel's body notes that it ran, and the file declares its kernels (coverage)
-cmake_minimum_required(VERSION 3.25)
 # Lines keep their numbers (#line names the .cu file), so errors point into it.
+cmake_minimum_required(VERSION 3.25)
 file(READ "${IN}" text)
 set(out "")
 while(TRUE)
