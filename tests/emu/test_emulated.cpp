@@ -22,6 +22,7 @@
 
 #include "kernels/cuda/check.cuh"
 #include "kernels/dropout.h"
+#include "kernels/gemm.h"
 #include "kernels/optim.h"
 #include "kernels/reduce.h"
 #include "kernels/softmax.h"
@@ -358,6 +359,40 @@ TEST_CASE("emu optim.cu: set_device_double writes the learning rate the fused Ad
   double lr = 0;
   gpu::set_device_double(&lr, 2.5e-4, nullptr);
   CHECK(lr == 2.5e-4);
+}
+
+// ---- gemm.cpp (cuBLAS calls, tests/emu/include/cublas_v2.h) ------------------------------
+
+// Sums of 7 products of magnitude up to 1.5 (and beta C), in another order than OpenBLAS's.
+constexpr double kGemmAbsTolerance = 1e-5;
+
+TEST_CASE("emu gemm.cpp: row-major products through column-major cuBLAS, every transpose, k = 0, batches") {
+  // Leading dimensions wider than the rows, so a swapped ld shows.
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (int64_t k : {0, 7}) {
+        for (float beta : {0.f, 2.f}) {
+          CAPTURE(ta);
+          CAPTURE(tb);
+          CAPTURE(k);
+          CAPTURE(beta);
+          const int64_t m = 5, n = 6, batch = 3;
+          const int64_t lda = (ta ? m : k) + 2, ldb = (tb ? k : n) + 1, ldc = n + 3;
+          const int64_t sa = (ta ? k : m) * lda + 1, sb = (tb ? n : k) * ldb + 2, sc = m * ldc + 3;
+          const std::vector<float> a = uniform(batch * sa, 90), b = uniform(batch * sb, 91), c0 = uniform(batch * sc, 92);
+          std::vector<float> want = c0, got = c0;
+          for (int64_t i = 0; i < batch; ++i)
+            cpu::gemm<float>(ta, tb, m, n, k, 1.5f, a.data() + i * sa, lda, b.data() + i * sb, ldb, beta,
+                             want.data() + i * sc, ldc);
+          gpu::gemm_strided_batched(ta, tb, m, n, k, 1.5f, a.data(), lda, sa, b.data(), ldb, sb, beta, got.data(), ldc,
+                                    sc, batch, nullptr);
+          CHECK(max_abs_diff(got, want) < kGemmAbsTolerance);
+          std::vector<float> one = c0;
+          gpu::gemm(ta, tb, m, n, k, 1.5f, a.data(), lda, b.data(), ldb, beta, one.data(), ldc, nullptr);
+          CHECK(max_abs_diff(std::vector<float>(one.begin(), one.begin() + sc),
+                             std::vector<float>(want.begin(), want.begin() + sc)) < kGemmAbsTolerance);
+        }
+      }
 }
 
 // ---- dropout.cu --------------------------------------------------------------------------
