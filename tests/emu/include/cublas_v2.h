@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 
 struct cublasContext {
   cudaStream_t stream = nullptr;
@@ -24,8 +26,12 @@ inline const char* cublasGetStatusName(cublasStatus_t s) {
 }
 inline const char* cublasGetStatusString(cublasStatus_t s) { return cublasGetStatusName(s); }
 
+// Handles live as long as the context (gemm.cpp keeps one per thread and device until exit).
 inline cublasStatus_t cublasCreate(cublasHandle_t* handle) {
-  *handle = new cublasContext();  // one per thread and device, kept for the process (as gemm.cpp keeps them)
+  static auto* handles = new std::deque<cublasContext>();  // never destroyed: the context's
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  *handle = &handles->emplace_back();
   return CUBLAS_STATUS_SUCCESS;
 }
 inline cublasStatus_t cublasSetStream(cublasHandle_t handle, cudaStream_t stream) {

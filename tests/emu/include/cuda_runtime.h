@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -81,12 +83,30 @@ inline cudaError_t cudaMemset2DAsync(void* dst, size_t pitch, int value, size_t 
   for (size_t row = 0; row < height; ++row) std::memset(static_cast<char*>(dst) + row * pitch, value, width);
   return cudaSuccess;
 }
-// Device memory is host memory here (plain malloc: never freed is a leak AddressSanitizer reports).
+// Device memory is host memory here. What is not freed belongs to the context,
+// which a process exit tears down (cuBLAS's per-thread workspaces: gemm.cpp
+// keeps them): the context's list keeps it reachable, so it is no leak.
+namespace varstar::emu {
+inline std::set<void*>& device_allocations() {
+  static auto* live = new std::set<void*>();  // never destroyed: the context lives until exit
+  return *live;
+}
+inline std::mutex& device_allocations_mutex() {
+  static std::mutex m;
+  return m;
+}
+}  // namespace varstar::emu
 inline cudaError_t cudaMalloc(void** ptr, size_t bytes) {
   *ptr = std::malloc(bytes > 0 ? bytes : 1);
-  return *ptr != nullptr ? cudaSuccess : cudaErrorMemoryAllocation;
+  if (*ptr == nullptr) return cudaErrorMemoryAllocation;
+  std::lock_guard lock(varstar::emu::device_allocations_mutex());
+  varstar::emu::device_allocations().insert(*ptr);
+  return cudaSuccess;
 }
 inline cudaError_t cudaFree(void* ptr) {
+  if (ptr == nullptr) return cudaSuccess;
+  std::lock_guard lock(varstar::emu::device_allocations_mutex());
+  if (varstar::emu::device_allocations().erase(ptr) == 0) return cudaErrorInvalidValue;
   std::free(ptr);
   return cudaSuccess;
 }
