@@ -53,6 +53,12 @@ struct Warp {
   uint64_t generation = 0;
 };
 
+// What a block of a cooperative launch throws when the grid failed elsewhere
+// (the launch reports the first other error, if any).
+struct GridAborted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // The blocks of a cooperative launch meet here at grid.sync(): the last thread
 // of each block to arrive waits for the other blocks' (the block's other
 // threads wait at the block's own barrier meanwhile).
@@ -61,8 +67,8 @@ class GridBarrier {
   explicit GridBarrier(unsigned blocks) : blocks_(blocks) {}
   void arrive_and_wait() {
     std::unique_lock lock(mutex_);
-    if (failed_) throw std::runtime_error("emu: another block failed");
-    if (exited_ > 0) fail_locked("emu: deadlock: a block waits at grid.sync() after another block exited");
+    if (exited_ > 0) abort_locked("emu: deadlock: a block waits at grid.sync() after another block exited");
+    if (aborted_) throw GridAborted(reason_);
     const uint64_t generation = generation_;
     if (++arrived_ == blocks_) {
       arrived_ = 0;
@@ -70,37 +76,30 @@ class GridBarrier {
       changed_.notify_all();
       return;
     }
-    changed_.wait(lock, [&] { return generation_ != generation || failed_; });
-    if (generation_ == generation) throw std::runtime_error("emu: " + reason_);
+    changed_.wait(lock, [&] { return generation_ != generation || aborted_; });
+    if (generation_ == generation) throw GridAborted(reason_);
   }
   void exited() {
     std::lock_guard lock(mutex_);
     ++exited_;
-    if (arrived_ > 0 && !failed_) {
-      failed_ = true;
-      reason_ = "deadlock: a block exited while others wait at grid.sync()";
-      changed_.notify_all();
-    }
+    if (arrived_ > 0) abort_locked("emu: deadlock: a block exited while others wait at grid.sync()");
   }
   void failed(const std::string& why) {
     std::lock_guard lock(mutex_);
-    if (!failed_) reason_ = why;
-    failed_ = true;
-    changed_.notify_all();
+    abort_locked(why);
   }
 
  private:
-  [[noreturn]] void fail_locked(const std::string& why) {
-    failed_ = true;
-    reason_ = why.substr(5);
+  void abort_locked(const std::string& why) {
+    if (!aborted_) reason_ = why;
+    aborted_ = true;
     changed_.notify_all();
-    throw std::runtime_error(why);
   }
   std::mutex mutex_;
   std::condition_variable changed_;
   unsigned blocks_, arrived_ = 0, exited_ = 0;
   uint64_t generation_ = 0;
-  bool failed_ = false;
+  bool aborted_ = false;
   std::string reason_;
 };
 
@@ -307,17 +306,14 @@ void run_blocks(const LaunchShape& shape, const std::function<void()>& body, Gri
   b.grid = grid;
   if (shape.dynamic_shared_bytes > 0) b.shared.reset(new std::byte[shape.dynamic_shared_bytes]);
   t_block = &b;
-  try {
-    for (uint64_t i = first; i < last; ++i) {
-      b.index = Dim3{static_cast<unsigned>(i % g.x), static_cast<unsigned>(i / g.x % g.y),
-                     static_cast<unsigned>(i / (uint64_t{g.x} * g.y))};
-      run_block(b);
-    }
-  } catch (...) {
-    t_block = nullptr;
-    throw;
+  struct Unset {
+    ~Unset() { t_block = nullptr; }
+  } unset;
+  for (uint64_t i = first; i < last; ++i) {
+    b.index = Dim3{static_cast<unsigned>(i % g.x), static_cast<unsigned>(i / g.x % g.y),
+                   static_cast<unsigned>(i / (uint64_t{g.x} * g.y))};
+    run_block(b);
   }
-  t_block = nullptr;
 }
 }  // namespace
 
@@ -354,14 +350,12 @@ void run_grid_cooperative(const LaunchShape& shape, const std::function<void()>&
       }
     });
   for (std::thread& t : threads) t.join();
-  // The first error that is not another block's echo of it.
+  // The first error that is not a GridAborted echo of another; else the first (a deadlock at grid.sync()).
   for (const std::exception_ptr& e : errors) {
     if (!e) continue;
     try {
       std::rethrow_exception(e);
-    } catch (const std::runtime_error& r) {
-      if (std::string(r.what()) == "emu: another block failed") continue;
-      throw;
+    } catch (const GridAborted&) {
     }
   }
   for (const std::exception_ptr& e : errors)

@@ -9,6 +9,7 @@
 // and races between blocks. test_cuda_parity on a GPU stays the proof.
 #include <doctest/doctest.h>
 
+#include <cooperative_groups.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -122,7 +123,34 @@ __global__ void match_any_kernel(const int* key, unsigned* out) {
   out[threadIdx.x] = __match_any_sync(0xffffffffu, key[threadIdx.x]);
 }
 
+// Each block writes its index, and after the grid barrier reads its neighbour's.
+__global__ void grid_neighbour_kernel(float* slots, float* out) {
+  if (threadIdx.x == 0) slots[blockIdx.x] = static_cast<float>(blockIdx.x);
+  cooperative_groups::this_grid().sync();
+  if (threadIdx.x == 0) out[blockIdx.x] = slots[(blockIdx.x + 1) % gridDim.x];
+}
+
+// Block 0 leaves; the others wait for it at the grid barrier.
+__global__ void grid_exit_kernel(float* out) {
+  if (blockIdx.x == 0) return;
+  cooperative_groups::this_grid().sync();
+  out[blockIdx.x] = 1.f;
+}
+
 }  // namespace
+
+TEST_CASE("emu: a cooperative launch's grid barrier waits for every block; a block that leaves is a deadlock") {
+  constexpr unsigned kBlocks = 6;
+  std::vector<float> slots(kBlocks, NAN), out(kBlocks, NAN);
+  float* slot_ptr = slots.data();
+  float* out_ptr = out.data();
+  void* args[] = {&slot_ptr, &out_ptr};
+  REQUIRE(cudaLaunchCooperativeKernel(grid_neighbour_kernel, dim3(kBlocks), dim3(64), args) == cudaSuccess);
+  for (unsigned b = 0; b < kBlocks; ++b) CHECK(out[b] == static_cast<float>((b + 1) % kBlocks));
+  void* exit_args[] = {&out_ptr};
+  CHECK_THROWS_WITH(cudaLaunchCooperativeKernel(grid_exit_kernel, dim3(kBlocks), dim3(32), exit_args),
+                    doctest::Contains("deadlock"));
+}
 
 TEST_CASE("emu: shared memory and barriers give the block's sum in any thread order") {
   const std::vector<float> x = uniform(3 * 256, 1);
