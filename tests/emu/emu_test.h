@@ -80,7 +80,9 @@ void for_each_order(F&& body) {
 
 inline std::vector<double> widen(const std::vector<float>& v) { return {v.begin(), v.end()}; }
 
-inline double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+// Largest |a - b| (infinity where either is NaN); b float32 or a float64 reference.
+template <class T>
+double max_abs_diff(const std::vector<float>& a, const std::vector<T>& b) {
   REQUIRE(a.size() == b.size());
   double worst = 0;
   for (size_t i = 0; i < a.size(); ++i) {

@@ -26,7 +26,7 @@
 //
 // Not modelled: memory fences, streams (every launch runs to completion when
 // it is made), device-only intrinsics' rounding (the host's libm computes
-// __expf and friends).
+// rsqrtf and friends).
 #include <cstddef>
 #include <cstdint>
 #include <functional>

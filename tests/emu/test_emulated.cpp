@@ -30,7 +30,6 @@
 #include "tests/emu/emu_test.h"
 #include "tests/emu/simt.h"
 
-namespace emu = varstar::emu;
 namespace cpu = varstar::cpu;
 namespace gpu = varstar::cuda;
 

@@ -4,7 +4,8 @@
 // the host compiler runs under tests/emu/simt.h. tests/emu/translate.cmake
 // turns `kernel<<<grid, block, shared, stream>>>(args)` into a call of launch() below.
 //
-// Device intrinsics are the host's arithmetic: __expf is expf, __ldg a load.
+// Only what the kernels use is here (a kernel using more fails to compile: add
+// it). Device intrinsics are the host's arithmetic: rsqrtf is 1 / sqrtf, __ldg a load.
 // Atomics need no locking (a block's threads switch only at barriers and warp
 // primitives).
 #include <atomic>
@@ -28,19 +29,15 @@
 #define __forceinline__ inline
 #define __launch_bounds__(...)
 #define __shared__ static thread_local  // in code translate.cmake has not rewritten (the emulator's own tests)
-#define __align__(n) alignas(n)
 
 struct CUstream_st;
 using cudaStream_t = CUstream_st*;
-struct CUevent_st;
-using cudaEvent_t = CUevent_st*;
 
 enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorMemoryAllocation = 2 };
 inline const char* cudaGetErrorString(cudaError_t e) { return e == cudaSuccess ? "no error" : "emulated error"; }
 inline const char* cudaGetErrorName(cudaError_t e) { return e == cudaSuccess ? "cudaSuccess" : "cudaErrorEmulated"; }
 inline cudaError_t cudaGetLastError() { return cudaSuccess; }
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
-inline cudaError_t cudaPeekAtLastError() { return cudaSuccess; }
 inline cudaError_t cudaGetDevice(int* device) {
   *device = 0;
   return cudaSuccess;
@@ -87,33 +84,29 @@ inline cudaError_t cudaMemset2DAsync(void* dst, size_t pitch, int value, size_t 
 // which a process exit tears down (cuBLAS's per-thread workspaces: gemm.cpp
 // keeps them): the context's list keeps it reachable, so it is no leak.
 namespace varstar::emu {
-inline std::set<void*>& device_allocations() {
-  static auto* live = new std::set<void*>();  // never destroyed: the context lives until exit
-  return *live;
-}
-inline std::mutex& device_allocations_mutex() {
-  static std::mutex m;
-  return m;
+struct DeviceMemory {
+  std::mutex mutex;
+  std::set<void*> live;
+};
+inline DeviceMemory& device_memory() {
+  static auto* memory = new DeviceMemory();  // never destroyed: the context lives until exit
+  return *memory;
 }
 }  // namespace varstar::emu
 inline cudaError_t cudaMalloc(void** ptr, size_t bytes) {
   *ptr = std::malloc(bytes > 0 ? bytes : 1);
   if (*ptr == nullptr) return cudaErrorMemoryAllocation;
-  std::lock_guard lock(varstar::emu::device_allocations_mutex());
-  varstar::emu::device_allocations().insert(*ptr);
+  varstar::emu::DeviceMemory& memory = varstar::emu::device_memory();
+  std::lock_guard lock(memory.mutex);
+  memory.live.insert(*ptr);
   return cudaSuccess;
 }
 inline cudaError_t cudaFree(void* ptr) {
   if (ptr == nullptr) return cudaSuccess;
-  std::lock_guard lock(varstar::emu::device_allocations_mutex());
-  if (varstar::emu::device_allocations().erase(ptr) == 0) return cudaErrorInvalidValue;
+  varstar::emu::DeviceMemory& memory = varstar::emu::device_memory();
+  std::lock_guard lock(memory.mutex);
+  if (memory.live.erase(ptr) == 0) return cudaErrorInvalidValue;
   std::free(ptr);
-  return cudaSuccess;
-}
-enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2, cudaMemcpyDeviceToDevice = 3, cudaMemcpyDefault = 4 };
-inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind /*kind*/,
-                                   cudaStream_t /*stream*/ = nullptr) {
-  std::memcpy(dst, src, bytes);
   return cudaSuccess;
 }
 
@@ -127,11 +120,7 @@ struct uint3 {
 struct alignas(16) float4 {
   float x, y, z, w;
 };
-struct alignas(8) float2 {
-  float x, y;
-};
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
-inline float2 make_float2(float x, float y) { return float2{x, y}; }
 
 // The first statement of every translated kernel (tests/emu/translate.cmake).
 #define VARSTAR_EMU_KERNEL_RAN(key)                                        \
@@ -162,7 +151,6 @@ constexpr int warpSize = 32;
 
 // ---- intrinsics -------------------------------------------------------------------
 inline void __syncthreads() { ::varstar::emu::sync_threads(); }
-inline void __syncwarp(unsigned mask = 0xffffffffu) { ::varstar::emu::warp_exchange(mask, 0, "__syncwarp"); }
 
 template <class T>
 T __ldg(const T* p) {
@@ -177,31 +165,12 @@ inline float __int_as_float(int v) {
   std::memcpy(&f, &v, sizeof f);
   return f;
 }
-inline int __float_as_int(float f) {
-  int v;
-  std::memcpy(&v, &f, sizeof v);
-  return v;
-}
-inline unsigned __float_as_uint(float f) {
-  unsigned v;
-  std::memcpy(&v, &f, sizeof v);
-  return v;
-}
 inline long long __double_as_longlong(double d) {
   long long v;
   std::memcpy(&v, &d, sizeof v);
   return v;
 }
-inline double __longlong_as_double(long long v) {
-  double d;
-  std::memcpy(&d, &v, sizeof d);
-  return d;
-}
-inline float __expf(float x) { return std::exp(x); }
-inline float __logf(float x) { return std::log(x); }
-inline float __fdividef(float a, float b) { return a / b; }
 inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
-inline float __saturatef(float x) { return x < 0.f ? 0.f : (x > 1.f ? 1.f : x); }
 
 // Device code's global min and max.
 inline int min(int a, int b) { return a < b ? a : b; }
@@ -219,18 +188,6 @@ template <class T>
 T atomicAdd(T* address, T value) {
   const T old = *address;
   *address = old + value;
-  return old;
-}
-template <class T>
-T atomicMax(T* address, T value) {
-  const T old = *address;
-  if (value > old) *address = value;
-  return old;
-}
-template <class T>
-T atomicCAS(T* address, T compare, T value) {
-  const T old = *address;
-  if (old == compare) *address = value;
   return old;
 }
 
@@ -259,11 +216,6 @@ T shuffle(unsigned mask, T v, unsigned src, const char* primitive) {
 }  // namespace varstar::emu
 
 template <class T>
-T __shfl_sync(unsigned mask, T v, int src, int width = warpSize) {
-  const unsigned lane = ::varstar::emu::lane_id(), base = lane & ~unsigned(width - 1);
-  return ::varstar::emu::shuffle(mask, v, base + unsigned(src) % unsigned(width), "__shfl_sync");
-}
-template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = warpSize) {
   const unsigned lane = ::varstar::emu::lane_id(), base = lane & ~unsigned(width - 1);
   const unsigned src = lane ^ unsigned(lane_mask);
@@ -276,11 +228,6 @@ T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
   return ::varstar::emu::shuffle(mask, v, src >= base + unsigned(width) ? lane : src, "__shfl_down_sync");
 }
 template <class T>
-T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
-  const unsigned lane = ::varstar::emu::lane_id(), base = lane & ~unsigned(width - 1);
-  return ::varstar::emu::shuffle(mask, v, lane < base + delta ? lane : lane - delta, "__shfl_up_sync");
-}
-template <class T>
 unsigned __match_any_sync(unsigned mask, T v) {
   const ::varstar::emu::WarpValues& all = ::varstar::emu::warp_exchange(mask, ::varstar::emu::to_bits(v), "__match_any_sync");
   const uint64_t mine = ::varstar::emu::to_bits(v);
@@ -289,15 +236,6 @@ unsigned __match_any_sync(unsigned mask, T v) {
     if ((all.mask >> l & 1u) != 0 && all.value[l] == mine) same |= 1u << l;
   return same;
 }
-inline unsigned __ballot_sync(unsigned mask, int predicate) {
-  const ::varstar::emu::WarpValues& all = ::varstar::emu::warp_exchange(mask, predicate != 0, "__ballot_sync");
-  unsigned votes = 0;
-  for (unsigned l = 0; l < 32; ++l)
-    if ((all.mask >> l & 1u) != 0 && all.value[l] != 0) votes |= 1u << l;
-  return votes;
-}
-inline int __any_sync(unsigned mask, int predicate) { return __ballot_sync(mask, predicate) != 0; }
-inline int __all_sync(unsigned mask, int predicate) { return __ballot_sync(mask, predicate) == mask; }
 
 // ---- launches -----------------------------------------------------------------------
 namespace varstar::emu {
