@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/cuda/check.cuh"
@@ -46,10 +47,12 @@ struct Run {
 };
 inline constexpr Run kRuns[] = {{emu::Order::forward, 0}, {emu::Order::reverse, 0}, {emu::Order::shuffled, 2}};
 
-// Runs body once per entry of kRuns, restoring the order and grids afterwards.
+// Runs body once per entry of kRuns (cap_grids false: at the launchers' own
+// grids every time), restoring the order and grids afterwards.
 template <class F>
-void for_each_run(F&& body) {
-  for (const Run& run : kRuns) {
+void for_each_run(F&& body, bool cap_grids = true) {
+  for (Run run : kRuns) {
+    if (!cap_grids) run.grid_cap = 0;
     CAPTURE(run.name());
     struct Restore {
       ~Restore() {
@@ -68,14 +71,7 @@ void for_each_run(F&& body) {
 // grid-stride launches leaves them alone, so only the thread orders change.
 template <class F>
 void for_each_order(F&& body) {
-  for (const Run& run : kRuns) {
-    CAPTURE(run.name());
-    struct Restore {
-      ~Restore() { emu::set_order(emu::Order::forward); }
-    } restore;
-    emu::set_order(run.order);
-    body();
-  }
+  for_each_run(std::forward<F>(body), false);
 }
 
 inline std::vector<double> widen(const std::vector<float>& v) { return {v.begin(), v.end()}; }
