@@ -105,6 +105,14 @@ TEST_CASE("allocator: a block freed on one stream is not handed to another, and 
   void* r = alloc.allocate(size, s1);
   CHECK(r == p);
 
+#ifdef VARSTAR_CUDA_EMULATED
+  // The emulator runs a stream's work when it is issued: a host function cannot hold a stream back.
+  MESSAGE("not run under the emulator: the hold of a block until another stream passes its release");
+  for (void* ptr : {q, r}) alloc.release(ptr);
+  cudaStreamDestroy(s1);
+  cudaStreamDestroy(s2);
+  return;
+#endif
   // r is also used on s2, whose queue is held up by a host function: the block
   // must not be reused on s1 until s2 has passed the point of the release.
   static std::atomic<bool> go{false};

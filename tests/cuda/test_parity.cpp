@@ -23,7 +23,7 @@ std::string varstar_test_skip_reason() {
 
 // Convolution parity: see kConvAbsTolerance.
 void check_conv(const vtest::Fn& f, const std::vector<Tensor>& inputs) {
-  check_parity(f, inputs, {}, vtest::kParityRelTolerance, vtest::kConvAbsTolerance);
+  check_parity(f, inputs, {}, vtest::kParityRelTolerance, vtest::kConvAbsTolerance, vtest::kConvScaleTolerance);
 }
 
 TEST_CASE("registry: every registered op has a CUDA parity case") {

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -208,6 +209,116 @@ TEST_CASE("emu: warp shuffles, __match_any_sync, and the errors real hardware le
                     doctest::Contains("__shfl_down_sync"));
   CHECK_THROWS_WITH(emu::launch(emu::config(1, 1025), [](float* o) { divergent_barrier_kernel(o); }, out.data()),
                     doctest::Contains("at most 1024"));
+}
+
+// ---- streams and graphs (tests/emu/runtime_api.cpp) ------------------------------------
+
+namespace {
+__global__ void add_one_kernel(float* x, int n) {
+  const int i = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+  if (i < n) x[i] += 1.f;
+}
+// add_one_kernel<<<blocks, 32, 0, stream>>>(x, n), as translate.cmake writes it.
+void add_one(unsigned blocks, cudaStream_t stream, float* x, int n) {
+  emu::launch(emu::config(blocks, 32, 0, stream), [](float* p, int count) { add_one_kernel(p, count); }, x, n);
+}
+}  // namespace
+
+TEST_CASE("emu streams: a capture records launches, copies and products without running them; each replay runs them") {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamDefault) == cudaSuccess);
+  std::vector<float> x(40, 0.f), y(40, -1.f);
+  REQUIRE(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+  CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaErrorIllegalState);
+  add_one(2, s, x.data(), 40);
+  REQUIRE(cudaMemcpyAsync(y.data(), x.data(), sizeof(float) * 40, cudaMemcpyDeviceToDevice, s) == cudaSuccess);
+  gpu::gemm(false, false, 1, 1, 1, 2.f, x.data(), 1, x.data(), 1, 0.f, y.data() + 39, 1, s);
+  add_one(2, nullptr, x.data(), 40);  // another stream (the legacy one): see below
+  cudaGraph_t graph = nullptr;
+  CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
+  CHECK(graph == nullptr);
+  CHECK(cudaGetLastError() == cudaErrorStreamCaptureImplicit);  // the legacy launch's error
+  CHECK(x == std::vector<float>(40, 0.f));                      // nothing ran
+
+  REQUIRE(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+  add_one(2, s, x.data(), 40);
+  REQUIRE(cudaMemcpyAsync(y.data(), x.data(), sizeof(float) * 40, cudaMemcpyDeviceToDevice, s) == cudaSuccess);
+  gpu::gemm(false, false, 1, 1, 1, 2.f, x.data(), 1, x.data(), 1, 0.f, y.data() + 39, 1, s);
+  REQUIRE(cudaStreamEndCapture(s, &graph) == cudaSuccess);
+  size_t nodes = 0;
+  REQUIRE(cudaGraphGetNodes(graph, nullptr, &nodes) == cudaSuccess);
+  CHECK(nodes == 3);
+  CHECK(x == std::vector<float>(40, 0.f));
+  CHECK(y == std::vector<float>(40, -1.f));
+  cudaGraphExec_t exec = nullptr;
+  REQUIRE(cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess);
+  for (float replay = 1; replay <= 3; ++replay) {
+    REQUIRE(cudaGraphLaunch(exec, s) == cudaSuccess);
+    CHECK(x[0] == replay);
+    CHECK(y[0] == replay);
+    CHECK(y[39] == 2.f * replay * replay);  // the product reads the replay's x
+  }
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cudaStreamDestroy(s);
+}
+
+TEST_CASE("emu streams: what a GPU forbids during a capture ends it with an error; a non-blocking stream is free") {
+  cudaStream_t s = nullptr, other = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamDefault) == cudaSuccess);
+  REQUIRE(cudaStreamCreateWithFlags(&other, cudaStreamNonBlocking) == cudaSuccess);
+  std::vector<float> x(4, 0.f);
+  cudaEvent_t event = nullptr;
+  REQUIRE(cudaEventCreateWithFlags(&event, cudaEventDisableTiming) == cudaSuccess);
+  void* block = nullptr;
+  REQUIRE(cudaMalloc(&block, 64) == cudaSuccess);
+  const auto ends_capture = [&](const char* what, const std::function<cudaError_t()>& call, cudaError_t error) {
+    CAPTURE(what);
+    REQUIRE(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+    add_one(1, s, x.data(), 4);
+    CHECK(call() == error);
+    // Work queued after the failure is refused, as on a GPU.
+    CHECK(cudaMemsetAsync(x.data(), 0, 4, s) == cudaErrorStreamCaptureInvalidated);
+    cudaGraph_t graph = nullptr;
+    CHECK(cudaStreamEndCapture(s, &graph) == cudaErrorStreamCaptureInvalidated);
+    CHECK(graph == nullptr);
+  };
+  ends_capture("synchronising the capturing stream", [&] { return cudaStreamSynchronize(s); },
+               cudaErrorStreamCaptureUnsupported);
+  ends_capture("synchronising the device", [] { return cudaDeviceSynchronize(); }, cudaErrorStreamCaptureUnsupported);
+  ends_capture("a copy on the legacy stream", [&] { return cudaMemcpy(x.data(), x.data(), 4, cudaMemcpyDefault); },
+               cudaErrorStreamCaptureImplicit);
+  ends_capture("cudaFree", [&] { return cudaFree(block); }, cudaErrorStreamCaptureUnsupported);
+  ends_capture("waiting for an event of the capture", [&] {
+    REQUIRE(cudaEventRecord(event, s) == cudaSuccess);
+    return cudaEventSynchronize(event);
+  }, cudaErrorStreamCaptureUnsupported);
+  CHECK(x == std::vector<float>(4, 0.f));
+
+  // A non-blocking stream runs at once while another captures, and cudaMalloc is allowed (relaxed mode).
+  REQUIRE(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed) == cudaSuccess);
+  add_one(1, other, x.data(), 4);
+  CHECK(cudaGetLastError() == cudaSuccess);
+  CHECK(x == std::vector<float>(4, 1.f));
+  void* fresh = nullptr;
+  CHECK(cudaMalloc(&fresh, 16) == cudaSuccess);
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(s, &graph) == cudaSuccess);
+  CHECK(cudaGraphDestroy(graph) == cudaSuccess);
+  CHECK(cudaFree(fresh) == cudaSuccess);
+  CHECK(cudaFree(block) == cudaSuccess);
+  CHECK(cudaFree(block) == cudaErrorInvalidValue);  // not (any longer) cudaMalloc's
+  cudaEventDestroy(event);
+  cudaStreamDestroy(other);
+  cudaStreamDestroy(s);
+}
+
+TEST_CASE("emu device: hidden unless VARSTAR_EMU_GPU=1 (test_cuda_emulated runs without it)") {
+  int count = -1;
+  CHECK(cudaGetDeviceCount(&count) == cudaErrorNoDevice);
+  CHECK(count == 0);
+  CHECK(cudaSetDevice(0) == cudaErrorInvalidDevice);
+  CHECK(std::string(cudaGetErrorString(cudaErrorNoDevice)).find("VARSTAR_EMU_GPU=1") != std::string::npos);
 }
 
 // ---- softmax.cu -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # cmake -DIN=kernels/cuda/x.cu -DOUT=x.cpp -P translate.cmake
 # Makes a .cu file host C++ for the emulator (tests/emu/include/cuda_runtime.h):
 #   K<<<grid, block, shared, stream>>>(args)
-#     -> launch(config(grid, block, shared, stream), [&](const auto&... a) { K(a...); }, args)
+#     -> launch(config(grid, block, shared, stream), [=](const auto&... a) { K(a...); }, args)
 #     (K, the kernel expression, is what precedes <<< on its line: a template
 #     kernel is then deduced from the arguments, as nvcc deduces it)
 #   extern __shared__ T name[];  ->  T* const name = <the block's dynamic shared memory>;
@@ -62,7 +62,7 @@ while(TRUE)
     set(comma ", ")
   endif()
   string(APPEND out "${head}${indent}::varstar::emu::launch(::varstar::emu::config(${config}), "
-         "[&](const auto&... a) { ${kernel}(a...); }${comma}${launch_args})")
+         "[=](const auto&... a) { ${kernel}(a...); }${comma}${launch_args})")
 endwhile()
 string(APPEND out "${text}")
 

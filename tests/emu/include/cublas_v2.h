@@ -1,10 +1,12 @@
 #pragma once
 // The cuBLAS calls kernels/cuda/gemm.cpp makes, on the CPU for the emulator:
-// column-major products by plain loops, with cuBLAS's own argument checks
+// column-major products by the host BLAS, with cuBLAS's own argument checks
 // (a leading dimension too small is CUBLAS_STATUS_INVALID_VALUE), so the
 // row-major-to-column-major mapping of gemm.cpp runs as it does on a GPU.
-// C is not read when beta == 0, as in cuBLAS.
+// C is not read when beta == 0, as in cuBLAS. Products run (or are captured)
+// on the handle's stream, alpha and beta read when the call is made.
 #include <cuda_runtime.h>
+#include <cblas.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -15,14 +17,16 @@ struct cublasContext {
   cudaStream_t stream = nullptr;
 };
 using cublasHandle_t = cublasContext*;
-enum cublasStatus_t { CUBLAS_STATUS_SUCCESS = 0, CUBLAS_STATUS_NOT_INITIALIZED = 1, CUBLAS_STATUS_INVALID_VALUE = 7 };
+enum cublasStatus_t { CUBLAS_STATUS_SUCCESS = 0, CUBLAS_STATUS_NOT_INITIALIZED = 1, CUBLAS_STATUS_INVALID_VALUE = 7,
+                      CUBLAS_STATUS_EXECUTION_FAILED = 13 };
 enum cublasOperation_t { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 };
 enum cublasMath_t { CUBLAS_DEFAULT_MATH = 0, CUBLAS_TF32_TENSOR_OP_MATH = 3 };
 
 inline const char* cublasGetStatusName(cublasStatus_t s) {
-  return s == CUBLAS_STATUS_SUCCESS ? "CUBLAS_STATUS_SUCCESS"
-         : s == CUBLAS_STATUS_INVALID_VALUE ? "CUBLAS_STATUS_INVALID_VALUE"
-                                            : "CUBLAS_STATUS_NOT_INITIALIZED";
+  return s == CUBLAS_STATUS_SUCCESS            ? "CUBLAS_STATUS_SUCCESS"
+         : s == CUBLAS_STATUS_INVALID_VALUE    ? "CUBLAS_STATUS_INVALID_VALUE"
+         : s == CUBLAS_STATUS_EXECUTION_FAILED ? "CUBLAS_STATUS_EXECUTION_FAILED"
+                                               : "CUBLAS_STATUS_NOT_INITIALIZED";
 }
 inline const char* cublasGetStatusString(cublasStatus_t s) { return cublasGetStatusName(s); }
 
@@ -55,15 +59,25 @@ inline bool valid_gemm(cublasOperation_t ta, cublasOperation_t tb, int m, int n,
   return m >= 0 && n >= 0 && k >= 0 && lda >= std::max(1, ta == CUBLAS_OP_N ? m : k) &&
          ldb >= std::max(1, tb == CUBLAS_OP_N ? k : n) && ldc >= std::max(1, m);
 }
+// The host BLAS in column-major order (an engine on the emulator multiplies large matrices).
 inline void gemm_column_major(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, float alpha,
                               const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
-  for (int j = 0; j < n; ++j)
-    for (int i = 0; i < m; ++i) {
-      float acc = 0.f;
-      for (int p = 0; p < k; ++p) acc += op_at(a, lda, ta, i, p) * op_at(b, ldb, tb, p, j);
-      float& out = c[i + static_cast<int64_t>(j) * ldc];
-      out = beta == 0.f ? alpha * acc : alpha * acc + beta * out;
-    }
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // BLAS leaves C to beta alone; C is not read when beta == 0
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < m; ++i) {
+        float& out = c[i + static_cast<int64_t>(j) * ldc];
+        out = beta == 0.f ? 0.f : beta * out;
+      }
+    return;
+  }
+  cblas_sgemm(CblasColMajor, ta == CUBLAS_OP_N ? CblasNoTrans : CblasTrans, tb == CUBLAS_OP_N ? CblasNoTrans : CblasTrans,
+              m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+// Runs (or captures) a product on the handle's stream; a capture's error is the launch error cuBLAS would report.
+template <class F>
+cublasStatus_t blas_submit(cublasHandle_t handle, F work) {
+  return submit_launch(handle->stream, work) == cudaSuccess ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_EXECUTION_FAILED;
 }
 }  // namespace varstar::emu
 
@@ -72,8 +86,8 @@ inline cublasStatus_t cublasSgemm(cublasHandle_t handle, cublasOperation_t ta, c
                                   const float* beta, float* c, int ldc) {
   if (handle == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
   if (!varstar::emu::valid_gemm(ta, tb, m, n, k, lda, ldb, ldc)) return CUBLAS_STATUS_INVALID_VALUE;
-  varstar::emu::gemm_column_major(ta, tb, m, n, k, *alpha, a, lda, b, ldb, *beta, c, ldc);
-  return CUBLAS_STATUS_SUCCESS;
+  const float al = *alpha, be = *beta;
+  return varstar::emu::blas_submit(handle, [=] { varstar::emu::gemm_column_major(ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc); });
 }
 
 inline cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cublasOperation_t ta, cublasOperation_t tb,
@@ -83,10 +97,12 @@ inline cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cublasOpe
                                                 int batch) {
   if (handle == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
   if (!varstar::emu::valid_gemm(ta, tb, m, n, k, lda, ldb, ldc) || batch < 0) return CUBLAS_STATUS_INVALID_VALUE;
-  for (int i = 0; i < batch; ++i)
-    varstar::emu::gemm_column_major(ta, tb, m, n, k, *alpha, a + i * stride_a, lda, b + i * stride_b, ldb, *beta,
-                                    c + i * stride_c, ldc);
-  return CUBLAS_STATUS_SUCCESS;
+  const float al = *alpha, be = *beta;
+  return varstar::emu::blas_submit(handle, [=] {
+    for (int i = 0; i < batch; ++i)
+      varstar::emu::gemm_column_major(ta, tb, m, n, k, al, a + i * stride_a, lda, b + i * stride_b, ldb, be,
+                                      c + i * stride_c, ldc);
+  });
 }
 
 // C (m, n) = alpha op(A) + beta op(B); C may be A or B (in place) when its operation is N and the leading dimensions agree.
@@ -99,11 +115,13 @@ inline cublasStatus_t cublasSgeam(cublasHandle_t handle, cublasOperation_t ta, c
     return CUBLAS_STATUS_INVALID_VALUE;
   if ((c == a && (ta != CUBLAS_OP_N || lda != ldc)) || (c == b && (tb != CUBLAS_OP_N || ldb != ldc)))
     return CUBLAS_STATUS_INVALID_VALUE;
-  for (int j = 0; j < n; ++j)
-    for (int i = 0; i < m; ++i) {
-      const float x = *alpha == 0.f ? 0.f : *alpha * varstar::emu::op_at(a, lda, ta, i, j);
-      const float y = *beta == 0.f ? 0.f : *beta * varstar::emu::op_at(b, ldb, tb, i, j);
-      c[i + static_cast<int64_t>(j) * ldc] = x + y;
-    }
-  return CUBLAS_STATUS_SUCCESS;
+  const float al = *alpha, be = *beta;
+  return varstar::emu::blas_submit(handle, [=] {
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < m; ++i) {
+        const float x = al == 0.f ? 0.f : al * varstar::emu::op_at(a, lda, ta, i, j);
+        const float y = be == 0.f ? 0.f : be * varstar::emu::op_at(b, ldb, tb, i, j);
+        c[i + static_cast<int64_t>(j) * ldc] = x + y;
+      }
+  });
 }

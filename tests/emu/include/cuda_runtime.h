@@ -13,8 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <set>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -30,27 +29,130 @@
 #define __launch_bounds__(...)
 #define __shared__ static thread_local  // in code translate.cmake has not rewritten (the emulator's own tests)
 
+// ---- the runtime API (tests/emu/runtime_api.cpp) ------------------------------------
+// Streams, events, graphs and copies run on the CPU, in the order they are
+// issued: work is done when the call returns, unless its stream is capturing
+// a graph, which then records it (a replay runs the records in order). What a
+// GPU forbids while a stream captures fails here as there: synchronising the
+// capturing stream, the device or an event recorded in the capture; work on
+// the legacy default stream while a blocking stream captures; cudaFree. Each
+// ends the capture with an error (cudaStreamEndCapture reports it).
+// One device, visible only when the environment has VARSTAR_EMU_GPU=1 (an
+// emulated build's cuda tests: tests/CMakeLists.txt); 16 SMs, so launches
+// sized by the SM count stay small.
 struct CUstream_st;
 using cudaStream_t = CUstream_st*;
+struct CUevent_st;
+using cudaEvent_t = CUevent_st*;
+struct CUgraph_st;
+using cudaGraph_t = CUgraph_st*;
+struct CUgraphExec_st;
+using cudaGraphExec_t = CUgraphExec_st*;
+struct CUgraphNode_st;
+using cudaGraphNode_t = CUgraphNode_st*;
 
-enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorMemoryAllocation = 2 };
-inline const char* cudaGetErrorString(cudaError_t e) { return e == cudaSuccess ? "no error" : "emulated error"; }
-inline const char* cudaGetErrorName(cudaError_t e) { return e == cudaSuccess ? "cudaSuccess" : "cudaErrorEmulated"; }
-inline cudaError_t cudaGetLastError() { return cudaSuccess; }
-inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
-inline cudaError_t cudaGetDevice(int* device) {
-  *device = 0;
-  return cudaSuccess;
-}
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorNoDevice = 100,
+  cudaErrorInvalidDevice = 101,
+  cudaErrorInvalidResourceHandle = 400,
+  cudaErrorIllegalState = 401,
+  cudaErrorNotReady = 600,
+  cudaErrorStreamCaptureUnsupported = 900,
+  cudaErrorStreamCaptureInvalidated = 901,
+  cudaErrorStreamCaptureImplicit = 906,
+};
+const char* cudaGetErrorString(cudaError_t e);
+const char* cudaGetErrorName(cudaError_t e);
+// The calling thread's last launch error, cleared by the call.
+cudaError_t cudaGetLastError();
+cudaError_t cudaPeekAtLastError();
+
+cudaError_t cudaGetDeviceCount(int* count);
+cudaError_t cudaSetDevice(int device);
+cudaError_t cudaGetDevice(int* device);
+cudaError_t cudaDeviceSynchronize();
+struct cudaDeviceProp {
+  char name[256];
+  size_t totalGlobalMem, sharedMemPerBlockOptin;
+  int multiProcessorCount, l2CacheSize, major, minor;
+};
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device);
 enum cudaDeviceAttr {
   cudaDevAttrMultiProcessorCount = 16,
   cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
 };
-// A small device: 16 SMs, so launches sized by the SM count stay small here.
 inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int /*device*/) {
   *value = attr == cudaDevAttrMultiProcessorCount ? 16 : 227 * 1024;
   return cudaSuccess;
 }
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes);
+
+// Device memory is host memory here, listed so that cudaFree refuses what
+// cudaMalloc did not give. What is not freed belongs to the context, which a
+// process exit tears down (cuBLAS's per-thread workspaces: gemm.cpp keeps
+// them): the list keeps it reachable, so it is no leak.
+cudaError_t cudaMalloc(void** ptr, size_t bytes);
+cudaError_t cudaFree(void* ptr);
+enum { cudaHostAllocDefault = 0 };
+cudaError_t cudaHostAlloc(void** ptr, size_t bytes, unsigned flags);
+cudaError_t cudaFreeHost(void* ptr);
+
+enum { cudaStreamDefault = 0, cudaStreamNonBlocking = 1 };
+cudaError_t cudaStreamCreate(cudaStream_t* stream);
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags);
+cudaError_t cudaStreamDestroy(cudaStream_t stream);
+cudaError_t cudaStreamSynchronize(cudaStream_t stream);
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned flags = 0);
+using cudaHostFn_t = void (*)(void*);
+cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* user_data);
+
+enum { cudaEventDefault = 0, cudaEventDisableTiming = 2 };
+cudaError_t cudaEventCreate(cudaEvent_t* event);
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags);
+cudaError_t cudaEventDestroy(cudaEvent_t event);
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream = nullptr);
+cudaError_t cudaEventSynchronize(cudaEvent_t event);
+cudaError_t cudaEventQuery(cudaEvent_t event);
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
+
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost = 0,
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2,
+  cudaMemcpyDeviceToDevice = 3,
+  cudaMemcpyDefault = 4,
+};
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream = nullptr);
+cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t stream = nullptr);
+cudaError_t cudaMemset2DAsync(void* dst, size_t pitch, int value, size_t width, size_t height,
+                              cudaStream_t stream = nullptr);
+
+enum cudaStreamCaptureMode {
+  cudaStreamCaptureModeGlobal = 0,
+  cudaStreamCaptureModeThreadLocal = 1,
+  cudaStreamCaptureModeRelaxed = 2,
+};
+cudaError_t cudaStreamBeginCapture(cudaStream_t stream, cudaStreamCaptureMode mode);
+cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t* graph);
+// nodes must be null: the emulator reports only their number.
+cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t* nodes, size_t* count);
+cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long flags = 0);
+cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream);
+cudaError_t cudaGraphDestroy(cudaGraph_t graph);
+cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
+
+namespace varstar::emu {
+// Runs `work` now, or records it in the graph `stream` captures (see above).
+cudaError_t submit(cudaStream_t stream, std::function<void()> work);
+// A kernel launch's submit: its error is also the thread's last error (cudaGetLastError).
+cudaError_t submit_launch(cudaStream_t stream, std::function<void()> work);
+}  // namespace varstar::emu
+
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
 template <class F>
 cudaError_t cudaFuncSetAttribute(F /*kernel*/, cudaFuncAttribute /*attr*/, int /*value*/) {
@@ -69,44 +171,6 @@ cudaError_t cudaFuncGetAttributes(cudaFuncAttributes* attr, F /*kernel*/) {
 template <class F>
 cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, F /*kernel*/, int /*threads*/, size_t /*smem*/) {
   *blocks = 1;
-  return cudaSuccess;
-}
-inline cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t /*stream*/ = nullptr) {
-  std::memset(dst, value, bytes);
-  return cudaSuccess;
-}
-inline cudaError_t cudaMemset2DAsync(void* dst, size_t pitch, int value, size_t width, size_t height,
-                                     cudaStream_t /*stream*/ = nullptr) {
-  for (size_t row = 0; row < height; ++row) std::memset(static_cast<char*>(dst) + row * pitch, value, width);
-  return cudaSuccess;
-}
-// Device memory is host memory here. What is not freed belongs to the context,
-// which a process exit tears down (cuBLAS's per-thread workspaces: gemm.cpp
-// keeps them): the context's list keeps it reachable, so it is no leak.
-namespace varstar::emu {
-struct DeviceMemory {
-  std::mutex mutex;
-  std::set<void*> live;
-};
-inline DeviceMemory& device_memory() {
-  static auto* memory = new DeviceMemory();  // never destroyed: the context lives until exit
-  return *memory;
-}
-}  // namespace varstar::emu
-inline cudaError_t cudaMalloc(void** ptr, size_t bytes) {
-  *ptr = std::malloc(bytes > 0 ? bytes : 1);
-  if (*ptr == nullptr) return cudaErrorMemoryAllocation;
-  varstar::emu::DeviceMemory& memory = varstar::emu::device_memory();
-  std::lock_guard lock(memory.mutex);
-  memory.live.insert(*ptr);
-  return cudaSuccess;
-}
-inline cudaError_t cudaFree(void* ptr) {
-  if (ptr == nullptr) return cudaSuccess;
-  varstar::emu::DeviceMemory& memory = varstar::emu::device_memory();
-  std::lock_guard lock(memory.mutex);
-  if (memory.live.erase(ptr) == 0) return cudaErrorInvalidValue;
-  std::free(ptr);
   return cudaSuccess;
 }
 
@@ -242,39 +306,43 @@ namespace varstar::emu {
 inline Dim3 to_dim3(dim3 d) { return Dim3{d.x, d.y, d.z}; }
 struct LaunchConfig {
   LaunchShape shape;
+  cudaStream_t stream;
 };
 template <class G, class B>
-LaunchConfig config(G grid, B block, size_t shared = 0, cudaStream_t /*stream*/ = nullptr) {
-  return LaunchConfig{LaunchShape{to_dim3(dim3(grid)), to_dim3(dim3(block)), shared}};
+LaunchConfig config(G grid, B block, size_t shared = 0, cudaStream_t stream = nullptr) {
+  return LaunchConfig{LaunchShape{to_dim3(dim3(grid)), to_dim3(dim3(block)), shared}, stream};
 }
 // Runs call(args...) as every thread of the grid; the arguments are copied once, as a launch copies them.
 template <class Call, class... A>
 void launch(const LaunchConfig& c, Call call, A... args) {
-  run_grid(c.shape, [&] { call(args...); });
+  submit_launch(c.stream, [shape = c.shape, call, args...] { run_grid(shape, [&] { call(args...); }); });
 }
 // A launch through the runtime API (cudaLaunchKernel): args[i] points to parameter i.
 template <class... P, size_t... I>
 cudaError_t launch_with_pointers(void (*kernel)(P...), dim3 grid, dim3 block, void** args, size_t shared,
-                                 bool cooperative, std::index_sequence<I...>) {
+                                 cudaStream_t stream, bool cooperative, std::index_sequence<I...>) {
   const std::tuple<std::decay_t<P>...> values{*static_cast<std::decay_t<P>*>(args[I])...};
   const LaunchShape shape{to_dim3(grid), to_dim3(block), shared};
-  const auto body = [&] { std::apply(kernel, values); };
-  if (cooperative)
-    run_grid_cooperative(shape, body);
-  else
-    run_grid(shape, body);
-  return cudaSuccess;
+  return submit_launch(stream, [=] {
+    const auto body = [&] { std::apply(kernel, values); };
+    if (cooperative)
+      run_grid_cooperative(shape, body);
+    else
+      run_grid(shape, body);
+  });
 }
 }  // namespace varstar::emu
 
 // Typed kernels only: the emulator needs the parameter types that a `const void*` kernel has lost.
 template <class... P>
 cudaError_t cudaLaunchKernel(void (*kernel)(P...), dim3 grid, dim3 block, void** args, size_t shared = 0,
-                             cudaStream_t /*stream*/ = nullptr) {
-  return ::varstar::emu::launch_with_pointers(kernel, grid, block, args, shared, false, std::index_sequence_for<P...>{});
+                             cudaStream_t stream = nullptr) {
+  return ::varstar::emu::launch_with_pointers(kernel, grid, block, args, shared, stream, false,
+                                              std::index_sequence_for<P...>{});
 }
 template <class... P>
 cudaError_t cudaLaunchCooperativeKernel(void (*kernel)(P...), dim3 grid, dim3 block, void** args, size_t shared = 0,
-                                        cudaStream_t /*stream*/ = nullptr) {
-  return ::varstar::emu::launch_with_pointers(kernel, grid, block, args, shared, true, std::index_sequence_for<P...>{});
+                                        cudaStream_t stream = nullptr) {
+  return ::varstar::emu::launch_with_pointers(kernel, grid, block, args, shared, stream, true,
+                                              std::index_sequence_for<P...>{});
 }

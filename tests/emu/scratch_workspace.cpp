@@ -1,5 +1,5 @@
-// What the emulated kernels' host code needs beyond tests/emu/include/:
-// scratch workspaces as plain heap blocks (filled with 0xff bytes, NaN as
+// test_cuda_emulated's kernel scratch (kernels/cuda/workspace.h; the engine's
+// comes from its caching allocator): plain heap blocks (filled with 0xff bytes, NaN as
 // float, so a kernel that reads scratch before writing it shows), exactly the
 // size asked for, so AddressSanitizer sees an access past the end.
 #include <cstdlib>
