@@ -1,6 +1,6 @@
 #pragma once
 // A CPU emulator of the CUDA execution model, for running kernels/cuda/*.cu on
-// a machine without a GPU. Each CUDA thread of a block is a fiber (ucontext);
+// a machine without a GPU. Each CUDA thread of a block is a fiber (its own stack);
 // the fibers of one block run on the calling thread, one at a time, switching
 // only at __syncthreads and the warp primitives, so a launch gives the same
 // result on every run. Blocks run one after another.
