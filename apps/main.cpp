@@ -9,7 +9,9 @@
 namespace {
 
 std::string version_text() {
-#ifdef VARSTAR_HAS_CUDA
+#if defined(VARSTAR_CUDA_EMULATED)
+  const char* cuda = "CUDA backend emulated on the CPU (a test build: VARSTAR_EMU_GPU=1 shows its device)";
+#elif defined(VARSTAR_HAS_CUDA)
   const char* cuda = "CUDA backend compiled in";
 #else
   const char* cuda = "CPU only (built without CUDA)";

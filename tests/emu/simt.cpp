@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -27,8 +28,9 @@
 #endif
 
 // ---- fiber switches ----------------------------------------------------------------------
-// On x86-64 a switch saves the callee-saved registers, the SSE and x87
-// control words and the stack pointer, and loads another fiber's: no system
+// On x86-64 a switch saves the callee-saved registers and the stack pointer
+// and loads another fiber's (nothing here changes the floating-point control
+// words, so they are not switched): no system
 // call (ucontext's swapcontext saves the signal mask, a system call each way,
 // which took 80% of an emulated training step). Elsewhere, ucontext.
 #if defined(__x86_64__)
@@ -47,14 +49,8 @@ varstar_emu_switch:
   pushq %r13
   pushq %r14
   pushq %r15
-  subq $8, %rsp
-  stmxcsr (%rsp)
-  fnstcw 4(%rsp)
   movq %rsp, (%rdi)
   movq %rsi, %rsp
-  ldmxcsr (%rsp)
-  fldcw 4(%rsp)
-  addq $8, %rsp
   popq %r15
   popq %r14
   popq %r13
@@ -84,19 +80,14 @@ inline void switch_context(Context& from, const Context& to) { varstar_emu_switc
 // A context that runs entry() on [stack, stack + bytes) when first switched to.
 inline void make_context(Context& c, char* stack, size_t bytes, void (*entry)()) {
   auto top = reinterpret_cast<uintptr_t>(stack + bytes) & ~uintptr_t{15};
-  auto* slot = reinterpret_cast<uint64_t*>(top - 80);  // what varstar_emu_switch pops, lowest first
-  uint32_t mxcsr = 0;
-  uint16_t fpucw = 0;
-  asm volatile("stmxcsr %0" : "=m"(mxcsr));
-  asm volatile("fnstcw %0" : "=m"(fpucw));
-  slot[0] = mxcsr | uint64_t{fpucw} << 32;
-  slot[1] = 0;                                                // r15
-  slot[2] = 0;                                                // r14
-  slot[3] = 0;                                                // r13
-  slot[4] = reinterpret_cast<uint64_t>(entry);                // r12
-  slot[5] = 0;                                                // rbx
-  slot[6] = 0;                                                // rbp
-  slot[7] = reinterpret_cast<uint64_t>(&varstar_emu_fiber_start);  // return address: rsp 16-aligned after it
+  auto* slot = reinterpret_cast<uint64_t*>(top - 72);  // what varstar_emu_switch pops, lowest first
+  slot[0] = 0;                                                      // r15
+  slot[1] = 0;                                                      // r14
+  slot[2] = 0;                                                      // r13
+  slot[3] = reinterpret_cast<uint64_t>(entry);                      // r12
+  slot[4] = 0;                                                      // rbx
+  slot[5] = 0;                                                      // rbp
+  slot[6] = reinterpret_cast<uint64_t>(&varstar_emu_fiber_start);  // return address: rsp 16-aligned after it
   c.sp = slot;
 }
 #else
@@ -319,13 +310,18 @@ void wait(Fiber& f, const uint64_t* generation, const char* where) {
 void run_block(Block& b) {
   const Dim3& bd = b.shape->block;
   const unsigned threads = bd.x * bd.y * bd.z;
-  b.fibers.assign(threads, Fiber{});
+  b.fibers.resize(threads);  // each reset below: a Fiber{} a thread costs more than some kernels
   b.warps.assign((threads + kWarpSize - 1) / kWarpSize, Warp{});
   b.barrier_arrived = b.grid_arrived = 0;
   b.shared_variables.clear();
   if (b.shared) std::memset(b.shared.get(), 0xff, b.shape->dynamic_shared_bytes);
   for (unsigned i = 0; i < threads; ++i) {
     Fiber& f = b.fibers[i];
+    f.done = false;
+    f.wait_generation = nullptr;
+    f.waited_value = 0;
+    f.waiting_at = nullptr;
+    f.fake_stack = nullptr;
     f.linear = i;
     f.thread = Dim3{i % bd.x, i / bd.x % bd.y, i / (bd.x * bd.y)};
     f.stack = t_stacks.stack(i);
@@ -335,11 +331,12 @@ void run_block(Block& b) {
   // (seeded by the block, so a launch repeats).
   std::vector<unsigned> turn(threads);
   for (unsigned k = 0; k < threads; ++k) turn[k] = t_order == Order::reverse ? threads - 1 - k : k;
-  std::mt19937 shuffler(b.index.x + 65536u * (b.index.y + 65536u * b.index.z));
+  std::optional<std::mt19937> shuffler;
+  if (t_order == Order::shuffled) shuffler.emplace(b.index.x + 65536u * (b.index.y + 65536u * b.index.z));
   unsigned remaining = threads;
   while (remaining > 0) {
     bool ran = false;
-    if (t_order == Order::shuffled) std::shuffle(turn.begin(), turn.end(), shuffler);
+    if (shuffler) std::shuffle(turn.begin(), turn.end(), *shuffler);
     for (unsigned k = 0; k < threads; ++k) {
       Fiber& f = b.fibers[turn[k]];
       if (f.done) continue;
