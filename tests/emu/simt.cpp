@@ -21,6 +21,7 @@
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define VARSTAR_EMU_ASAN 1
 #else
@@ -221,11 +222,31 @@ class Stacks {
     }
     for (unsigned i = 0; i < count; ++i) mprotect(static_cast<char*>(base_) + size_t{i} * kStackBytes, kGuardBytes, PROT_NONE);
     count_ = count;
+#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+    __asan_unpoison_memory_region(base_, count * kStackBytes);  // the shadow of an earlier mapping here
+    lowest_.assign(count, nullptr);
+#endif
   }
+#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+  // A fiber's frames that never returned (it ended in a switch, or its block
+  // failed) leave their redzones poisoned; ucontext's swapcontext, which
+  // AddressSanitizer intercepts, clears a stack's shadow at every switch.
+  // Here each stack's next fiber clears it from its last fiber's lowest live frame up.
+  void left_at(unsigned i, const void* sp) { lowest_[i] = static_cast<const char*>(sp); }
+  void clear_for_new_fiber(unsigned i) {
+    if (lowest_[i] == nullptr) return;
+    char* top = stack(i) + (kStackBytes - kGuardBytes);
+    __asan_unpoison_memory_region(lowest_[i], static_cast<size_t>(top - lowest_[i]));
+    lowest_[i] = nullptr;
+  }
+#endif
 
  private:
   void* base_ = nullptr;
   size_t count_ = 0;
+#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+  std::vector<const char*> lowest_;
+#endif
 };
 thread_local Stacks t_stacks;
 
@@ -325,8 +346,19 @@ void run_block(Block& b) {
     f.linear = i;
     f.thread = Dim3{i % bd.x, i / bd.x % bd.y, i / (bd.x * bd.y)};
     f.stack = t_stacks.stack(i);
+#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+    t_stacks.clear_for_new_fiber(i);
+#endif
     make_context(f.context, f.stack, kStackBytes - kGuardBytes, fiber_main);
   }
+#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+  struct NoteStacks {  // however the block ends
+    Block& b;
+    ~NoteStacks() {
+      for (unsigned i = 0; i < b.fibers.size(); ++i) t_stacks.left_at(i, b.fibers[i].context.sp);
+    }
+  } note_stacks{b};
+#endif
   // The order of each pass over the threads: fixed, or a new shuffle each pass
   // (seeded by the block, so a launch repeats).
   std::vector<unsigned> turn(threads);
