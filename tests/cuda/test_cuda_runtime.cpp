@@ -34,7 +34,7 @@ using varstar::DType;
 using varstar::Tensor;
 
 std::string varstar_test_skip_reason() {
-  if (!varstar::cuda_available()) return "no usable GPU (" + varstar::cuda::unavailable_reason() + ")";
+  if (!varstar::cuda_available()) return varstar::cuda::unavailable_reason();
   return {};
 }
 

@@ -111,7 +111,7 @@ void check_same(const varstar::models::Model& a, const varstar::models::Model& b
 }  // namespace
 
 std::string varstar_test_skip_reason() {
-  if (!varstar::cuda_available()) return "no usable GPU (" + varstar::cuda::unavailable_reason() + ")";
+  if (!varstar::cuda_available()) return varstar::cuda::unavailable_reason();
   return "";
 }
 

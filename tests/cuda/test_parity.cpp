@@ -17,7 +17,7 @@ using vtest::random_f32;
 std::string varstar_test_skip_reason() {
   const char* registry_only = std::getenv("VARSTAR_PARITY_REGISTRY_ONLY");
   if (registry_only != nullptr && registry_only[0] == '1') return {};
-  if (!varstar::cuda_available()) return "no usable GPU (" + varstar::cuda::unavailable_reason() + ")";
+  if (!varstar::cuda_available()) return varstar::cuda::unavailable_reason();
   return {};
 }
 
