@@ -19,7 +19,9 @@ function(varstar_emu_translate out_var)
     list(APPEND outs ${out})
   endforeach()
   # nvcc does not warn on signed/unsigned comparisons in device code (threadIdx.x < an int count).
-  set_source_files_properties(${outs} DIRECTORY ${PROJECT_SOURCE_DIR} PROPERTIES COMPILE_OPTIONS -Wno-sign-compare)
+  # The .cu files share names in their anonymous namespaces (kBlock...): one translation unit each.
+  set_source_files_properties(${outs} DIRECTORY ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR}
+                              PROPERTIES COMPILE_OPTIONS -Wno-sign-compare SKIP_UNITY_BUILD_INCLUSION ON)
   set(${out_var} ${outs} PARENT_SCOPE)
 endfunction()
 
@@ -33,7 +35,6 @@ add_library(varstar_emu_kernels OBJECT
   ${CMAKE_CURRENT_LIST_DIR}/simt.cpp ${CMAKE_CURRENT_LIST_DIR}/runtime_api.cpp
   ${PROJECT_SOURCE_DIR}/kernels/cuda/check.cpp ${PROJECT_SOURCE_DIR}/kernels/cuda/gemm.cpp
   ${VARSTAR_EMU_KERNEL_SOURCES})
-# The .cu files share names in their anonymous namespaces (kBlock...): one translation unit each.
 set_target_properties(varstar_emu_kernels PROPERTIES UNITY_BUILD OFF POSITION_INDEPENDENT_CODE ON)
 target_include_directories(varstar_emu_kernels BEFORE PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include)
 target_link_libraries(varstar_emu_kernels PUBLIC varstar_kernels_cpu)

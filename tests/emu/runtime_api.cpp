@@ -73,6 +73,11 @@ bool invalidate_captures(cudaError_t error, Pred pred) {
   return any;
 }
 
+// The legacy default stream waits for every blocking stream: using it ends their captures.
+bool legacy_stream_ends_captures() {
+  return invalidate_captures(cudaErrorStreamCaptureImplicit, [](CUstream_st* s) { return s->blocking; });
+}
+
 int visible_devices() {
   static const int count = [] {
     const char* v = std::getenv("VARSTAR_EMU_GPU");
@@ -209,9 +214,7 @@ cudaError_t varstar::emu::submit(cudaStream_t stream, std::function<void()> work
       stream->capture->nodes.push_back(std::move(work));
       return cudaSuccess;
     }
-    if (stream == nullptr &&
-        invalidate_captures(cudaErrorStreamCaptureImplicit, [](CUstream_st* s) { return s->blocking; }))
-      return cudaErrorStreamCaptureImplicit;
+    if (stream == nullptr && legacy_stream_ends_captures()) return cudaErrorStreamCaptureImplicit;
   }
   work();
   return cudaSuccess;
@@ -243,9 +246,7 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
     if (stream->capture_error == cudaSuccess) stream->capture_error = cudaErrorStreamCaptureUnsupported;
     return cudaErrorStreamCaptureUnsupported;
   }
-  if (stream == nullptr &&
-      invalidate_captures(cudaErrorStreamCaptureImplicit, [](CUstream_st* s) { return s->blocking; }))
-    return cudaErrorStreamCaptureImplicit;
+  if (stream == nullptr && legacy_stream_ends_captures()) return cudaErrorStreamCaptureImplicit;
   return cudaSuccess;
 }
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned /*flags*/) {

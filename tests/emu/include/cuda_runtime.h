@@ -96,6 +96,10 @@ cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes);
 // them): the list keeps it reachable, so it is no leak.
 cudaError_t cudaMalloc(void** ptr, size_t bytes);
 cudaError_t cudaFree(void* ptr);
+template <class T>
+cudaError_t cudaMalloc(T** ptr, size_t bytes) {  // the runtime's typed overload
+  return cudaMalloc(reinterpret_cast<void**>(ptr), bytes);
+}
 enum { cudaHostAllocDefault = 0 };
 cudaError_t cudaHostAlloc(void** ptr, size_t bytes, unsigned flags);
 cudaError_t cudaFreeHost(void* ptr);
