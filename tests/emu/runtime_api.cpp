@@ -73,6 +73,11 @@ bool invalidate_captures(cudaError_t error, Pred pred) {
   return any;
 }
 
+// A wait for the whole device (or for work of a capture) ends every capture; whether one was.
+bool device_wait_ends_captures() {
+  return invalidate_captures(cudaErrorStreamCaptureUnsupported, [](CUstream_st*) { return true; });
+}
+
 // The legacy default stream waits for every blocking stream: using it ends their captures.
 bool legacy_stream_ends_captures() {
   return invalidate_captures(cudaErrorStreamCaptureImplicit, [](CUstream_st* s) { return s->blocking; });
@@ -147,8 +152,7 @@ cudaError_t cudaGetDevice(int* device) {
 }
 cudaError_t cudaDeviceSynchronize() {
   std::lock_guard lock(state_mutex());
-  const bool any = invalidate_captures(cudaErrorStreamCaptureUnsupported, [](CUstream_st*) { return true; });
-  return any ? cudaErrorStreamCaptureUnsupported : cudaSuccess;
+  return device_wait_ends_captures() ? cudaErrorStreamCaptureUnsupported : cudaSuccess;
 }
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   if (device < 0 || device >= visible_devices()) return cudaErrorInvalidDevice;
@@ -183,8 +187,7 @@ cudaError_t cudaMalloc(void** ptr, size_t bytes) {
 cudaError_t cudaFree(void* ptr) {
   {
     std::lock_guard lock(state_mutex());  // cudaFree synchronises the device
-    if (invalidate_captures(cudaErrorStreamCaptureUnsupported, [](CUstream_st*) { return true; }))
-      return cudaErrorStreamCaptureUnsupported;
+    if (device_wait_ends_captures()) return cudaErrorStreamCaptureUnsupported;
   }
   if (ptr == nullptr) return cudaSuccess;
   DeviceMemory& memory = device_memory();
@@ -242,10 +245,9 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
 }
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   std::lock_guard lock(state_mutex());
-  if (stream != nullptr && stream->capture != nullptr) {
-    if (stream->capture_error == cudaSuccess) stream->capture_error = cudaErrorStreamCaptureUnsupported;
+  if (stream != nullptr &&
+      invalidate_captures(cudaErrorStreamCaptureUnsupported, [stream](CUstream_st* s) { return s == stream; }))
     return cudaErrorStreamCaptureUnsupported;
-  }
   if (stream == nullptr && legacy_stream_ends_captures()) return cudaErrorStreamCaptureImplicit;
   return cudaSuccess;
 }
@@ -285,7 +287,7 @@ cudaError_t host_wait(cudaEvent_t event) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
   std::lock_guard lock(state_mutex());
   if (!event->in_capture) return cudaSuccess;
-  invalidate_captures(cudaErrorStreamCaptureUnsupported, [](CUstream_st*) { return true; });
+  device_wait_ends_captures();
   return cudaErrorStreamCaptureUnsupported;
 }
 }  // namespace

@@ -27,6 +27,12 @@
 #else
 #define VARSTAR_EMU_ASAN 0
 #endif
+// Our own fiber switch under AddressSanitizer: stacks' shadow cleared by hand (Stacks below).
+#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+#define VARSTAR_EMU_CLEAR_STACK_SHADOW 1
+#else
+#define VARSTAR_EMU_CLEAR_STACK_SHADOW 0
+#endif
 
 // ---- fiber switches ----------------------------------------------------------------------
 // On x86-64 a switch saves the callee-saved registers and the stack pointer
@@ -222,12 +228,12 @@ class Stacks {
     }
     for (unsigned i = 0; i < count; ++i) mprotect(static_cast<char*>(base_) + size_t{i} * kStackBytes, kGuardBytes, PROT_NONE);
     count_ = count;
-#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+#if VARSTAR_EMU_CLEAR_STACK_SHADOW
     __asan_unpoison_memory_region(base_, count * kStackBytes);  // the shadow of an earlier mapping here
     lowest_.assign(count, nullptr);
 #endif
   }
-#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+#if VARSTAR_EMU_CLEAR_STACK_SHADOW
   // A fiber's frames that never returned (it ended in a switch, or its block
   // failed) leave their redzones poisoned; ucontext's swapcontext, which
   // AddressSanitizer intercepts, clears a stack's shadow at every switch.
@@ -244,7 +250,7 @@ class Stacks {
  private:
   void* base_ = nullptr;
   size_t count_ = 0;
-#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+#if VARSTAR_EMU_CLEAR_STACK_SHADOW
   std::vector<const char*> lowest_;
 #endif
 };
@@ -346,12 +352,12 @@ void run_block(Block& b) {
     f.linear = i;
     f.thread = Dim3{i % bd.x, i / bd.x % bd.y, i / (bd.x * bd.y)};
     f.stack = t_stacks.stack(i);
-#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+#if VARSTAR_EMU_CLEAR_STACK_SHADOW
     t_stacks.clear_for_new_fiber(i);
 #endif
     make_context(f.context, f.stack, kStackBytes - kGuardBytes, fiber_main);
   }
-#if VARSTAR_EMU_ASAN && defined(__x86_64__)
+#if VARSTAR_EMU_CLEAR_STACK_SHADOW
   struct NoteStacks {  // however the block ends
     Block& b;
     ~NoteStacks() {

@@ -24,9 +24,9 @@
 // A cooperative launch (run_grid_cooperative) runs every block at once, each on
 // its own OS thread, so that grid.sync() can wait for all of them.
 //
-// Not modelled: memory fences, streams (every launch runs to completion when
-// it is made), device-only intrinsics' rounding (the host's libm computes
-// rsqrtf and friends).
+// Not modelled: memory fences, device-only intrinsics' rounding (the host's
+// libm computes rsqrtf and friends). Streams are runtime_api.cpp's: a launch
+// runs to completion when it is made, unless its stream captures a graph.
 #include <cstddef>
 #include <cstdint>
 #include <functional>

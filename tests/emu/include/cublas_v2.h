@@ -59,18 +59,11 @@ inline bool valid_gemm(cublasOperation_t ta, cublasOperation_t tb, int m, int n,
   return m >= 0 && n >= 0 && k >= 0 && lda >= std::max(1, ta == CUBLAS_OP_N ? m : k) &&
          ldb >= std::max(1, tb == CUBLAS_OP_N ? k : n) && ldc >= std::max(1, m);
 }
-// The host BLAS in column-major order (an engine on the emulator multiplies large matrices).
+// The host BLAS in column-major order (an engine on the emulator multiplies large
+// matrices). As cuBLAS, BLAS returns at once for m or n of 0, makes C = beta C for
+// k of 0, and writes zeros without reading C when beta == 0.
 inline void gemm_column_major(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, float alpha,
                               const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {  // BLAS leaves C to beta alone; C is not read when beta == 0
-    for (int j = 0; j < n; ++j)
-      for (int i = 0; i < m; ++i) {
-        float& out = c[i + static_cast<int64_t>(j) * ldc];
-        out = beta == 0.f ? 0.f : beta * out;
-      }
-    return;
-  }
   cblas_sgemm(CblasColMajor, ta == CUBLAS_OP_N ? CblasNoTrans : CblasTrans, tb == CUBLAS_OP_N ? CblasNoTrans : CblasTrans,
               m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
