@@ -2,7 +2,7 @@
 // `predict`, `evaluate` and a resumed `train` run on model files): any bytes
 // must load as validated tensors or give a DataError, never a crash, an
 // out-of-bounds read or undefined behaviour. The reader takes a path, so each
-// input goes through a file of this process's own.
+// input goes through a file of this process's own, removed after each read.
 #include <unistd.h>
 
 #include <cstddef>
@@ -31,5 +31,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const varstar::DataError& e) {
     (void)e.what();
   }
+  std::remove(path.c_str());
   return 0;
 }
