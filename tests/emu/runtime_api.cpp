@@ -1,12 +1,15 @@
 // The CUDA runtime API of tests/emu/include/cuda_runtime.h on the CPU: one
-// emulated device, streams whose work runs when it is issued, stream capture
-// into graphs that replay it, and the errors a GPU gives for what a capture forbids.
+// emulated device, eager or deferred streams, stream capture into graphs that
+// replay it, and the errors a GPU gives for what a capture forbids.
 #include <cuda_runtime.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -17,6 +20,7 @@ using Work = std::function<void()>;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kDeviceBytes = size_t{16} << 30;
+constexpr size_t kQueueDepth = 1024;  // a deferred stream's queued items before the oldest runs
 
 }  // namespace
 
@@ -24,24 +28,32 @@ struct CUgraph_st {
   std::vector<Work> nodes;
 };
 struct CUgraphExec_st {
-  std::vector<Work> nodes;
+  std::shared_ptr<const std::vector<Work>> nodes;  // shared with launches still queued
 };
 struct CUstream_st {
   bool blocking = true;         // synchronises with the legacy default stream
   CUgraph_st* capture = nullptr;  // the graph being captured, or null
   cudaError_t capture_error = cudaSuccess;
+  std::deque<uint64_t> queued;  // deferred streams: ids of the work not yet run, oldest first
 };
 struct CUevent_st {
   bool timing = true;
   bool recorded = false;
   bool in_capture = false;  // recorded by a capturing stream: no host may wait for it
+  uint64_t queued_record = 0;  // deferred streams: the id of its record while queued, else 0
   Clock::time_point at{};
 };
 
 namespace {
 
+thread_local bool t_running_work = false;  // deferred streams: running device work, state_mutex held
+
 // Streams and captures are shared by every host thread.
 std::mutex& state_mutex() {
+  if (t_running_work) {  // it would wait for itself
+    std::fprintf(stderr, "emu: device work (a host function?) called the CUDA runtime\n");
+    std::abort();
+  }
   static auto* m = new std::mutex();
   return *m;
 }
@@ -60,6 +72,89 @@ DeviceMemory& device_memory() {
 }
 
 thread_local cudaError_t t_last_error = cudaSuccess;
+
+// ---- deferred streams (state_mutex held throughout, work included) ---------------------
+std::atomic<bool>& deferred_flag() {
+  static std::atomic<bool> flag = [] {
+    const char* v = std::getenv("VARSTAR_EMU_STREAMS");
+    return v != nullptr && std::string(v) == "deferred";
+  }();
+  return flag;
+}
+struct Queued {
+  CUstream_st* stream;
+  Work work;
+  std::vector<uint64_t> after;  // work of other streams that must run first
+};
+struct DeviceQueue {
+  uint64_t next_id = 1;           // ids grow with issue order: what an item waits for has a smaller one
+  std::map<uint64_t, Queued> items;  // not yet run
+  std::set<CUstream_st*> blocking;   // live blocking streams (the legacy stream waits for them)
+  CUstream_st legacy;
+};
+DeviceQueue& queue() {
+  static auto* q = new DeviceQueue();  // never destroyed: streams may be used during static destruction
+  return *q;
+}
+void run_through(uint64_t id);
+// Runs the oldest queued item of `s`, after the work it waits for.
+void run_oldest(CUstream_st* s) {
+  DeviceQueue& q = queue();
+  auto node = q.items.extract(s->queued.front());
+  for (uint64_t other : node.mapped().after) run_through(other);
+  s->queued.pop_front();
+  t_running_work = true;
+  struct Reset {
+    ~Reset() { t_running_work = false; }
+  } reset;
+  node.mapped().work();
+}
+// Runs item `id`, if still queued, and everything it must follow.
+void run_through(uint64_t id) {
+  DeviceQueue& q = queue();
+  const auto it = q.items.find(id);
+  if (it == q.items.end()) return;
+  CUstream_st* s = it->second.stream;
+  while (!s->queued.empty() && s->queued.front() <= id) run_oldest(s);
+}
+void run_stream(CUstream_st* s) {
+  if (!s->queued.empty()) run_through(s->queued.back());
+}
+void run_all() {
+  DeviceQueue& q = queue();
+  while (!q.items.empty()) run_through(q.items.begin()->first);
+}
+CUstream_st* queue_of(cudaStream_t stream) { return stream != nullptr ? stream : &queue().legacy; }
+// Queues `work` on `stream` (null: the legacy stream) after `after`; its id.
+uint64_t enqueue(cudaStream_t stream, Work work, std::vector<uint64_t> after = {}) {
+  DeviceQueue& q = queue();
+  CUstream_st* s = queue_of(stream);
+  if (stream == nullptr) {
+    for (CUstream_st* b : q.blocking)
+      if (!b->queued.empty()) after.push_back(b->queued.back());
+  } else if (stream->blocking && !q.legacy.queued.empty()) {
+    after.push_back(q.legacy.queued.back());
+  }
+  const uint64_t id = q.next_id++;
+  q.items.emplace(id, Queued{s, std::move(work), std::move(after)});
+  s->queued.push_back(id);
+  if (s->queued.size() > kQueueDepth) run_oldest(s);
+  return id;
+}
+
+// Pinned host memory (cudaHostAlloc): copies from it read when they run.
+std::map<const char*, size_t>& pinned_blocks() {
+  static auto* blocks = new std::map<const char*, size_t>();
+  return *blocks;
+}
+bool is_pinned(const void* p) {
+  const auto* c = static_cast<const char*>(p);
+  const auto& blocks = pinned_blocks();
+  auto it = blocks.upper_bound(c);
+  if (it == blocks.begin()) return false;
+  --it;
+  return c < it->first + it->second;
+}
 
 // Ends every capture `pred` selects with `error`; whether any was.
 template <class Pred>
@@ -152,7 +247,9 @@ cudaError_t cudaGetDevice(int* device) {
 }
 cudaError_t cudaDeviceSynchronize() {
   std::lock_guard lock(state_mutex());
-  return device_wait_ends_captures() ? cudaErrorStreamCaptureUnsupported : cudaSuccess;
+  if (device_wait_ends_captures()) return cudaErrorStreamCaptureUnsupported;
+  run_all();
+  return cudaSuccess;
 }
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   if (device < 0 || device >= visible_devices()) return cudaErrorInvalidDevice;
@@ -188,6 +285,7 @@ cudaError_t cudaFree(void* ptr) {
   {
     std::lock_guard lock(state_mutex());  // cudaFree synchronises the device
     if (device_wait_ends_captures()) return cudaErrorStreamCaptureUnsupported;
+    run_all();
   }
   if (ptr == nullptr) return cudaSuccess;
   DeviceMemory& memory = device_memory();
@@ -201,37 +299,66 @@ cudaError_t cudaFree(void* ptr) {
 }
 cudaError_t cudaHostAlloc(void** ptr, size_t bytes, unsigned /*flags*/) {
   *ptr = std::malloc(bytes > 0 ? bytes : 1);
-  return *ptr == nullptr ? cudaErrorMemoryAllocation : cudaSuccess;
+  if (*ptr == nullptr) return cudaErrorMemoryAllocation;
+  std::lock_guard lock(state_mutex());
+  pinned_blocks()[static_cast<const char*>(*ptr)] = bytes;
+  return cudaSuccess;
 }
 cudaError_t cudaFreeHost(void* ptr) {
+  std::lock_guard lock(state_mutex());
+  run_all();  // as the driver, which waits for the device here
+  pinned_blocks().erase(static_cast<const char*>(ptr));
   std::free(ptr);
   return cudaSuccess;
 }
 
 // ---- streams -------------------------------------------------------------------------
+namespace {
+struct Submitted {
+  cudaError_t error = cudaSuccess;
+  bool run_now = false;  // eager streams: the caller runs the work (outside state_mutex)
+  uint64_t queued = 0;   // deferred streams: the work's id
+};
+// What submit does under state_mutex: record the work in a capture, queue it, or leave it to the caller.
+Submitted submit_locked(cudaStream_t stream, Work& work, std::vector<uint64_t> after = {}) {
+  if (stream != nullptr && stream->capture != nullptr) {
+    if (stream->capture_error != cudaSuccess) return {cudaErrorStreamCaptureInvalidated};
+    stream->capture->nodes.push_back(std::move(work));
+    return {};
+  }
+  if (stream == nullptr && legacy_stream_ends_captures()) return {cudaErrorStreamCaptureImplicit};
+  if (!deferred_flag()) return {cudaSuccess, true};
+  return {cudaSuccess, false, enqueue(stream, std::move(work), std::move(after))};
+}
+}  // namespace
+
 cudaError_t varstar::emu::submit(cudaStream_t stream, std::function<void()> work) {
+  Submitted r;
   {
     std::lock_guard lock(state_mutex());
-    if (stream != nullptr && stream->capture != nullptr) {
-      if (stream->capture_error != cudaSuccess) return cudaErrorStreamCaptureInvalidated;
-      stream->capture->nodes.push_back(std::move(work));
-      return cudaSuccess;
-    }
-    if (stream == nullptr && legacy_stream_ends_captures()) return cudaErrorStreamCaptureImplicit;
+    r = submit_locked(stream, work);
   }
-  work();
-  return cudaSuccess;
+  if (r.run_now) work();
+  return r.error;
 }
 cudaError_t varstar::emu::submit_launch(cudaStream_t stream, std::function<void()> work) {
   const cudaError_t e = submit(stream, std::move(work));
   if (e != cudaSuccess) t_last_error = e;
   return e;
 }
+void varstar::emu::set_deferred_streams(bool deferred) {
+  std::lock_guard lock(state_mutex());
+  if (!deferred) run_all();
+  deferred_flag() = deferred;
+}
+bool varstar::emu::deferred_streams() { return deferred_flag(); }
 
 cudaError_t cudaStreamCreate(cudaStream_t* stream) { return cudaStreamCreateWithFlags(stream, cudaStreamDefault); }
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned flags) {
   *stream = new CUstream_st{};
   (*stream)->blocking = (flags & cudaStreamNonBlocking) == 0;
+  std::lock_guard lock(state_mutex());
+  if ((*stream)->blocking) queue().blocking.insert(*stream);
   return cudaSuccess;
 }
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
@@ -239,6 +366,8 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   {
     std::lock_guard lock(state_mutex());
     if (stream->capture != nullptr) return cudaErrorIllegalState;
+    run_stream(stream);  // a GPU finishes a destroyed stream's work
+    queue().blocking.erase(stream);
   }
   delete stream;
   return cudaSuccess;
@@ -249,11 +378,18 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
       invalidate_captures(cudaErrorStreamCaptureUnsupported, [stream](CUstream_st* s) { return s == stream; }))
     return cudaErrorStreamCaptureUnsupported;
   if (stream == nullptr && legacy_stream_ends_captures()) return cudaErrorStreamCaptureImplicit;
+  run_stream(queue_of(stream));
+  if (stream == nullptr)  // the legacy stream waits for the blocking streams
+    for (CUstream_st* b : queue().blocking) run_stream(b);
   return cudaSuccess;
 }
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned /*flags*/) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
-  return varstar::emu::submit(stream, [] {});
+  Work nothing = [] {};
+  std::lock_guard lock(state_mutex());
+  std::vector<uint64_t> after;
+  if (event->queued_record != 0) after.push_back(event->queued_record);
+  return submit_locked(stream, nothing, std::move(after)).error;
 }
 cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* user_data) {
   return varstar::emu::submit(stream, [fn, user_data] { fn(user_data); });
@@ -268,43 +404,82 @@ cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
 }
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
+  {
+    std::lock_guard lock(state_mutex());
+    if (event->queued_record != 0) run_through(event->queued_record);  // its record still refers to it
+  }
   delete event;
   return cudaSuccess;
 }
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
-  {
-    std::lock_guard lock(state_mutex());
-    event->in_capture = stream != nullptr && stream->capture != nullptr;
-  }
-  return varstar::emu::submit(stream, [event] {
+  std::lock_guard lock(state_mutex());
+  event->in_capture = stream != nullptr && stream->capture != nullptr;
+  const bool queues = deferred_flag() && (stream == nullptr || stream->capture == nullptr);
+  const uint64_t id = queues ? queue().next_id : 0;  // the record's id once queued
+  Work record = [event, id] {
     event->recorded = true;
     event->at = Clock::now();
-  });
+    if (event->queued_record == id) event->queued_record = 0;
+  };
+  const Submitted r = submit_locked(stream, record);
+  if (r.queued != 0) event->queued_record = r.queued;
+  if (r.run_now) record();
+  return r.error;
 }
 namespace {
-cudaError_t host_wait(cudaEvent_t event) {
+// A host wait for `event`: an error when a capture recorded it; else its work runs (all of it, or one step).
+cudaError_t host_wait(cudaEvent_t event, bool whole) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
   std::lock_guard lock(state_mutex());
-  if (!event->in_capture) return cudaSuccess;
-  device_wait_ends_captures();
-  return cudaErrorStreamCaptureUnsupported;
+  if (event->in_capture) {
+    device_wait_ends_captures();
+    return cudaErrorStreamCaptureUnsupported;
+  }
+  if (event->queued_record == 0) return cudaSuccess;
+  if (whole) {
+    run_through(event->queued_record);
+    return cudaSuccess;
+  }
+  run_oldest(queue().items.at(event->queued_record).stream);
+  return cudaErrorNotReady;
 }
 }  // namespace
-cudaError_t cudaEventSynchronize(cudaEvent_t event) { return host_wait(event); }
-cudaError_t cudaEventQuery(cudaEvent_t event) { return host_wait(event); }
+cudaError_t cudaEventSynchronize(cudaEvent_t event) { return host_wait(event, true); }
+cudaError_t cudaEventQuery(cudaEvent_t event) { return host_wait(event, false); }
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (start == nullptr || end == nullptr || !start->timing || !end->timing) return cudaErrorInvalidResourceHandle;
+  {
+    std::lock_guard lock(state_mutex());
+    if (start->queued_record != 0 || end->queued_record != 0) return cudaErrorNotReady;
+  }
   if (!start->recorded || !end->recorded) return cudaErrorInvalidResourceHandle;
   *ms = std::chrono::duration<float, std::milli>(end->at - start->at).count();
   return cudaSuccess;
 }
 
 // ---- copies --------------------------------------------------------------------------
-cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
-  return cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind /*kind*/) {
+  Work copy = [=] { std::memmove(dst, src, bytes); };
+  Submitted r;
+  {
+    std::lock_guard lock(state_mutex());
+    r = submit_locked(nullptr, copy);
+    if (r.queued != 0) run_through(r.queued);  // synchronous with the host
+  }
+  if (r.run_now) copy();
+  return r.error;
 }
-cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind /*kind*/, cudaStream_t stream) {
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
+  bool staged = false;
+  if (kind == cudaMemcpyHostToDevice && deferred_flag()) {
+    std::lock_guard lock(state_mutex());
+    staged = !is_pinned(src) && (stream == nullptr || stream->capture == nullptr);  // a graph's copy reads at replay
+  }
+  if (staged) {  // pageable: the driver copies the source to a staging buffer before it returns
+    auto stage = std::make_shared<std::vector<char>>(static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
+    return varstar::emu::submit(stream, [=] { std::memcpy(dst, stage->data(), bytes); });
+  }
   return varstar::emu::submit(stream, [=] { std::memmove(dst, src, bytes); });
 }
 cudaError_t cudaMemsetAsync(void* dst, int value, size_t bytes, cudaStream_t stream) {
@@ -350,13 +525,12 @@ cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t* nodes, size_t*
 }
 cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long /*flags*/) {
   if (graph == nullptr) return cudaErrorInvalidValue;
-  *exec = new CUgraphExec_st{graph->nodes};
+  *exec = new CUgraphExec_st{std::make_shared<const std::vector<Work>>(graph->nodes)};
   return cudaSuccess;
 }
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t stream) {
   if (exec == nullptr) return cudaErrorInvalidResourceHandle;
-  const std::vector<Work>* nodes = &exec->nodes;
-  return varstar::emu::submit(stream, [nodes] {
+  return varstar::emu::submit(stream, [nodes = exec->nodes] {
     for (const Work& node : *nodes) node();
   });
 }

@@ -26,7 +26,9 @@
 //
 // Not modelled: memory fences, device-only intrinsics' rounding (the host's
 // libm computes rsqrtf and friends). Streams are runtime_api.cpp's: a launch
-// runs to completion when it is made, unless its stream captures a graph.
+// runs when it is made (eager streams) or when a host wait needs it (deferred
+// streams: then on the waiting thread, in that thread's order), unless its
+// stream captures a graph.
 #include <cstddef>
 #include <cstdint>
 #include <functional>

@@ -313,6 +313,101 @@ TEST_CASE("emu streams: what a GPU forbids during a capture ends it with an erro
   cudaStreamDestroy(s);
 }
 
+namespace {
+// Deferred streams for one test case; eager again after it, even when a check throws.
+struct DeferredStreams {
+  DeferredStreams() { emu::set_deferred_streams(true); }
+  ~DeferredStreams() { emu::set_deferred_streams(false); }
+  DeferredStreams(const DeferredStreams&) = delete;
+  DeferredStreams& operator=(const DeferredStreams&) = delete;
+};
+}  // namespace
+
+TEST_CASE("emu deferred streams: work runs when a host wait needs it, in the order of streams and events") {
+  std::vector<float> x(8, 0.f), seen(8, -1.f);
+  DeferredStreams deferred;  // runs what is left queued before x and seen go
+  cudaStream_t a = nullptr, b = nullptr, free_running = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&a, cudaStreamDefault) == cudaSuccess);
+  REQUIRE(cudaStreamCreateWithFlags(&b, cudaStreamDefault) == cudaSuccess);
+  REQUIRE(cudaStreamCreateWithFlags(&free_running, cudaStreamNonBlocking) == cudaSuccess);
+  cudaEvent_t done = nullptr;
+  REQUIRE(cudaEventCreateWithFlags(&done, cudaEventDisableTiming) == cudaSuccess);
+  const auto copy_on = [&](cudaStream_t s) {
+    REQUIRE(cudaMemcpyAsync(seen.data(), x.data(), sizeof(float) * 8, cudaMemcpyDeviceToDevice, s) == cudaSuccess);
+  };
+
+  add_one(1, a, x.data(), 8);
+  CHECK(x[0] == 0.f);
+  REQUIRE(cudaStreamSynchronize(a) == cudaSuccess);
+  CHECK(x[0] == 1.f);
+
+  SUBCASE("a copy on another stream overtakes a launch it does not wait for") {
+    add_one(1, a, x.data(), 8);
+    copy_on(b);
+    REQUIRE(cudaStreamSynchronize(b) == cudaSuccess);
+    CHECK(seen[0] == 1.f);
+    CHECK(x[0] == 1.f);
+  }
+  SUBCASE("cudaStreamWaitEvent orders it after the launch") {
+    add_one(1, a, x.data(), 8);
+    REQUIRE(cudaEventRecord(done, a) == cudaSuccess);
+    REQUIRE(cudaStreamWaitEvent(b, done, 0) == cudaSuccess);
+    copy_on(b);
+    REQUIRE(cudaStreamSynchronize(b) == cudaSuccess);
+    CHECK(seen[0] == 2.f);
+  }
+  SUBCASE("cudaEventQuery: not ready while queued, one step of the device each time") {
+    add_one(1, a, x.data(), 8);
+    add_one(1, a, x.data(), 8);
+    REQUIRE(cudaEventRecord(done, a) == cudaSuccess);
+    CHECK(cudaEventQuery(done) == cudaErrorNotReady);
+    CHECK(x[0] == 2.f);
+    CHECK(cudaEventQuery(done) == cudaErrorNotReady);
+    CHECK(x[0] == 3.f);
+    CHECK(cudaEventQuery(done) == cudaErrorNotReady);  // the record itself
+    CHECK(cudaEventQuery(done) == cudaSuccess);
+  }
+  SUBCASE("the legacy stream and the blocking streams wait for each other's earlier work; a non-blocking one does not") {
+    add_one(1, free_running, x.data(), 8);
+    add_one(1, a, x.data(), 8);
+    float legacy_seen = -1.f;
+    REQUIRE(cudaMemcpy(&legacy_seen, x.data(), sizeof(float), cudaMemcpyDeviceToHost) == cudaSuccess);
+    CHECK(legacy_seen == 2.f);
+    REQUIRE(cudaMemsetAsync(x.data(), 0, sizeof(float) * 8, nullptr) == cudaSuccess);
+    add_one(1, b, x.data(), 8);
+    REQUIRE(cudaStreamSynchronize(b) == cudaSuccess);
+    CHECK(x[0] == 1.f);  // the non-blocking stream's launch is still queued
+    REQUIRE(cudaStreamSynchronize(free_running) == cudaSuccess);
+    CHECK(x[0] == 2.f);
+  }
+  SUBCASE("a copy reads a pageable source when issued, a pinned one when it runs") {
+    float* pinned = nullptr;
+    REQUIRE(cudaHostAlloc(reinterpret_cast<void**>(&pinned), sizeof(float) * 8, cudaHostAllocDefault) == cudaSuccess);
+    std::vector<float> pageable(8, 5.f), from_pageable(8), from_pinned(8);
+    std::fill(pinned, pinned + 8, 5.f);
+    REQUIRE(cudaMemcpyAsync(from_pageable.data(), pageable.data(), sizeof(float) * 8, cudaMemcpyHostToDevice, a) ==
+            cudaSuccess);
+    REQUIRE(cudaMemcpyAsync(from_pinned.data(), pinned + 2, sizeof(float) * 4, cudaMemcpyHostToDevice, a) ==
+            cudaSuccess);
+    pageable[0] = 9.f;
+    pinned[2] = 9.f;
+    REQUIRE(cudaStreamSynchronize(a) == cudaSuccess);
+    CHECK(from_pageable[0] == 5.f);
+    CHECK(from_pinned[0] == 9.f);
+    CHECK(cudaFreeHost(pinned) == cudaSuccess);
+  }
+  SUBCASE("a full queue runs its oldest item; turning deferral off runs the rest") {
+    for (int i = 0; i < 1025; ++i) add_one(1, a, x.data(), 8);
+    CHECK(x[0] == 2.f);
+    emu::set_deferred_streams(false);
+    CHECK(x[0] == 1026.f);
+  }
+  cudaEventDestroy(done);
+  cudaStreamDestroy(free_running);
+  cudaStreamDestroy(b);
+  cudaStreamDestroy(a);
+}
+
 TEST_CASE("emu device: hidden unless VARSTAR_EMU_GPU=1 (test_cuda_emulated runs without it)") {
   int count = -1;
   CHECK(cudaGetDeviceCount(&count) == cudaErrorNoDevice);

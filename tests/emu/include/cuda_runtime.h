@@ -30,9 +30,19 @@
 #define __shared__ static thread_local  // in code translate.cmake has not rewritten (the emulator's own tests)
 
 // ---- the runtime API (tests/emu/runtime_api.cpp) ------------------------------------
-// Streams, events, graphs and copies run on the CPU, in the order they are
-// issued: work is done when the call returns, unless its stream is capturing
-// a graph, which then records it (a replay runs the records in order). What a
+// Streams, events, graphs and copies run on the CPU. Eager streams (the
+// default) run work when it is issued; deferred streams (the environment's
+// VARSTAR_EMU_STREAMS=deferred, or set_deferred_streams) queue it and run it
+// only when a host wait needs it, so that a missing synchronisation shows:
+//   - cudaStreamSynchronize, cudaEventSynchronize: that stream's or event's work and what it waits for;
+//   - cudaMemcpy, cudaDeviceSynchronize, cudaFree, cudaFreeHost, cudaStreamDestroy, cudaEventDestroy: as on a GPU;
+//   - cudaEventQuery of queued work: cudaErrorNotReady, and the device takes one step (a polling loop ends);
+//   - a stream's queue holds 1,024 items, as a GPU's launch queue: one more runs its oldest.
+// The legacy default stream and the blocking streams wait for each other's
+// earlier work; cudaStreamWaitEvent orders two streams. A copy from pageable
+// host memory to the device reads its source when issued (the driver stages
+// it); every other copy reads and writes when it runs. A stream that is
+// capturing a graph records its work instead (a replay runs the records in order). What a
 // GPU forbids while a stream captures fails here as there: synchronising the
 // capturing stream, the device or an event recorded in the capture; work on
 // the legacy default stream while a blocking stream captures; cudaFree. Each
@@ -151,8 +161,11 @@ cudaError_t cudaGraphDestroy(cudaGraph_t graph);
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec);
 
 namespace varstar::emu {
-// Runs `work` now, or records it in the graph `stream` captures (see above).
+// Runs `work` now, queues it (deferred streams) or records it in the graph `stream` captures (see above).
 cudaError_t submit(cudaStream_t stream, std::function<void()> work);
+// Eager or deferred streams for the whole process; turning deferral off first runs what is queued.
+void set_deferred_streams(bool deferred);
+bool deferred_streams();
 // A kernel launch's submit: its error is also the thread's last error (cudaGetLastError).
 cudaError_t submit_launch(cudaStream_t stream, std::function<void()> work);
 }  // namespace varstar::emu
