@@ -131,8 +131,7 @@ TEST_CASE("allocator: a block freed on one stream is not handed to another, and 
   REQUIRE(cudaStreamSynchronize(s2) == cudaSuccess);
   void* after = alloc.allocate(size, s1);
   CHECK(after == r);
-  for (void* ptr : {while_held, after}) alloc.release(ptr);
-  alloc.release(q);
+  for (void* ptr : {q, while_held, after}) alloc.release(ptr);
   cudaStreamDestroy(s1);
   cudaStreamDestroy(s2);
 }

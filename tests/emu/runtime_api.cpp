@@ -40,7 +40,7 @@ struct CUevent_st {
   bool timing = true;
   bool recorded = false;
   bool in_capture = false;  // recorded by a capturing stream: no host may wait for it
-  uint64_t queued_record = 0;  // deferred streams: the id of its record while queued, else 0
+  uint64_t last_record = 0;  // deferred streams: the id of its last queued record (see record_queued)
   Clock::time_point at{};
 };
 
@@ -124,6 +124,8 @@ void run_all() {
   DeviceQueue& q = queue();
   while (!q.items.empty()) run_through(q.items.begin()->first);
 }
+// Whether the event's last record is still queued (ids start at 1: never recorded is not queued).
+bool record_queued(const CUevent_st* event) { return queue().items.contains(event->last_record); }
 CUstream_st* queue_of(cudaStream_t stream) { return stream != nullptr ? stream : &queue().legacy; }
 // Queues `work` on `stream` (null: the legacy stream) after `after`; its id.
 uint64_t enqueue(cudaStream_t stream, Work work, std::vector<uint64_t> after = {}) {
@@ -388,7 +390,7 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
   Work nothing = [] {};
   std::lock_guard lock(state_mutex());
   std::vector<uint64_t> after;
-  if (event->queued_record != 0) after.push_back(event->queued_record);
+  if (record_queued(event)) after.push_back(event->last_record);
   return submit_locked(stream, nothing, std::move(after)).error;
 }
 cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* user_data) {
@@ -406,7 +408,7 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
   {
     std::lock_guard lock(state_mutex());
-    if (event->queued_record != 0) run_through(event->queued_record);  // its record still refers to it
+    run_through(event->last_record);  // a queued record still refers to it
   }
   delete event;
   return cudaSuccess;
@@ -415,15 +417,12 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
   std::lock_guard lock(state_mutex());
   event->in_capture = stream != nullptr && stream->capture != nullptr;
-  const bool queues = deferred_flag() && (stream == nullptr || stream->capture == nullptr);
-  const uint64_t id = queues ? queue().next_id : 0;  // the record's id once queued
-  Work record = [event, id] {
+  Work record = [event] {
     event->recorded = true;
     event->at = Clock::now();
-    if (event->queued_record == id) event->queued_record = 0;
   };
   const Submitted r = submit_locked(stream, record);
-  if (r.queued != 0) event->queued_record = r.queued;
+  if (r.queued != 0) event->last_record = r.queued;
   if (r.run_now) record();
   return r.error;
 }
@@ -436,12 +435,12 @@ cudaError_t host_wait(cudaEvent_t event, bool whole) {
     device_wait_ends_captures();
     return cudaErrorStreamCaptureUnsupported;
   }
-  if (event->queued_record == 0) return cudaSuccess;
+  if (!record_queued(event)) return cudaSuccess;
   if (whole) {
-    run_through(event->queued_record);
+    run_through(event->last_record);
     return cudaSuccess;
   }
-  run_oldest(queue().items.at(event->queued_record).stream);
+  run_oldest(queue().items.at(event->last_record).stream);
   return cudaErrorNotReady;
 }
 }  // namespace
@@ -451,7 +450,7 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) 
   if (start == nullptr || end == nullptr || !start->timing || !end->timing) return cudaErrorInvalidResourceHandle;
   {
     std::lock_guard lock(state_mutex());
-    if (start->queued_record != 0 || end->queued_record != 0) return cudaErrorNotReady;
+    if (record_queued(start) || record_queued(end)) return cudaErrorNotReady;
   }
   if (!start->recorded || !end->recorded) return cudaErrorInvalidResourceHandle;
   *ms = std::chrono::duration<float, std::milli>(end->at - start->at).count();
