@@ -36,12 +36,17 @@ struct CUstream_st {
   cudaError_t capture_error = cudaSuccess;
   std::deque<uint64_t> queued;  // deferred streams: ids of the work not yet run, oldest first
 };
+// What an event's records write: shared with records still queued or in a graph,
+// so that an event may be destroyed before they run (a GPU does not wait there).
+struct EventState {
+  bool recorded = false;
+  Clock::time_point at{};
+  uint64_t last_record = 0;  // deferred streams: the id of its newest queued record (see record_queued)
+};
 struct CUevent_st {
   bool timing = true;
-  bool recorded = false;
   bool in_capture = false;  // recorded by a capturing stream: no host may wait for it
-  uint64_t last_record = 0;  // deferred streams: the id of its last queued record (see record_queued)
-  Clock::time_point at{};
+  std::shared_ptr<EventState> state = std::make_shared<EventState>();
 };
 
 namespace {
@@ -125,7 +130,7 @@ void run_all() {
   while (!q.items.empty()) run_through(q.items.begin()->first);
 }
 // Whether the event's last record is still queued (ids start at 1: never recorded is not queued).
-bool record_queued(const CUevent_st* event) { return queue().items.contains(event->last_record); }
+bool record_queued(const CUevent_st* event) { return queue().items.contains(event->state->last_record); }
 CUstream_st* queue_of(cudaStream_t stream) { return stream != nullptr ? stream : &queue().legacy; }
 // Queues `work` on `stream` (null: the legacy stream) after `after`; its id.
 uint64_t enqueue(cudaStream_t stream, Work work, std::vector<uint64_t> after = {}) {
@@ -390,7 +395,7 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
   Work nothing = [] {};
   std::lock_guard lock(state_mutex());
   std::vector<uint64_t> after;
-  if (record_queued(event)) after.push_back(event->last_record);
+  if (record_queued(event)) after.push_back(event->state->last_record);
   return submit_locked(stream, nothing, std::move(after)).error;
 }
 cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void* user_data) {
@@ -406,23 +411,22 @@ cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned flags) {
 }
 cudaError_t cudaEventDestroy(cudaEvent_t event) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
-  {
-    std::lock_guard lock(state_mutex());
-    run_through(event->last_record);  // a queued record still refers to it
-  }
-  delete event;
+  delete event;  // its queued records keep its state
   return cudaSuccess;
 }
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   if (event == nullptr) return cudaErrorInvalidResourceHandle;
   std::lock_guard lock(state_mutex());
   event->in_capture = stream != nullptr && stream->capture != nullptr;
-  Work record = [event] {
-    event->recorded = true;
-    event->at = Clock::now();
+  // A queued record that runs after a newer one was issued (on another stream) leaves the event alone.
+  auto id = std::make_shared<uint64_t>(0);  // its queue id; 0 when run at once or from a graph
+  Work record = [state = event->state, id] {
+    if (*id != 0 && *id != state->last_record) return;
+    state->recorded = true;
+    state->at = Clock::now();
   };
   const Submitted r = submit_locked(stream, record);
-  if (r.queued != 0) event->last_record = r.queued;
+  if (r.queued != 0) event->state->last_record = *id = r.queued;
   if (r.run_now) record();
   return r.error;
 }
@@ -437,10 +441,10 @@ cudaError_t host_wait(cudaEvent_t event, bool whole) {
   }
   if (!record_queued(event)) return cudaSuccess;
   if (whole) {
-    run_through(event->last_record);
+    run_through(event->state->last_record);
     return cudaSuccess;
   }
-  run_oldest(queue().items.at(event->last_record).stream);
+  run_oldest(queue().items.at(event->state->last_record).stream);
   return cudaErrorNotReady;
 }
 }  // namespace
@@ -452,8 +456,8 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) 
     std::lock_guard lock(state_mutex());
     if (record_queued(start) || record_queued(end)) return cudaErrorNotReady;
   }
-  if (!start->recorded || !end->recorded) return cudaErrorInvalidResourceHandle;
-  *ms = std::chrono::duration<float, std::milli>(end->at - start->at).count();
+  if (!start->state->recorded || !end->state->recorded) return cudaErrorInvalidResourceHandle;
+  *ms = std::chrono::duration<float, std::milli>(end->state->at - start->state->at).count();
   return cudaSuccess;
 }
 

@@ -13,6 +13,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/cuda/check.cuh"
@@ -395,6 +397,34 @@ TEST_CASE("emu deferred streams: work runs when a host wait needs it, in the ord
     CHECK(from_pageable[0] == 5.f);
     CHECK(from_pinned[0] == 9.f);
     CHECK(cudaFreeHost(pinned) == cudaSuccess);
+  }
+  SUBCASE("an event re-recorded on another stream reflects its newest record, and may go before its old one runs") {
+    cudaEvent_t start = nullptr, end = nullptr;
+    REQUIRE(cudaEventCreate(&start) == cudaSuccess);
+    REQUIRE(cudaEventCreate(&end) == cudaSuccess);
+    REQUIRE(cudaEventRecord(start, b) == cudaSuccess);
+    add_one(1, a, x.data(), 8);
+    REQUIRE(cudaEventRecord(end, a) == cudaSuccess);  // queued behind the launch
+    REQUIRE(cudaEventRecord(end, b) == cudaSuccess);
+    REQUIRE(cudaEventSynchronize(end) == cudaSuccess);
+    CHECK(x[0] == 1.f);  // the newest record did not wait for stream a
+    float first = -1.f, second = -1.f;
+    REQUIRE(cudaEventElapsedTime(&first, start, end) == cudaSuccess);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    REQUIRE(cudaStreamSynchronize(a) == cudaSuccess);  // the old record runs now: too late to count
+    CHECK(x[0] == 2.f);
+    REQUIRE(cudaEventElapsedTime(&second, start, end) == cudaSuccess);
+    CHECK(second == first);
+
+    add_one(1, a, x.data(), 8);
+    REQUIRE(cudaEventRecord(end, a) == cudaSuccess);
+    REQUIRE(cudaEventRecord(end, b) == cudaSuccess);
+    REQUIRE(cudaStreamSynchronize(b) == cudaSuccess);
+    CHECK(cudaEventDestroy(end) == cudaSuccess);
+    CHECK(x[0] == 2.f);  // destroying it waited for nothing
+    REQUIRE(cudaStreamSynchronize(a) == cudaSuccess);  // its old record runs after it is gone (ASan: no use after free)
+    CHECK(x[0] == 3.f);
+    cudaEventDestroy(start);
   }
   SUBCASE("a full queue runs its oldest item; turning deferral off runs the rest") {
     for (int i = 0; i < 1025; ++i) add_one(1, a, x.data(), 8);

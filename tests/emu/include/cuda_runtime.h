@@ -35,7 +35,9 @@
 // VARSTAR_EMU_STREAMS=deferred, or set_deferred_streams) queue it and run it
 // only when a host wait needs it, so that a missing synchronisation shows:
 //   - cudaStreamSynchronize, cudaEventSynchronize: that stream's or event's work and what it waits for;
-//   - cudaMemcpy, cudaDeviceSynchronize, cudaFree, cudaFreeHost, cudaStreamDestroy, cudaEventDestroy: as on a GPU;
+//   - cudaMemcpy, cudaDeviceSynchronize, cudaFree, cudaFreeHost: as on a GPU; cudaStreamDestroy runs
+//     the stream's work, cudaEventDestroy nothing (records still queued run later; an event re-recorded
+//     on another stream reflects its newest record, as on a GPU);
 //   - cudaEventQuery of queued work: cudaErrorNotReady, and the device takes one step (a polling loop ends);
 //   - a stream's queue holds 1,024 items, as a GPU's launch queue: one more runs its oldest.
 // The legacy default stream and the blocking streams wait for each other's
