@@ -24,7 +24,13 @@ namespace {
 
 // The top-level ops must cover at least this share of the measured step: the
 // rest is autograd bookkeeping between ops (and the profiler's own records).
+// A sanitizer build compiles that bookkeeping at -O0 and instrumented: it takes
+// 9-10% of a step there (ops covered 89.8% of one under load), under 1% in Release.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kMinOpShareOfStep = 0.80;
+#else
 constexpr double kMinOpShareOfStep = 0.90;
+#endif
 // Host clock reads around the step and around each op differ by a few hundred ns.
 constexpr double kClockSlackMs = 0.05;
 
