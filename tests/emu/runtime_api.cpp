@@ -452,10 +452,8 @@ cudaError_t cudaEventSynchronize(cudaEvent_t event) { return host_wait(event, tr
 cudaError_t cudaEventQuery(cudaEvent_t event) { return host_wait(event, false); }
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (start == nullptr || end == nullptr || !start->timing || !end->timing) return cudaErrorInvalidResourceHandle;
-  {
-    std::lock_guard lock(state_mutex());
-    if (record_queued(start) || record_queued(end)) return cudaErrorNotReady;
-  }
+  std::lock_guard lock(state_mutex());  // deferred records run under it
+  if (record_queued(start) || record_queued(end)) return cudaErrorNotReady;
   if (!start->state->recorded || !end->state->recorded) return cudaErrorInvalidResourceHandle;
   *ms = std::chrono::duration<float, std::milli>(end->state->at - start->state->at).count();
   return cudaSuccess;
