@@ -102,6 +102,10 @@ void TrainArgs::add_to(CLI::App& a, bool with_folds) {
   a.add_flag("--tf32", config.tf32,
              "CUDA: TF32 tensor cores in the GEMMs and cuDNN convolutions (faster; products rounded to a 10-bit "
              "mantissa, sums in float32); off by default");
+  a.add_flag("--reproducible", config.reproducible,
+             "CUDA: choose each convolution's algorithm by cuDNN's heuristics instead of timing the candidates: the "
+             "same choice on every run with the same GPU, driver and cuDNN, so no timing decides the arithmetic (may "
+             "be slower; VARSTAR_CUDNN_FIND=0 does the same for every command). CPU runs always repeat for a seed");
   a.add_option("--out", out, "Run folder (default: runs/<preset or model>-<date>-<time>)");
   a.add_flag("--resume", resume,
              "Continue an interrupted run in --out from its checkpoints (same configuration, folds and data; else an "

@@ -127,6 +127,11 @@ int64_t cudnn_fallbacks();
 // (default on; VARSTAR_CONV_GEMM=0 in the environment: cuDNN's algorithms only).
 void set_conv_gemm_candidate(bool on);
 bool conv_gemm_candidate();
+// Convolution algorithms chosen by timing (default) or by cuDNN's heuristics
+// alone, the same on every run (kernels/conv.h); timed searches since start.
+void set_conv_timing(bool on);
+bool conv_timing();
+int64_t conv_timed_searches();
 // Our Winograd convolution path (kernels/cuda/conv_winograd.cu): set_conv_winograd
 // and conv_winograd, declared in kernels/conv.h.
 

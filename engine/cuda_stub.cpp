@@ -53,6 +53,9 @@ std::string cudnn_version() { return "not built with CUDA"; }
 int64_t cudnn_fallbacks() { return 0; }
 void set_conv_gemm_candidate(bool) {}
 bool conv_gemm_candidate() { return false; }
+void set_conv_timing(bool) {}
+bool conv_timing() { return false; }
+int64_t conv_timed_searches() { return 0; }
 void set_conv_winograd(WinogradPolicy) {}
 WinogradPolicy conv_winograd() { return WinogradPolicy::off; }
 void set_lstm_kernel(LstmKernel) {}

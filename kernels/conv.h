@@ -89,6 +89,15 @@ int64_t cudnn_fallbacks();
 // takes it where faster (default on; VARSTAR_CONV_GEMM=0 in the environment: off).
 void set_conv_gemm_candidate(bool on);
 bool conv_gemm_candidate();
+// Whether convolution algorithms are chosen by timing (default on):
+// cudnnFind*Ex times cuDNN's candidates and our paths are timed beside them.
+// Off (or VARSTAR_CUDNN_FIND=0 in the environment): cuDNN's heuristics
+// choose, untimed, so a shape gets the same algorithm on every run of the
+// same GPU and cuDNN (`--reproducible`). Choices are cached per setting.
+void set_conv_timing(bool on);
+bool conv_timing();
+// cuDNN algorithm searches that timed candidates, since start.
+int64_t conv_timed_searches();
 // The Winograd path's policy on CUDA (kernels/cuda/conv_winograd.h). It is
 // timed only where cuDNN times its own algorithms.
 void set_conv_winograd(WinogradPolicy policy);

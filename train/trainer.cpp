@@ -136,6 +136,7 @@ nlohmann::json TrainConfig::to_json() const {
                       {"device", device},
                       {"threads", threads}};
   if (tf32) j["tf32"] = true;  // absent when off, so older checkpoints keep their identity
+  if (reproducible) j["reproducible"] = true;  // likewise
   if (feature_bins > 0) j["feature_bins"] = feature_bins;  // likewise
   if (ensemble > 1) j["ensemble"] = ensemble;
   if (lr_warmup > 0) j["lr_warmup"] = lr_warmup;
@@ -160,6 +161,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   c.device = j.value("device", c.device);
   c.threads = j.value("threads", c.threads);
   c.tf32 = j.value("tf32", c.tf32);
+  c.reproducible = j.value("reproducible", c.reproducible);
   c.feature_bins = j.value("feature_bins", c.feature_bins);
   c.ensemble = j.value("ensemble", c.ensemble);
   c.trees = j.contains("trees");
@@ -308,6 +310,7 @@ FoldOutcome train_fold(const TrainConfig& config, const Dataset& data, const Fol
   if (!note.empty()) progress.message_once("varstar: " + note);
   set_num_threads(job.threads > 0 ? job.threads : config.threads);
   if (device.is_cuda()) cuda::set_allow_tf32(config.tf32);
+  if (device.is_cuda() && config.reproducible) cuda::set_conv_timing(false);
 
   FoldOutcome outcome;
   outcome.fold = job.fold;

@@ -58,6 +58,11 @@ struct TrainConfig {
   // mantissa products, float32 sums). Part of the identity when on: it changes
   // the numbers.
   bool tf32 = false;
+  // CUDA: convolution algorithms chosen by cuDNN's heuristics instead of by
+  // timing candidates (cuda::set_conv_timing(false), for the rest of the
+  // process), so that no timing decides the arithmetic. Part of the identity
+  // when on: it changes which algorithms, hence which roundings, run.
+  bool reproducible = false;
   // Cross-validation and `train`: also fit gradient-boosted trees on the raw
   // per-star features of the training rows (train/tree_models.h); a fold's
   // prediction is then the mean of the networks' and the trees' probabilities.

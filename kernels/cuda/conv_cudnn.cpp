@@ -5,8 +5,9 @@
 // and descriptors in RAII wrappers, one handle per device and thread. The
 // algorithm of each (shape, direction, TF32) is chosen once and cached:
 // cudnnFind*Ex times the candidates on the call's own buffers (the result is
-// overwritten by the real call), or, while a CUDA graph is being captured or
-// with VARSTAR_CUDNN_FIND=0, the cudnnGet*_v7 heuristics. When cuDNN timed its
+// overwritten by the real call), or, while a CUDA graph is being captured,
+// with set_conv_timing(false) or with VARSTAR_CUDNN_FIND=0, the cudnnGet*_v7
+// heuristics (a choice that no timing decides: the same on every run). When cuDNN timed its
 // candidates, our GEMM path (conv.cu) and, for the shapes it suits, our
 // Winograd path (conv_winograd.cu) are timed on the same buffers too, and the
 // fastest of the three runs (VARSTAR_CONV_GEMM=0 or
@@ -48,6 +49,8 @@ namespace {
 std::atomic<int> g_use_cudnn{-1};  // -1: not decided yet (environment)
 std::atomic<int64_t> g_fallbacks{0};
 std::atomic<int> g_gemm_candidate{-1};  // -1: not decided yet (environment)
+std::atomic<int> g_timing{-1};          // -1: not decided yet (environment)
+std::atomic<int64_t> g_searches{0};
 std::atomic<WinogradPolicy> g_winograd{initial_winograd_policy()};
 
 bool env_flag(const char* name, bool fallback) {
@@ -89,6 +92,19 @@ bool conv_gemm_candidate() {
   }
   return v == 1;
 }
+
+void set_conv_timing(bool on) { g_timing = on ? 1 : 0; }
+
+bool conv_timing() {
+  int v = g_timing.load();
+  if (v < 0) {
+    v = env_flag("VARSTAR_CUDNN_FIND", true) ? 1 : 0;
+    g_timing = v;
+  }
+  return v == 1;
+}
+
+int64_t conv_timed_searches() { return g_searches.load(); }
 
 void set_conv_winograd(WinogradPolicy policy) { g_winograd = policy; }
 WinogradPolicy conv_winograd() { return g_winograd.load(); }
@@ -223,13 +239,13 @@ struct Choice {
   std::shared_ptr<Descs> descs;  // kept with the choice: no descriptor set-up per call
 };
 
-using Key = std::tuple<int, int, std::vector<int64_t>, bool>;  // direction, device, shape, tf32
+using Key = std::tuple<int, int, std::vector<int64_t>, bool, bool>;  // direction, device, shape, tf32, timing
 
-Key make_key(Direction d, const ConvShape& s, bool tf32) {
+Key make_key(Direction d, const ConvShape& s, bool tf32, bool timing) {
   int device = 0;
   cudaGetDevice(&device);
   return {static_cast<int>(d), device,
-          {s.batch, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride_h, s.stride_w, s.pad_h, s.pad_w}, tf32};
+          {s.batch, s.c_in, s.h, s.w, s.c_out, s.kh, s.kw, s.stride_h, s.stride_w, s.pad_h, s.pad_w}, tf32, timing};
 }
 
 std::mutex g_cache_mutex;
@@ -293,11 +309,12 @@ Choice pick(const std::vector<Perf>& perfs, bool tf32, Direction dir, const Conv
 Choice choose(Direction dir, const ConvShape& s, cudnnHandle_t h, const Descs& d, const void* a, const void* b,
               void* out, bool tf32, cuda_stream stream) {
   VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
-  const bool find = env_flag("VARSTAR_CUDNN_FIND", true) && !detail::graph_capture_active();
+  const bool find = conv_timing() && !detail::graph_capture_active();
   constexpr int kRequested = 16;
   int returned = 0;
   std::vector<Perf> perfs;
   if (find) {
+    ++g_searches;
     size_t free_bytes = 0, total_bytes = 0;
     VARSTAR_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     const size_t ws_bytes = std::min(kMaxWorkspaceBytes, free_bytes / 4);
@@ -469,7 +486,7 @@ float time_path(Path path, Direction dir, const ConvShape& s, const void* a, con
 // or whichever of our paths was timed faster.
 Path run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
   const bool tf32 = allow_tf32();
-  const Key key = make_key(dir, s, tf32);
+  const Key key = make_key(dir, s, tf32, conv_timing());
   Choice choice;
   bool known = false;
   {

@@ -201,3 +201,22 @@ TEST_CASE("cross-validation with three networks at once on CUDA (graphs captured
   }
   std::filesystem::remove_all(root);
 }
+
+// Last in this file: --reproducible turns the timing off for the rest of the process (restored here).
+TEST_CASE("--reproducible: convolution algorithms come from cuDNN's heuristics, and no candidate is timed") {
+  if (!varstar::cuda::use_cudnn()) {
+    MESSAGE("skipped: cuDNN is off or not built in (the GEMM path runs, with nothing to choose)");
+    return;
+  }
+  const bool timing_was = varstar::cuda::conv_timing();
+  auto c = config(false, 20, "cnn-lstm");  // batches of 20 and 4: shapes no earlier case chose for
+  c.reproducible = true;
+  const int64_t searches = varstar::cuda::conv_timed_searches();
+  varstar::train::Progress quiet(varstar::train::ProgressMode::quiet);
+  std::unique_ptr<varstar::models::Model> model;
+  const auto outcome = varstar::train::train_fold(c, ramps(), fold_job(), quiet, &model);
+  CHECK_FALSE(varstar::cuda::conv_timing());
+  CHECK(varstar::cuda::conv_timed_searches() == searches);
+  CHECK(std::isfinite(outcome.history.back().train_loss));
+  varstar::cuda::set_conv_timing(timing_was);
+}

@@ -438,16 +438,21 @@ TEST_CASE("a warmed-up run trains with the warm-up's rates and records them; war
   CHECK(weights(*plain) != weights(*warmed));
 }
 
-TEST_CASE("TF32 is part of a configuration's identity only when on") {
-  auto config = toy_config(2);
-  const nlohmann::json off = config.to_json();
-  CHECK_FALSE(off.contains("tf32"));  // checkpoints written before the option still resume
-  CHECK_FALSE(varstar::train::TrainConfig::from_json(off).tf32);
-  config.tf32 = true;
-  const nlohmann::json on = config.to_json();
-  CHECK(on != off);
-  CHECK(varstar::train::TrainConfig::from_json(on).tf32);
-  CHECK(varstar::train::TrainConfig::from_json(on).to_json() == on);
+TEST_CASE("TF32 and --reproducible are part of a configuration's identity only when on") {
+  using varstar::train::TrainConfig;
+  for (bool TrainConfig::*flag : {&TrainConfig::tf32, &TrainConfig::reproducible}) {
+    auto config = toy_config(2);
+    const nlohmann::json off = config.to_json();
+    CHECK_FALSE(TrainConfig::from_json(off).*flag);
+    config.*flag = true;
+    const nlohmann::json on = config.to_json();
+    CHECK(on != off);
+    CHECK(TrainConfig::from_json(on).*flag);
+    CHECK(TrainConfig::from_json(on).to_json() == on);
+  }
+  // Absent when off: checkpoints written before the options still resume.
+  CHECK_FALSE(toy_config(2).to_json().contains("tf32"));
+  CHECK_FALSE(toy_config(2).to_json().contains("reproducible"));
 }
 
 TEST_CASE("cross-validation writes the run folder with metrics, curves and a report") {
