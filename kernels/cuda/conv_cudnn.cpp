@@ -46,10 +46,11 @@
 namespace varstar::cuda {
 
 namespace {
-std::atomic<int> g_use_cudnn{-1};  // -1: not decided yet (environment)
+// Switches: 1 on, 0 off, -1 not decided yet (then the environment decides, once).
+std::atomic<int> g_use_cudnn{-1};
+std::atomic<int> g_gemm_candidate{-1};
+std::atomic<int> g_timing{-1};
 std::atomic<int64_t> g_fallbacks{0};
-std::atomic<int> g_gemm_candidate{-1};  // -1: not decided yet (environment)
-std::atomic<int> g_timing{-1};          // -1: not decided yet (environment)
 std::atomic<int64_t> g_searches{0};
 std::atomic<WinogradPolicy> g_winograd{initial_winograd_policy()};
 
@@ -57,6 +58,16 @@ bool env_flag(const char* name, bool fallback) {
   const char* v = std::getenv(name);
   if (v == nullptr || v[0] == '\0') return fallback;
   return v[0] != '0';
+}
+
+// A switch's setting, or else the environment's variable `name` (default on).
+bool switch_on(std::atomic<int>& state, const char* name) {
+  int v = state.load();
+  if (v < 0) {
+    v = env_flag(name, true) ? 1 : 0;
+    state = v;
+  }
+  return v == 1;
 }
 }  // namespace
 
@@ -70,39 +81,17 @@ bool cudnn_compiled() {
 
 void set_use_cudnn(bool use) { g_use_cudnn = use ? 1 : 0; }
 
-bool use_cudnn() {
-  if (!cudnn_compiled()) return false;
-  int v = g_use_cudnn.load();
-  if (v < 0) {
-    v = env_flag("VARSTAR_CUDNN", true) ? 1 : 0;
-    g_use_cudnn = v;
-  }
-  return v == 1;
-}
+bool use_cudnn() { return cudnn_compiled() && switch_on(g_use_cudnn, "VARSTAR_CUDNN"); }
 
 int64_t cudnn_fallbacks() { return g_fallbacks.load(); }
 
 void set_conv_gemm_candidate(bool on) { g_gemm_candidate = on ? 1 : 0; }
 
-bool conv_gemm_candidate() {
-  int v = g_gemm_candidate.load();
-  if (v < 0) {
-    v = env_flag("VARSTAR_CONV_GEMM", true) ? 1 : 0;
-    g_gemm_candidate = v;
-  }
-  return v == 1;
-}
+bool conv_gemm_candidate() { return switch_on(g_gemm_candidate, "VARSTAR_CONV_GEMM"); }
 
 void set_conv_timing(bool on) { g_timing = on ? 1 : 0; }
 
-bool conv_timing() {
-  int v = g_timing.load();
-  if (v < 0) {
-    v = env_flag("VARSTAR_CUDNN_FIND", true) ? 1 : 0;
-    g_timing = v;
-  }
-  return v == 1;
-}
+bool conv_timing() { return switch_on(g_timing, "VARSTAR_CUDNN_FIND"); }
 
 int64_t conv_timed_searches() { return g_searches.load(); }
 
