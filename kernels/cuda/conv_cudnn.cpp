@@ -3,14 +3,14 @@
 //
 // cuDNN (legacy convolution API, NCHW float32; conv1d is H = KH = 1): handles
 // and descriptors in RAII wrappers, one handle per device and thread. The
-// algorithm of each (shape, direction, TF32) is chosen once and cached:
-// cudnnFind*Ex times the candidates on the call's own buffers (the result is
-// overwritten by the real call), or, while a CUDA graph is being captured,
-// with set_conv_timing(false) or with VARSTAR_CUDNN_FIND=0, the cudnnGet*_v7
-// heuristics (a choice that no timing decides: the same on every run). When cuDNN timed its
-// candidates, our GEMM path (conv.cu) and, for the shapes it suits, our
-// Winograd path (conv_winograd.cu) are timed on the same buffers too, and the
-// fastest of the three runs (VARSTAR_CONV_GEMM=0 or
+// algorithm of each (shape, direction, TF32, timing switch) is chosen once and
+// cached: cudnnFind*Ex times the candidates on the call's own buffers (the
+// result is overwritten by the real call), or, while a CUDA graph is being
+// captured, with set_conv_timing(false) or with VARSTAR_CUDNN_FIND=0, the
+// cudnnGet*_v7 heuristics (no timing decides: the same choice on every run).
+// When cuDNN timed its candidates, our GEMM path (conv.cu) and, for the
+// shapes it suits, our Winograd path (conv_winograd.cu) are timed on the same
+// buffers too, and the fastest of the three runs (VARSTAR_CONV_GEMM=0 or
 // set_conv_gemm_candidate(false), VARSTAR_CONV_WINOGRAD=0 or
 // set_conv_winograd(off): without that rival). Only deterministic
 // algorithms are taken (VARSTAR_CUDNN_DETERMINISTIC=0 lifts that), FMA
