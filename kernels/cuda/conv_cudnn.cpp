@@ -296,9 +296,9 @@ Choice pick(const std::vector<Perf>& perfs, bool tf32, Direction dir, const Conv
 // Chooses the algorithm for one direction. `a`, `b` are the inputs and `out`
 // the output of that direction (overwritten by cudnnFind*Ex).
 Choice choose(Direction dir, const ConvShape& s, cudnnHandle_t h, const Descs& d, const void* a, const void* b,
-              void* out, bool tf32, cuda_stream stream) {
+              void* out, bool tf32, bool timing, cuda_stream stream) {
   VARSTAR_CUDNN_CHECK(cudnnSetConvolutionMathType(d.conv.d, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH));
-  const bool find = conv_timing() && !detail::graph_capture_active();
+  const bool find = timing && !detail::graph_capture_active();
   constexpr int kRequested = 16;
   int returned = 0;
   std::vector<Perf> perfs;
@@ -474,8 +474,8 @@ float time_path(Path path, Direction dir, const ConvShape& s, const void* a, con
 // path that must run instead: the GEMM path where cuDNN rejected the shape,
 // or whichever of our paths was timed faster.
 Path run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, void* out, cuda_stream stream) {
-  const bool tf32 = allow_tf32();
-  const Key key = make_key(dir, s, tf32, conv_timing());
+  const bool tf32 = allow_tf32(), timing = conv_timing();
+  const Key key = make_key(dir, s, tf32, timing);
   Choice choice;
   bool known = false;
   {
@@ -511,7 +511,7 @@ Path run_cudnn(Direction dir, const ConvShape& s, const void* a, const void* b, 
       auto descs = std::make_shared<Descs>(s);
       {
         detail::DeviceWideCall exclusive;  // the search allocates, times and synchronises
-        choice = choose(dir, s, h, *descs, a, b, out, tf32, stream);
+        choice = choose(dir, s, h, *descs, a, b, out, tf32, timing, stream);
       }
       if (!time_rivals() && env_flag("VARSTAR_CONV_VERBOSE", false)) note_choice(dir, s, choice);
       if (!choice.usable) note_fallback(dir, s, "no deterministic float32 algorithm");
